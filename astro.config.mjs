@@ -1,0 +1,51 @@
+// @ts-check
+import { defineConfig } from 'astro/config';
+import mdx from '@astrojs/mdx';
+import preact from '@astrojs/preact';
+import remarkMath from 'remark-math';
+import rehypeKatex from 'rehype-katex';
+import { rehypeHeadingIds } from '@astrojs/markdown-remark';
+import { rehypeHeadingAnchors } from './src/components/rehype-heading-anchors.mjs';
+
+/**
+ * Cross-origin isolation: onnxruntime-web needs SharedArrayBuffer for WASM threads, which
+ * the browser only grants to a cross-origin-isolated page. `server.headers` is applied by
+ * both `astro dev` and `astro preview` (the static preview server passes it to Vite's
+ * `preview.headers`). Production hosting must send the same three headers.
+ */
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+export default defineConfig({
+  output: 'static',
+  integrations: [preact(), mdx()],
+  markdown: {
+    remarkPlugins: [remarkMath],
+    // rehypeHeadingIds first so ids (and the `headings` list the TOC reads) exist before
+    // the anchors are added; Astro skips its own later pass for headings that have ids.
+    rehypePlugins: [rehypeHeadingIds, rehypeHeadingAnchors, [rehypeKatex, { strict: 'ignore' }]],
+    // GFM footnotes (built in to @astrojs/mdx): a visible "Notes" heading instead of the
+    // default screen-reader-only "Footnotes".
+    remarkRehype: {
+      footnoteLabel: 'Notes',
+      footnoteLabelProperties: { className: ['footnotes-label'] },
+      footnoteBackLabel: (referenceIndex, rereferenceIndex) =>
+        `Back to reference ${referenceIndex + 1}${rereferenceIndex > 1 ? `-${rereferenceIndex}` : ''}`,
+    },
+  },
+  server: {
+    port: 4321,
+    headers: isolationHeaders,
+  },
+  vite: {
+    optimizeDeps: {
+      exclude: ['onnxruntime-web'],
+    },
+    worker: {
+      format: 'es',
+    },
+  },
+});

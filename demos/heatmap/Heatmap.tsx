@@ -1,0 +1,287 @@
+/**
+ * The seed notebook's `plot_lens`, live: type a prompt and watch what each layer predicts. Every
+ * setting is in the URL (see heatmap-state.ts); the model runs in the page's engine Worker.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { CancelledError, engine, type EngineState } from '../../src/engine/client.ts';
+import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import { STATISTICS } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import { EngineStatus } from '../shared/EngineStatus.tsx';
+import { CellGrid, type Cell } from './CellGrid.tsx';
+import { CellReadout } from './CellReadout.tsx';
+import { DEFAULT_STATE, decodeState, encodeState, shareUrl, STRIDE_CHOICES, TOPK_CHOICES, visibleRange, type HeatmapState } from './heatmap-state.ts';
+import { heatmapLayout, heatmapLegend, heatmapPlot } from './heatmap-plot.ts';
+import { LensUpload } from './LensUpload.tsx';
+import { STATISTIC_SCALES } from './statistic-scales.ts';
+import './heatmap.css';
+
+export interface HeatmapProps extends Partial<HeatmapState> {
+  /** The figure's anchor and URL key; unique on the page. */
+  id: string;
+  caption?: string;
+}
+
+const DEBOUNCE_MS = 250;
+
+export default function Heatmap(props: HeatmapProps) {
+  const { id } = props;
+  const defaults: HeatmapState = { ...DEFAULT_STATE, ...stripUndefined(props) };
+  const [state, setState] = useState<HeatmapState>(() => decodeState(new URLSearchParams(location.search).get(id), defaults));
+  const [engineState, setEngineState] = useState<EngineState>(() => engine().state);
+  const [full, setFull] = useState<PredictionTrajectory | null>(null);
+  const [runMs, setRunMs] = useState<number | null>(null);
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [active, setActive] = useState<Cell>({ row: 0, position: 0 });
+  const [hover, setHover] = useState<Cell | null>(null);
+  const [pinned, setPinned] = useState(false);
+  const [copied, setCopied] = useState(false);
+  const [width, setWidth] = useState(640);
+  const plotBox = useRef<HTMLDivElement>(null);
+  const legendBox = useRef<HTMLDivElement>(null);
+  const frame = useRef<HTMLDivElement>(null);
+
+  useEffect(() => engine().subscribe(setEngineState), []);
+  useEffect(() => {
+    engine()
+      .whenReady()
+      .catch(() => undefined); // shown through engineState
+  }, []);
+
+  const info = engineState.status === 'ready' ? engineState.info : null;
+  const lensAvailable = info?.lenses.includes(state.lens) ?? false;
+  const lens = info && !lensAvailable ? 'logit' : state.lens;
+
+  // Recompute when the prompt, lens, top-k or model changes; a newer run cancels an older queued one.
+  useEffect(() => {
+    if (!info) return;
+    let stale = false;
+    const timer = setTimeout(() => {
+      setRunning(true);
+      engine()
+        .trajectory({ text: state.text, lens, topk: state.topk }, id)
+        .then(({ trajectory, ms }) => {
+          if (stale) return;
+          setFull(trajectory);
+          setRunMs(ms);
+          setError(null);
+        })
+        .catch((e: Error) => {
+          if (stale || e instanceof CancelledError) return;
+          setError(e.message);
+        })
+        .finally(() => !stale && setRunning(false));
+    }, DEBOUNCE_MS);
+    return () => {
+      stale = true;
+      clearTimeout(timer);
+    };
+  }, [state.text, lens, state.topk, info?.key, info?.lenses.join()]);
+
+  // The figure's state lives in the URL, replaced (not pushed) so Back leaves the page as usual.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      const params = new URLSearchParams(location.search);
+      params.set(id, encodeState(state));
+      history.replaceState(history.state, '', `${location.pathname}?${params.toString()}${location.hash}`);
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [state]);
+
+  useEffect(() => {
+    const box = frame.current;
+    if (!box) return;
+    const observer = new ResizeObserver(([entry]) => setWidth(Math.floor(entry.contentRect.width)));
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, []);
+
+  const shown = useMemo(() => {
+    if (!full) return null;
+    const [from, to] = visibleRange(state, full.numPositions);
+    return full.slice(from, to).stride(state.stride);
+  }, [full, state.start, state.end, state.stride]);
+
+  const layout = shown ? heatmapLayout(shown, width) : null;
+  useEffect(() => {
+    if (!shown || !layout || !info || !plotBox.current || !legendBox.current) return;
+    plotBox.current.replaceChildren(heatmapPlot(shown, state.statistic, info.vocabSize, layout));
+    legendBox.current.replaceChildren(heatmapLegend(shown, state.statistic, info.vocabSize));
+    plotBox.current.firstElementChild?.setAttribute('aria-hidden', 'true');
+  }, [shown, state.statistic, width, info?.vocabSize]);
+
+  // Keep the active cell inside the grid when its shape changes.
+  const rows = shown?.rows.length ?? 0;
+  const cols = shown?.numPositions ?? 0;
+  const activeCell = { row: Math.min(active.row, Math.max(0, rows - 1)), position: Math.min(active.position, Math.max(0, cols - 1)) };
+  const readoutCell = pinned ? activeCell : (hover ?? activeCell);
+
+  const update = (patch: Partial<HeatmapState>) => setState((s) => ({ ...s, ...patch }));
+  const T = full?.numPositions ?? 0;
+  const [from, to] = visibleRange(state, T);
+  const stat = STATISTIC_SCALES[state.statistic];
+
+  const copyLink = async () => {
+    const url = shareUrl(id, state, location);
+    try {
+      await navigator.clipboard.writeText(url);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1600);
+    } catch {
+      window.prompt('Copy this link:', url);
+    }
+  };
+
+  return (
+    <figure class="heatmap" id={id} aria-labelledby={`${id}-caption`}>
+      <div class="heatmap-controls">
+        <label class="heatmap-prompt">
+          <span>Prompt</span>
+          <textarea
+            rows={2}
+            value={state.text}
+            spellcheck={false}
+            onInput={(e) => update({ text: (e.target as HTMLTextAreaElement).value })}
+            aria-describedby={error ? `${id}-error` : undefined}
+          />
+        </label>
+        <div class="heatmap-settings">
+          <label>
+            <span>Lens</span>
+            <select value={lens} onChange={(e) => update({ lens: (e.target as HTMLSelectElement).value })}>
+              {(info?.lenses ?? ['tuned', 'logit']).map((name) => (
+                <option key={name} value={name}>
+                  {name === 'tuned' ? 'tuned lens' : name === 'logit' ? 'logit lens' : name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <span>Statistic</span>
+            <select value={state.statistic} onChange={(e) => update({ statistic: (e.target as HTMLSelectElement).value as HeatmapState['statistic'] })}>
+              {STATISTICS.map((s) => (
+                <option key={s} value={s}>
+                  {STATISTIC_SCALES[s].label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <span>Layer stride</span>
+            <select value={state.stride} onChange={(e) => update({ stride: Number((e.target as HTMLSelectElement).value) })}>
+              {STRIDE_CHOICES.map((n) => (
+                <option key={n} value={n}>
+                  {n === 1 ? 'every layer' : `every ${n}th`}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <span>Top-k</span>
+            <select value={state.topk} onChange={(e) => update({ topk: Number((e.target as HTMLSelectElement).value) })}>
+              {TOPK_CHOICES.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <div class="heatmap-range">
+          <label>
+            <span>
+              Start position <output>{state.start}</output>
+            </span>
+            <input
+              type="range"
+              min={-Math.max(10, T)}
+              max={0}
+              value={Math.min(0, state.start)}
+              onInput={(e) => update({ start: Number((e.target as HTMLInputElement).value) })}
+              aria-valuetext={state.start === 0 ? 'from the first token' : `the last ${-state.start} tokens`}
+            />
+          </label>
+          <label>
+            <span>
+              End position <output>{state.end === null ? 'end' : state.end}</output>
+            </span>
+            <input
+              type="range"
+              min={1}
+              max={Math.max(1, T)}
+              value={state.end === null ? Math.max(1, T) : visibleRange(state, T)[1]}
+              onInput={(e) => {
+                const value = Number((e.target as HTMLInputElement).value);
+                update({ end: value >= T ? null : value });
+              }}
+              aria-valuetext={state.end === null ? 'to the last token' : `up to token ${state.end}`}
+            />
+          </label>
+          <span class="heatmap-range-note">
+            {T > 0 ? `showing tokens ${from + 1}–${to} of ${T}` : ''}
+          </span>
+        </div>
+      </div>
+
+      <EngineStatus state={engineState} />
+      {info?.lensError && state.lens === 'tuned' && (
+        <p class="heatmap-note" role="status">
+          No tuned lens for this model ({info.lensError}) — showing the logit lens.
+        </p>
+      )}
+      {error && (
+        <p class="heatmap-error" role="alert" id={`${id}-error`}>
+          {error}
+        </p>
+      )}
+
+      <div class={running ? 'heatmap-frame is-running' : 'heatmap-frame'} ref={frame} aria-busy={running}>
+        {shown && layout && (
+          <>
+            <div class="heatmap-legend" ref={legendBox} />
+            <div class="heatmap-scroll" tabIndex={-1}>
+              <div class="heatmap-canvas" style={{ width: `${layout.width}px`, height: `${layout.height}px` }}>
+                <div ref={plotBox} />
+                <CellGrid
+                  trajectory={shown}
+                  statistic={state.statistic}
+                  layout={layout}
+                  active={activeCell}
+                  label={`${lens === 'tuned' ? 'Tuned' : lens === 'logit' ? 'Logit' : lens} lens predictions by layer and token, coloured by ${stat.label.toLowerCase()}`}
+                  onActive={setActive}
+                  onHover={setHover}
+                  onTogglePin={() => setPinned((p) => !p)}
+                  onUnpin={() => setPinned(false)}
+                />
+              </div>
+            </div>
+            <CellReadout trajectory={shown} row={readoutCell.row} position={readoutCell.position} pinned={pinned} onClose={() => setPinned(false)} />
+          </>
+        )}
+        {!shown && !error && engineState.status !== 'error' && <p class="heatmap-placeholder">The heatmap appears here once the model has run.</p>}
+      </div>
+
+      <figcaption id={`${id}-caption`}>
+        <a class="heatmap-anchor" href={`#${id}`} aria-label="Link to this figure">
+          #
+        </a>{' '}
+        {props.caption ?? 'What each layer predicts for the next token.'} Cells show the lens’s top-1 prediction; colour is{' '}
+        {stat.description} ({stat.unit}).
+        {runMs !== null && info && (
+          <span class="heatmap-timing">
+            {' '}
+            Computed in {Math.round(runMs)} ms on {info.backend === 'webgpu' ? 'WebGPU' : `WASM (${info.threads} thread${info.threads === 1 ? '' : 's'})`}.
+          </span>
+        )}{' '}
+        <button type="button" class="heatmap-share" onClick={copyLink}>
+          {copied ? 'Link copied' : 'Copy link to this view'}
+        </button>
+      </figcaption>
+      <LensUpload />
+    </figure>
+  );
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

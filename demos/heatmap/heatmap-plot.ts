@@ -1,0 +1,106 @@
+/**
+ * The heatmap as an Observable Plot figure: x = input tokens, y = layers with "output" on top, each
+ * cell coloured by the statistic and labelled with the lens's top-1 token. Layout numbers are
+ * exported so the keyboard/pointer grid can lie exactly over the cells.
+ */
+import * as Plot from '@observablehq/plot';
+import type { PredictionTrajectory, Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import { formatToken } from '../../src/lens/trajectory/token-format.ts';
+import { STATISTIC_SCALES, textColorOn } from './statistic-scales.ts';
+
+export interface HeatmapLayout {
+  width: number;
+  height: number;
+  marginLeft: number;
+  marginTop: number;
+  marginRight: number;
+  marginBottom: number;
+  cellHeight: number;
+}
+
+export interface HeatmapCell {
+  row: number;
+  position: number;
+  rowLabel: string;
+  top1: string;
+  value: number | null;
+}
+
+/** One record per cell; `rows` are indices into the trajectory's rows. */
+export function heatmapCells(trajectory: PredictionTrajectory, statistic: Statistic): HeatmapCell[] {
+  return trajectory.rows.flatMap((rowLabel, row) =>
+    trajectory.tokens.map((_, position) => ({
+      row,
+      position,
+      rowLabel,
+      top1: formatToken(trajectory.topk(row, position)[0].token),
+      value: trajectory.statistic(statistic, row, position),
+    })),
+  );
+}
+
+export function heatmapLayout(trajectory: PredictionTrajectory, availableWidth: number): HeatmapLayout {
+  const cellHeight = 30;
+  const marginLeft = 64;
+  const marginRight = 12;
+  const minCellWidth = 58;
+  const width = Math.max(availableWidth, marginLeft + marginRight + minCellWidth * trajectory.numPositions);
+  return { width, height: trajectory.rows.length * cellHeight + 8 + 64, marginLeft, marginTop: 8, marginRight, marginBottom: 64, cellHeight };
+}
+
+export function heatmapColorOptions(trajectory: PredictionTrajectory, statistic: Statistic, vocabSize: number) {
+  const scale = STATISTIC_SCALES[statistic];
+  const values = Array.from(trajectory.statistics[statistic]).filter((v) => !Number.isNaN(v));
+  const max = values.length ? Math.max(...values) : 1;
+  return {
+    type: scale.type,
+    scheme: 'blues',
+    reverse: scale.reverse,
+    domain: scale.domain(vocabSize, max),
+    clamp: true,
+    label: `${scale.label} (${scale.unit})`,
+  } as const;
+}
+
+export function heatmapPlot(trajectory: PredictionTrajectory, statistic: Statistic, vocabSize: number, layout: HeatmapLayout): SVGSVGElement | HTMLElement {
+  const cells = heatmapCells(trajectory, statistic);
+  const color = heatmapColorOptions(trajectory, statistic, vocabSize);
+  const colorScale = Plot.scale({ color });
+  const fillOf = (c: HeatmapCell) => (c.value === null ? 'var(--bg-elevated)' : String(colorScale.apply(c.value)));
+  const rowsTopDown = trajectory.rows.map((_, r) => r).reverse();
+  return Plot.plot({
+    ...layout,
+    style: { fontFamily: 'var(--font-ui)', fontSize: '12px', background: 'transparent', color: 'var(--fg)' },
+    x: {
+      type: 'band',
+      domain: trajectory.tokens.map((_, t) => t),
+      padding: 0,
+      tickFormat: (t: number) => formatToken(trajectory.tokens[t]),
+      tickRotate: -35,
+      label: 'input token →',
+    },
+    y: {
+      type: 'band',
+      domain: rowsTopDown,
+      padding: 0,
+      tickFormat: (r: number) => (trajectory.rows[r] === 'output' ? 'output' : `layer ${trajectory.rows[r]}`),
+      label: null,
+    },
+    marks: [
+      Plot.cell(cells, { x: 'position', y: 'row', fill: fillOf, inset: 0.5 }),
+      Plot.text(cells, {
+        x: 'position',
+        y: 'row',
+        text: 'top1',
+        fill: (c: HeatmapCell) => (c.value === null ? 'var(--fg)' : textColorOn(fillOf(c))),
+        fontFamily: 'var(--font-mono)',
+        fontSize: 11,
+      }),
+    ],
+  });
+}
+
+export function heatmapLegend(trajectory: PredictionTrajectory, statistic: Statistic, vocabSize: number): SVGSVGElement | HTMLElement {
+  const color = heatmapColorOptions(trajectory, statistic, vocabSize);
+  return Plot.legend({ color, width: 280, style: { background: 'transparent', color: 'var(--fg)' } });
+}

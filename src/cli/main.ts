@@ -1,0 +1,52 @@
+/**
+ * The `lens` command line (npm run lens -- …) over onnxruntime-node.
+ *   trajectory --model <dir|url|hub:id> --lens <dir|url|hub:id|logit> (--text "…" | --ids 1,2,3) [--topk 10] [--json]
+ */
+import { parseArgs } from 'node:util';
+import { trajectoryCommand } from './trajectory-command.ts';
+
+const USAGE = `usage: npm run lens -- <command> [options]
+
+commands:
+  trajectory --model <dir|url|hub:ID> --lens <dir|url|hub:ID|logit> (--text "…" | --ids 1,2,3)
+             [--topk 10] [--statistic entropy|cross_entropy|forward_kl|max_probability|rank]
+             [--start 0] [--end N] [--stride 1] [--json]
+      what the lens reads at every layer and position of the prompt
+
+  hub:ID means the Hugging Face hub, e.g. --model hub:openai-community/gpt2 --lens hub:gpt2`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === 'trajectory') {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        model: { type: 'string' },
+        lens: { type: 'string', default: 'logit' },
+        text: { type: 'string' },
+        ids: { type: 'string' },
+        topk: { type: 'string', default: '10' },
+        statistic: { type: 'string', default: 'entropy' },
+        start: { type: 'string' },
+        end: { type: 'string' },
+        stride: { type: 'string', default: '1' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    return trajectoryCommand(values);
+  }
+  console.error(`lens: unknown command '${command}'\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`lens: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,66 @@
+/**
+ * The works the chapters cite, by key. `<Cite id="belrose2023" />` links to the entry in the
+ * chapter's `<References />` list (`#ref-belrose2023`).
+ */
+export interface Reference {
+  /** Authors as printed in the list. */
+  authors: string;
+  /** Short form for in-text citations: "Belrose et al.". */
+  short: string;
+  year: number;
+  title: string;
+  /** Venue, journal or publisher, as printed. */
+  venue?: string;
+  url: string;
+  /** An arXiv identifier, printed as `arXiv:…`. */
+  arxiv?: string;
+}
+
+export const bibliography = {
+  belrose2023: {
+    authors:
+      'Nora Belrose, Zach Furman, Logan Smith, Danny Halawi, Igor Ostrovsky, Lev McKinney, Stella Biderman, Jacob Steinhardt',
+    short: 'Belrose et al.',
+    year: 2023,
+    title: 'Eliciting Latent Predictions from Transformers with the Tuned Lens',
+    url: 'https://arxiv.org/abs/2303.08112',
+    arxiv: '2303.08112',
+  },
+  nostalgebraist2020: {
+    authors: 'nostalgebraist',
+    short: 'nostalgebraist',
+    year: 2020,
+    title: 'interpreting GPT: the logit lens',
+    venue: 'LessWrong',
+    url: 'https://www.lesswrong.com/posts/AcKRB8wDpdaN6v6ru/interpreting-gpt-the-logit-lens',
+  },
+  elhage2021: {
+    authors: 'Nelson Elhage, Neel Nanda, Catherine Olsson, Tom Henighan, Nicholas Joseph, et al.',
+    short: 'Elhage et al.',
+    year: 2021,
+    title: 'A Mathematical Framework for Transformer Circuits',
+    venue: 'Transformer Circuits Thread',
+    url: 'https://transformer-circuits.pub/2021/framework/index.html',
+  },
+  jastrzebski2018: {
+    authors: 'Stanisław Jastrzębski, Devansh Arpit, Nicolas Ballas, Vikas Verma, Tong Che, Yoshua Bengio',
+    short: 'Jastrzębski et al.',
+    year: 2018,
+    title: 'Residual Connections Encourage Iterative Inference',
+    venue: 'ICLR',
+    url: 'https://arxiv.org/abs/1710.04773',
+    arxiv: '1710.04773',
+  },
+} satisfies Record<string, Reference>;
+
+export type ReferenceKey = keyof typeof bibliography;
+
+export function reference(key: string): Reference {
+  const ref = (bibliography as Record<string, Reference>)[key];
+  if (!ref) {
+    throw new Error(
+      `Unknown citation key '${key}'. Known keys: ${Object.keys(bibliography).join(', ')} — add it to src/components/bibliography.ts.`,
+    );
+  }
+  return ref;
+}

@@ -1,0 +1,33 @@
+/**
+ * Picks WebGPU when the browser gives us an adapter, otherwise multi-threaded WASM, and says why —
+ * the reason is shown to the reader.
+ */
+import type { Backend, BackendPreference } from './protocol.ts';
+
+export interface BackendChoice {
+  backend: Backend;
+  reason: string;
+}
+
+interface GpuNavigator {
+  gpu?: { requestAdapter(): Promise<unknown | null> };
+}
+
+export async function chooseBackend(preference: BackendPreference): Promise<BackendChoice> {
+  if (preference === 'wasm') return { backend: 'wasm', reason: 'WASM was asked for' };
+  const gpu = (globalThis.navigator as GpuNavigator | undefined)?.gpu;
+  if (!gpu) return { backend: 'wasm', reason: 'this browser has no WebGPU, so the model runs on WASM' };
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (adapter) return { backend: 'webgpu', reason: 'a WebGPU adapter is available' };
+    return { backend: 'wasm', reason: 'WebGPU found no usable GPU adapter, so the model runs on WASM' };
+  } catch (e) {
+    return { backend: 'wasm', reason: `WebGPU failed to start (${(e as Error).message}), so the model runs on WASM` };
+  }
+}
+
+/** WASM threads need SharedArrayBuffer, which needs cross-origin isolation (COOP + COEP headers). */
+export function wasmThreads(): number {
+  if (!(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated) return 1;
+  return Math.max(1, Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1));
+}

@@ -1,0 +1,160 @@
+/**
+ * The typed client every island uses to reach the page's one engine Worker. Islands never see ORT,
+ * sessions or buffers: they call `engine().trajectory(...)` and get a promise.
+ */
+import { PredictionTrajectory } from '../lens/trajectory/prediction-trajectory.ts';
+import { modelByKey } from './catalog.ts';
+import type { BackendPreference, ErrorInfo, FileSize, ModelEntry, ModelInfo, Request, Response } from './protocol.ts';
+
+export type EngineState =
+  | { status: 'idle'; model: ModelEntry }
+  | { status: 'loading'; model: ModelEntry; loaded: number; total: number | undefined; file: string }
+  | { status: 'ready'; model: ModelEntry; info: ModelInfo }
+  | { status: 'error'; model: ModelEntry; error: ErrorInfo };
+
+export class CancelledError extends Error {
+  override name = 'CancelledError';
+}
+
+/** An error the worker reported, with its original name (PromptError, LensFormatError, …). */
+export class EngineError extends Error {
+  constructor(info: ErrorInfo) {
+    super(info.message);
+    this.name = info.name;
+  }
+}
+
+export interface TrajectoryRequest {
+  text: string;
+  lens: string;
+  topk: number;
+}
+
+type Pending = { resolve: (value: Response) => void; reject: (error: Error) => void; onProgress?: (r: Response & { type: 'progress' }) => void };
+
+export class EngineClient {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly latestByChannel = new Map<string, number>();
+  private readonly listeners = new Set<(state: EngineState) => void>();
+  private ready: Promise<ModelInfo> | null = null;
+  state: EngineState;
+
+  constructor(initialModel: ModelEntry) {
+    this.state = { status: 'idle', model: initialModel };
+    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'tuned-lens-engine' });
+    this.worker.onmessage = (event: MessageEvent<Response>) => this.receive(event.data);
+    this.worker.onerror = (event) => {
+      const error = new Error(`The engine stopped: ${event.message || 'the worker failed to start'}. Reload the page to retry.`);
+      for (const { reject } of this.pending.values()) reject(error);
+      this.pending.clear();
+      this.setState({ status: 'error', model: this.state.model, error: { name: 'Error', message: error.message } });
+    };
+  }
+
+  subscribe(listener: (state: EngineState) => void): () => void {
+    this.listeners.add(listener);
+    listener(this.state);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Sizes of the files `model` would download, asked of the server before anything is downloaded. */
+  async estimate(model: ModelEntry): Promise<FileSize[]> {
+    const response = await this.send({ type: 'estimate', id: this.nextId++, model });
+    return (response as Response & { type: 'estimate' }).files;
+  }
+
+  load(model: ModelEntry, backend: BackendPreference = 'auto'): Promise<ModelInfo> {
+    this.setState({ status: 'loading', model, loaded: 0, total: undefined, file: '' });
+    const perFile = new Map<string, { loaded: number; total: number | undefined }>();
+    this.ready = this.send({ type: 'load', id: this.nextId++, model, backend }, (p) => {
+      perFile.set(p.file, { loaded: p.loaded, total: p.total });
+      const all = [...perFile.values()];
+      const total = all.every((f) => f.total !== undefined) ? all.reduce((s, f) => s + f.total!, 0) : undefined;
+      this.setState({ status: 'loading', model, loaded: all.reduce((s, f) => s + f.loaded, 0), total, file: p.file });
+    }).then(
+      (response) => {
+        const info = (response as Response & { type: 'loaded' }).info;
+        this.setState({ status: 'ready', model, info });
+        return info;
+      },
+      (error: Error) => {
+        this.setState({ status: 'error', model, error: { name: error.name, message: error.message } });
+        throw error;
+      },
+    );
+    return this.ready;
+  }
+
+  /** Resolves when a model is ready; starts loading the current one if nothing has started. */
+  whenReady(): Promise<ModelInfo> {
+    return this.ready ?? this.load(this.state.model);
+  }
+
+  /**
+   * What `lens` reads for `text`. A newer request on the same `channel` (one per island) cancels an
+   * older one that has not run yet; the older promise rejects with CancelledError.
+   */
+  async trajectory(request: TrajectoryRequest, channel?: string): Promise<{ trajectory: PredictionTrajectory; ms: number }> {
+    await this.whenReady();
+    const id = this.nextId++;
+    if (channel !== undefined) {
+      const previous = this.latestByChannel.get(channel);
+      if (previous !== undefined && this.pending.has(previous)) this.worker.postMessage({ type: 'cancel', id: previous } satisfies Request);
+      this.latestByChannel.set(channel, id);
+    }
+    const response = (await this.send({ type: 'trajectory', id, ...request })) as Response & { type: 'trajectory' };
+    return { trajectory: PredictionTrajectory.from(response.result), ms: response.ms };
+  }
+
+  /** Adds a lens from files the reader chose (config.json + params.pt or params.safetensors). */
+  async addLens(name: string, files: Record<string, Blob>): Promise<ModelInfo> {
+    await this.whenReady();
+    const response = (await this.send({ type: 'add-lens', id: this.nextId++, name, files })) as Response & { type: 'lens-added' };
+    if (this.state.status === 'ready') this.setState({ ...this.state, info: response.info });
+    return response.info;
+  }
+
+  private send(request: Exclude<Request, { type: 'cancel' }>, onProgress?: Pending['onProgress']): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject, onProgress });
+      this.worker.postMessage(request);
+    });
+  }
+
+  private receive(response: Response): void {
+    const pending = this.pending.get(response.id);
+    if (!pending) return;
+    if (response.type === 'progress') {
+      pending.onProgress?.(response);
+      return;
+    }
+    this.pending.delete(response.id);
+    if (response.type === 'error') pending.reject(new EngineError(response.error));
+    else if (response.type === 'cancelled') pending.reject(new CancelledError('superseded by a newer request'));
+    else pending.resolve(response);
+  }
+
+  private setState(state: EngineState): void {
+    this.state = state;
+    for (const listener of this.listeners) listener(state);
+  }
+}
+
+let shared: EngineClient | null = null;
+
+/** The page's engine: one Worker, created on first use, shared by every island. */
+export function engine(): EngineClient {
+  if (!shared) {
+    const params = new URLSearchParams(globalThis.location?.search ?? '');
+    const stored = globalThis.localStorage?.getItem('tuned-lens:model');
+    shared = new EngineClient(modelByKey(params.get('model') ?? stored));
+  }
+  return shared;
+}
+
+export function backendPreference(): BackendPreference {
+  const value = new URLSearchParams(globalThis.location?.search ?? '').get('backend');
+  return value === 'wasm' || value === 'webgpu' ? value : 'auto';
+}

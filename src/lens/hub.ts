@@ -1,0 +1,20 @@
+/**
+ * Where the pretrained weights live on the Hugging Face hub: GPT-2 checkpoints in model repos, and
+ * tuned lenses in the Space AlignmentResearch/tuned-lens under lens/<model id>/ (design.md §5).
+ */
+export const HUB = 'https://huggingface.co';
+
+/** Folder URL of a model repo's files, e.g. `openai-community/gpt2` → …/resolve/main/. */
+export function hubModelUrl(modelId: string, revision = 'main'): string {
+  return `${HUB}/${modelId}/resolve/${encodeURIComponent(revision)}/`;
+}
+
+/** Folder URL of the pretrained lens for `modelId` (the Space's naming: gpt2, EleutherAI/pythia-…). */
+export function hubLensUrl(modelId: string): string {
+  return `${HUB}/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/${modelId}/`;
+}
+
+/** The Space names lenses by the short id the model had before it moved to openai-community/. */
+export function lensIdForModel(modelId: string): string {
+  return modelId.replace(/^openai-community\//, '');
+}

@@ -1,0 +1,22 @@
+/** Files a reader picked or dropped on the page (or any Blobs), by name. */
+import { LensFormatError } from '../errors.ts';
+import type { ProgressCallback, Source } from './source.ts';
+
+export class FilesSource implements Source {
+  constructor(
+    readonly name: string,
+    private readonly files: ReadonlyMap<string, Blob>,
+  ) {}
+
+  async read(file: string, onProgress?: ProgressCallback): Promise<Uint8Array> {
+    const blob = this.files.get(file);
+    if (!blob) throw new LensFormatError(`${this.name}: no file named ${file} (have: ${[...this.files.keys()].join(', ') || 'none'})`);
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    onProgress?.({ file, loaded: bytes.byteLength, total: bytes.byteLength });
+    return bytes;
+  }
+
+  async has(file: string): Promise<boolean> {
+    return this.files.has(file);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Files over HTTP(S) — the Hugging Face hub's `resolve` URLs, or the site's own /models/ folder — with
+ * download progress and, where the platform has it, Cache Storage so a second visit downloads nothing.
+ */
+import { DownloadError } from '../errors.ts';
+import type { ProgressCallback, Source } from './source.ts';
+
+export interface UrlSourceOptions {
+  /** Cache Storage bucket; `null` turns caching off. Ignored where `caches` does not exist (Node). */
+  cacheName?: string | null;
+  fetch?: typeof fetch;
+}
+
+export const DEFAULT_CACHE_NAME = 'tuned-lens-live-v1';
+
+export class UrlSource implements Source {
+  readonly name: string;
+  private readonly base: string;
+  private readonly fetch: typeof fetch;
+  private readonly cacheName: string | null;
+
+  constructor(base: string, options: UrlSourceOptions = {}) {
+    this.base = base.endsWith('/') ? base : `${base}/`;
+    this.name = this.base.replace(/\/$/, '');
+    this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.cacheName = options.cacheName === undefined ? DEFAULT_CACHE_NAME : options.cacheName;
+  }
+
+  url(file: string): string {
+    return new URL(file, this.base).href;
+  }
+
+  async read(file: string, onProgress?: ProgressCallback): Promise<Uint8Array> {
+    const url = this.url(file);
+    const cache = await this.openCache();
+    const cached = await cache?.match(url);
+    if (cached) {
+      const bytes = new Uint8Array(await cached.arrayBuffer());
+      onProgress?.({ file, loaded: bytes.byteLength, total: bytes.byteLength });
+      return bytes;
+    }
+    let response: Response;
+    try {
+      response = await this.fetch(url);
+    } catch (e) {
+      throw new DownloadError(`${url}: the download failed (${(e as Error).message}) — check your connection and retry`, url);
+    }
+    if (!response.ok) {
+      const hint = response.status === 404 ? 'the file does not exist there' : 'the server refused';
+      throw new DownloadError(`${url}: HTTP ${response.status} — ${hint}`, url, response.status);
+    }
+    const bytes = await readBody(response, url, (loaded, total) => onProgress?.({ file, loaded, total }));
+    if (cache) {
+      await cache
+        .put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }))
+        .catch(() => undefined); // A full or unavailable cache costs a re-download next time, nothing else.
+    }
+    return bytes;
+  }
+
+  async has(file: string): Promise<boolean> {
+    const url = this.url(file);
+    if (await (await this.openCache())?.match(url)) return true;
+    try {
+      const response = await this.fetch(url, { method: 'HEAD' });
+      return response.ok;
+    } catch (e) {
+      throw new DownloadError(`${url}: could not reach the server (${(e as Error).message}) — check your connection and retry`, url);
+    }
+  }
+
+  private async openCache(): Promise<Cache | undefined> {
+    if (this.cacheName === null || typeof caches === 'undefined') return undefined;
+    try {
+      return await caches.open(this.cacheName);
+    } catch {
+      return undefined; // Private windows and insecure origins refuse Cache Storage.
+    }
+  }
+}
+
+async function readBody(response: Response, url: string, report: (loaded: number, total: number | undefined) => void): Promise<Uint8Array> {
+  const header = response.headers.get('content-length');
+  const total = header !== null && response.headers.get('content-encoding') === null ? Number(header) : undefined;
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    report(bytes.byteLength, bytes.byteLength);
+    return bytes;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  report(0, total);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      report(loaded, total);
+    }
+  } catch (e) {
+    throw new DownloadError(`${url}: the download stopped after ${loaded} bytes (${(e as Error).message}) — retry`, url);
+  }
+  if (total !== undefined && loaded !== total) {
+    throw new DownloadError(`${url}: received ${loaded} of ${total} bytes — the download was cut short; retry`, url);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
+}

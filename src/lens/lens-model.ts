@@ -1,0 +1,138 @@
+/**
+ * A GPT-2 with its lens head, ready to run: the model graph (ids → residual stream) and the head graph
+ * (residual stream + translators → statistics and top-k) as two ONNX Runtime sessions. The runtime is
+ * passed in, so the same class runs on onnxruntime-node and onnxruntime-web.
+ */
+import type { InferenceSession as OrtSession, Tensor as OrtTensor } from 'onnxruntime-common';
+import { PromptError } from './errors.ts';
+import { buildHeadGraph } from './lens/head-graph.ts';
+import { checkLensFitsModel, type Lens } from './lens/tuned-lens.ts';
+import type { GPT2Config } from './model/gpt2-config.ts';
+import { buildGPT2Graph } from './model/gpt2-graph.ts';
+import type { ModelFiles } from './model/model-files.ts';
+import type { Tensor32 } from './tensor.ts';
+import type { Tokenizer } from './tokenizer.ts';
+import { PredictionTrajectory, type Statistic } from './trajectory/prediction-trajectory.ts';
+
+/** The part of onnxruntime-node / onnxruntime-web we use. */
+export interface Ort {
+  InferenceSession: { create(model: Uint8Array, options?: OrtSession.SessionOptions): Promise<OrtSession> };
+  Tensor: typeof OrtTensor;
+}
+
+export interface LensModelOptions {
+  executionProviders?: OrtSession.SessionOptions['executionProviders'];
+}
+
+export interface TrajectoryOptions {
+  topk?: number;
+}
+
+export class LensModel {
+  private readonly tokenCache = new Map<number, string>();
+
+  private constructor(
+    private readonly ort: Ort,
+    readonly name: string,
+    readonly config: GPT2Config,
+    readonly tokenizer: Tokenizer,
+    private readonly modelSession: OrtSession,
+    private readonly headSession: OrtSession,
+  ) {}
+
+  static async create(ort: Ort, files: ModelFiles, options: LensModelOptions = {}): Promise<LensModel> {
+    const sessionOptions: OrtSession.SessionOptions = {
+      executionProviders: options.executionProviders,
+      graphOptimizationLevel: 'all',
+    };
+    // Build and create one graph at a time so only one serialised copy of the weights is alive.
+    const modelSession = await ort.InferenceSession.create(buildGPT2Graph(files.checkpoint), sessionOptions);
+    const headSession = await ort.InferenceSession.create(buildHeadGraph(files.checkpoint), sessionOptions);
+    return new LensModel(ort, files.name, files.checkpoint.config, files.tokenizer, modelSession, headSession);
+  }
+
+  /** Token ids for `text`, refusing what the model cannot read. */
+  encode(text: string): number[] {
+    const ids = this.tokenizer.encode(text);
+    this.checkIds(ids);
+    return ids;
+  }
+
+  tokenText(id: number): string {
+    let text = this.tokenCache.get(id);
+    if (text === undefined) {
+      text = this.tokenizer.decode([id]);
+      this.tokenCache.set(id, text);
+    }
+    return text;
+  }
+
+  /** [L+1, T, d]: row 0 the embeddings, row i the output of block i-1, before the final LayerNorm. */
+  async residualStream(inputIds: number[]): Promise<Tensor32> {
+    this.checkIds(inputIds);
+    const ids = new this.ort.Tensor('int64', BigInt64Array.from(inputIds, BigInt), [inputIds.length]);
+    const { residual_stream } = await this.modelSession.run({ input_ids: ids });
+    return { data: residual_stream.data as Float32Array, shape: residual_stream.dims.slice() };
+  }
+
+  /** What `lens` reads at every layer and position of the prompt. */
+  async trajectory(inputIds: number[], lens: Lens, { topk = 10 }: TrajectoryOptions = {}): Promise<PredictionTrajectory> {
+    checkLensFitsModel(lens, { name: this.name, dModel: this.config.dModel, numLayers: this.config.numLayers });
+    const stream = await this.residualStream(inputIds);
+    const T = inputIds.length;
+    const k = Math.max(1, Math.min(topk, this.config.vocabSize));
+    const { Tensor } = this.ort;
+    const L = this.config.numLayers;
+    const d = this.config.dModel;
+    // The last position has no next token; any valid id keeps the graph simple, and we mask it below.
+    const targets = BigInt64Array.from({ length: T }, (_, t) => BigInt(t + 1 < T ? inputIds[t + 1] : 0));
+    const out = await this.headSession.run({
+      residual_stream: new Tensor('float32', stream.data, stream.shape),
+      translator_weight: new Tensor('float32', lens.translatorWeight, [L, d, d]),
+      translator_bias: new Tensor('float32', lens.translatorBias, [L, d]),
+      targets: new Tensor('int64', targets, [T]),
+      k: new Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
+    });
+    const R = L + 1;
+    const stat = (name: string): Float32Array => Float32Array.from(out[name].data as ArrayLike<number>);
+    const statistics: Record<Statistic, Float32Array> = {
+      entropy: stat('entropy'),
+      crossEntropy: stat('cross_entropy'),
+      forwardKl: stat('forward_kl'),
+      maxProbability: stat('max_probability'),
+      rank: stat('rank'),
+    };
+    for (let r = 0; r < R; r++) {
+      statistics.crossEntropy[r * T + T - 1] = NaN;
+      statistics.rank[r * T + T - 1] = NaN;
+    }
+    const topkIds = Int32Array.from(out.topk_ids.data as BigInt64Array, Number);
+    const topkProbs = Float32Array.from(out.topk_logprobs.data as Float32Array, Math.exp);
+    return new PredictionTrajectory({
+      inputIds: [...inputIds],
+      tokens: inputIds.map((id) => this.tokenText(id)),
+      rows: [...Array.from({ length: L }, (_, i) => String(i)), 'output'],
+      k,
+      topkIds,
+      topkProbs,
+      topkTokens: Array.from(topkIds, (id) => this.tokenText(id)),
+      statistics,
+    });
+  }
+
+  async release(): Promise<void> {
+    await this.modelSession.release();
+    await this.headSession.release();
+  }
+
+  private checkIds(ids: number[]): void {
+    if (ids.length === 0) throw new PromptError('The prompt is empty — type some text to see what each layer predicts.');
+    if (ids.length > this.config.nPositions) {
+      throw new PromptError(
+        `The prompt is ${ids.length} tokens but ${this.name} reads at most ${this.config.nPositions} — shorten it by ${ids.length - this.config.nPositions} tokens.`,
+      );
+    }
+    const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= this.config.vocabSize);
+    if (bad !== undefined) throw new PromptError(`Token id ${bad} is outside ${this.name}'s vocabulary of ${this.config.vocabSize}.`);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The lens head graph: residual-stream rows in, per-cell statistics and top-k out. The full
+ * [R, T, V] logits are computed and consumed inside the graph and never leave it.
+ *
+ * Inputs
+ *   `residual_stream`    float32 [R, T, d]     rows to decode; the LAST row must be the model's
+ *                                              output row (row L of the model graph) — it is the p
+ *                                              of forward_kl and gets no translator
+ *   `translator_weight`  float32 [R-1, d, d]   A_ℓ for each other row, stored [out, in] like
+ *                                              torch.nn.Linear (A_ℓ h = h·Wᵀ); zeros = logit lens
+ *   `translator_bias`    float32 [R-1, d]      b_ℓ
+ *   `targets`            int64   [T]           target_t = input_ids[t+1]; the last position takes
+ *                                              any valid id (the caller masks its statistics)
+ *   `k`                  int64   [1]           how many top tokens to return
+ *
+ * Outputs ([R, T] float32 unless said)
+ *   `topk_ids` int64 [R, T, k], `topk_logprobs` [R, T, k]   the k most probable tokens, descending
+ *   `entropy`          −Σ q log q
+ *   `cross_entropy`    −log q[target]
+ *   `forward_kl`       Σ p (log p − log q) = KL(p ‖ q), p = the last row's distribution
+ *   `max_probability`  max q
+ *   `rank`             1 + #{v : log q_v > log q_target}
+ *
+ * Per row r: h̃ = h + h·Wᵀ + b (except the last row: h̃ = h), z = LN_f(h̃)·wteᵀ, q = softmax(z),
+ * natural logs. The softmax is written out so that one exp pass serves everything: with
+ * c = z − max z, e = exp c and s = Σ e, log q = c − log s, max q = 1/s,
+ * entropy = log s − Σ e·c / s and Σ p log q = Σ e_p·c / s_p − log s. Ranks and top-k compare the
+ * logits z themselves, which order the tokens exactly as log q does.
+ */
+import { float, GraphBuilder } from '../onnx/graph-builder.ts';
+import type { GPT2Checkpoint } from '../model/gpt2-checkpoint.ts';
+
+const FLOAT = 1; // onnx.TensorProto.DataType.FLOAT, for Cast
+
+/** The head graph's output names, in the order they are declared. */
+export const HEAD_OUTPUTS = [
+  'topk_ids',
+  'topk_logprobs',
+  'entropy',
+  'cross_entropy',
+  'forward_kl',
+  'max_probability',
+  'rank',
+] as const;
+
+export function buildHeadGraph(ckpt: GPT2Checkpoint): Uint8Array {
+  const { dModel: d, vocabSize: V, layerNormEpsilon: epsilon } = ckpt.config;
+  const g = new GraphBuilder('lens-head');
+  const lnF = (name: string) => g.initializer(`ln_f.${name}`, ckpt.get(`ln_f.${name}`).data, [d]);
+  const unembedding = g.initializer('wte.weight.T', transpose(ckpt.get('wte.weight').data, V, d), [d, V]); // [d, V]
+
+  const residualStream = g.input('residual_stream', 'float32', ['R', 'T', d]); // [R, T, d]
+  const translatorWeight = g.input('translator_weight', 'float32', ['R-1', d, d]); // [R-1, d(out), d(in)]
+  const translatorBias = g.input('translator_bias', 'float32', ['R-1', d]); // [R-1, d]
+  const targets = g.input('targets', 'int64', ['T']); // [T]
+  const k = g.input('k', 'int64', [1]); // [1]
+
+  const rowAxis = g.int64s([0]);
+  const lastAxis = g.int64s([-1]);
+  const lastRow = g.int64s([-1]);
+  const end = g.int64s([Number.MAX_SAFE_INTEGER]);
+  const begin = g.int64s([0]);
+
+  // Translators: h̃ = h + (h·Wᵀ + b) for every row but the last. h·Wᵀ is computed as (W·hᵀ)ᵀ,
+  // which transposes the small [R-1, T, d] rows rather than the [R-1, d, d] weights.
+  const lensRows = g.node('Slice', [residualStream, begin, lastRow, rowAxis]); // [R-1, T, d]
+  const outputRow = g.node('Slice', [residualStream, lastRow, end, rowAxis]); // [1, T, d]
+  const lensRowsT = g.node('Transpose', [lensRows], { perm: [0, 2, 1] }); // [R-1, d, T]
+  const productT = g.node('MatMul', [translatorWeight, lensRowsT]); // [R-1, d, T]
+  const product = g.node('Transpose', [productT], { perm: [0, 2, 1] }); // [R-1, T, d]  h·Wᵀ
+  const bias = g.node('Unsqueeze', [translatorBias, g.int64s([1])]); // [R-1, 1, d]
+  const translation = g.node('Add', [product, bias]); // [R-1, T, d]  h·Wᵀ + b
+  const translated = g.node('Add', [lensRows, translation]); // [R-1, T, d]
+  const h = g.node('Concat', [translated, outputRow], { axis: 0 }); // [R, T, d]
+
+  // Unembed: z = LN_f(h̃)·wteᵀ
+  const normed = g.node('LayerNormalization', [h, lnF('weight'), lnF('bias')], { axis: -1, epsilon: float(epsilon) }); // [R, T, d]
+  const logits = g.node('MatMul', [normed, unembedding]); // [R, T, V]
+
+  // Softmax, written out: c = z − max z, e = exp c, s = Σ e, log q = c − log s
+  const max = g.node('ReduceMax', [logits], { axes: [-1], keepdims: 1 }); // [R, T, 1]
+  const centered = g.node('Sub', [logits, max]); // [R, T, V]
+  const exp = g.node('Exp', [centered]); // [R, T, V]
+  const sum = g.node('ReduceSum', [exp, lastAxis], { keepdims: 1 }); // [R, T, 1]
+  const logSum = g.node('Log', [sum]); // [R, T, 1]
+
+  // max q = e^0 / s
+  const maxProbability = g.node('Reciprocal', [sum]); // [R, T, 1]
+
+  // entropy = −Σ q log q = log s − Σ e·c / s
+  const expRows = g.node('Unsqueeze', [exp, g.int64s([-2])]); // [R, T, 1, V]
+  const centeredCols = g.node('Unsqueeze', [centered, g.int64s([-1])]); // [R, T, V, 1]
+  const expDotCentered = g.node('MatMul', [expRows, centeredCols]); // [R, T, 1, 1]  Σ e·c
+  const expDotCenteredCell = g.node('Squeeze', [expDotCentered, lastAxis]); // [R, T, 1]
+  const expectedCentered = g.node('Div', [expDotCenteredCell, sum]); // [R, T, 1]  Σ q·c
+  const entropy = g.node('Sub', [logSum, expectedCentered]); // [R, T, 1]
+
+  // forward_kl = Σ p log p − Σ p log q, with p = q of the last row and Σ p log q = Σ e_p·c / s_p − log s
+  const expP = g.node('Slice', [exp, lastRow, end, rowAxis]); // [1, T, V]
+  const sumP = g.node('Slice', [sum, lastRow, end, rowAxis]); // [1, T, 1]
+  const expPCols = g.node('Unsqueeze', [expP, g.int64s([-1])]); // [1, T, V, 1]
+  const centeredRows = g.node('Unsqueeze', [centered, g.int64s([-2])]); // [R, T, 1, V]
+  const expPDotCentered = g.node('MatMul', [centeredRows, expPCols]); // [R, T, 1, 1]  Σ e_p·c
+  const expPDotCenteredCell = g.node('Squeeze', [expPDotCentered, lastAxis]); // [R, T, 1]
+  const expectedUnderP = g.node('Div', [expPDotCenteredCell, sumP]); // [R, T, 1]  Σ p·c
+  const crossUnderP = g.node('Sub', [expectedUnderP, logSum]); // [R, T, 1]  Σ p log q
+  const negEntropyP = g.node('Slice', [crossUnderP, lastRow, end, rowAxis]); // [1, T, 1]  Σ p log p
+  const forwardKl = g.node('Sub', [negEntropyP, crossUnderP]); // [R, T, 1]
+
+  // cross_entropy = −log q[target] = log s − c[target]
+  const targetShape = g.node('Shape', [max]); // [3] = [R, T, 1]
+  const targetColumn = g.node('Unsqueeze', [targets, g.int64s([0, 2])]); // [1, T, 1]
+  const targetIndex = g.node('Expand', [targetColumn, targetShape]); // [R, T, 1]
+  const targetLogit = g.node('GatherElements', [logits, targetIndex], { axis: -1 }); // [R, T, 1]
+  const targetCentered = g.node('Sub', [targetLogit, max]); // [R, T, 1]
+  const crossEntropy = g.node('Sub', [logSum, targetCentered]); // [R, T, 1]
+
+  // rank = 1 + #{v : z_v > z_target}
+  const above = g.node('Greater', [logits, targetLogit]); // [R, T, V] bool
+  const aboveOnes = g.node('Cast', [above], { to: FLOAT }); // [R, T, V] 0 or 1
+  const aboveCount = g.node('ReduceSum', [aboveOnes, lastAxis], { keepdims: 1 }); // [R, T, 1]
+  const rank = g.node('Add', [aboveCount, g.scalar(1)]); // [R, T, 1]
+
+  // top-k by logit, with log q = c − log s
+  const [topLogits, topIds] = g.node('TopK', [logits, k], { axis: -1, largest: 1, sorted: 1 }, 2); // [R, T, k] ×2
+  const topCentered = g.node('Sub', [topLogits, max]); // [R, T, k]
+  const topLogprobs = g.node('Sub', [topCentered, logSum]); // [R, T, k]
+
+  g.output('topk_ids', 'int64', ['R', 'T', 'k'], topIds);
+  g.output('topk_logprobs', 'float32', ['R', 'T', 'k'], topLogprobs);
+  const cell = (name: string, value: string) => g.output(name, 'float32', ['R', 'T'], g.node('Squeeze', [value, lastAxis])); // [R, T]
+  cell('entropy', entropy);
+  cell('cross_entropy', crossEntropy);
+  cell('forward_kl', forwardKl);
+  cell('max_probability', maxProbability);
+  cell('rank', rank);
+  return g.toModel(17);
+}
+
+/** [rows, cols] → [cols, rows], in tiles so that both sides stay in cache. */
+function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  const tile = 64;
+  for (let r0 = 0; r0 < rows; r0 += tile) {
+    const r1 = Math.min(r0 + tile, rows);
+    for (let c0 = 0; c0 < cols; c0 += tile) {
+      const c1 = Math.min(c0 + tile, cols);
+      for (let r = r0; r < r1; r++) {
+        for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c];
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,148 @@
+/**
+ * What a lens says at every layer and position for one prompt: per cell (row, position) the top-k
+ * tokens with probabilities and five statistics (design.md §4, natural log). Rows are the decoded
+ * layers then "output", the model's own prediction. Plain data, so it crosses a Worker boundary.
+ */
+export const STATISTICS = ['entropy', 'crossEntropy', 'forwardKl', 'maxProbability', 'rank'] as const;
+export type Statistic = (typeof STATISTICS)[number];
+
+/** Snake-case names used by the Python library and in our JSON. */
+export const STATISTIC_JSON_NAMES: Record<Statistic, string> = {
+  entropy: 'entropy',
+  crossEntropy: 'cross_entropy',
+  forwardKl: 'forward_kl',
+  maxProbability: 'max_probability',
+  rank: 'rank',
+};
+
+export interface TrajectoryData {
+  inputIds: number[];
+  /** Each input token's text, unformatted. */
+  tokens: string[];
+  /** "0", "1", …, "output". */
+  rows: string[];
+  k: number;
+  /** [rows, T, k] */
+  topkIds: Int32Array;
+  /** [rows, T, k] */
+  topkProbs: Float32Array;
+  /** [rows, T, k], the text of each top-k token. */
+  topkTokens: string[];
+  /** Each [rows, T]; NaN where the statistic has no value (the last position's cross-entropy and rank). */
+  statistics: Record<Statistic, Float32Array>;
+}
+
+export class PredictionTrajectory implements TrajectoryData {
+  readonly inputIds: number[];
+  readonly tokens: string[];
+  readonly rows: string[];
+  readonly k: number;
+  readonly topkIds: Int32Array;
+  readonly topkProbs: Float32Array;
+  readonly topkTokens: string[];
+  readonly statistics: Record<Statistic, Float32Array>;
+
+  constructor(data: TrajectoryData) {
+    this.inputIds = data.inputIds;
+    this.tokens = data.tokens;
+    this.rows = data.rows;
+    this.k = data.k;
+    this.topkIds = data.topkIds;
+    this.topkProbs = data.topkProbs;
+    this.topkTokens = data.topkTokens;
+    this.statistics = data.statistics;
+    const cells = this.rows.length * this.numPositions;
+    if (this.topkIds.length !== cells * this.k || STATISTICS.some((s) => this.statistics[s].length !== cells)) {
+      throw new Error(`PredictionTrajectory: arrays do not match ${this.rows.length} rows × ${this.numPositions} positions`);
+    }
+  }
+
+  /** Rebuilds the class around data that crossed a Worker boundary. */
+  static from(data: TrajectoryData): PredictionTrajectory {
+    return data instanceof PredictionTrajectory ? data : new PredictionTrajectory(data);
+  }
+
+  get numPositions(): number {
+    return this.inputIds.length;
+  }
+
+  /** The statistic at (row, position), or null where it has no value. */
+  statistic(name: Statistic, row: number, position: number): number | null {
+    const value = this.statistics[name][row * this.numPositions + position];
+    return Number.isNaN(value) ? null : value;
+  }
+
+  topk(row: number, position: number): { id: number; token: string; probability: number }[] {
+    const at = (row * this.numPositions + position) * this.k;
+    return Array.from({ length: this.k }, (_, i) => ({
+      id: this.topkIds[at + i],
+      token: this.topkTokens[at + i],
+      probability: this.topkProbs[at + i],
+    }));
+  }
+
+  /** Positions start..end with Python's slice semantics: negative counts from the end, end exclusive. */
+  slice(start = 0, end?: number): PredictionTrajectory {
+    const T = this.numPositions;
+    const clamp = (i: number) => Math.min(T, Math.max(0, i < 0 ? T + i : i));
+    const from = clamp(start);
+    const to = Math.max(from, end === undefined ? T : clamp(end));
+    const positions = Array.from({ length: to - from }, (_, i) => from + i);
+    return this.select(
+      this.rows.map((_, r) => r),
+      positions,
+    );
+  }
+
+  /** Every n-th layer row, always keeping "output". */
+  stride(n: number): PredictionTrajectory {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`stride must be a positive integer, not ${n}`);
+    const last = this.rows.length - 1;
+    const rows = this.rows.map((_, r) => r).filter((r) => r === last || r % n === 0);
+    return this.select(
+      rows,
+      this.inputIds.map((_, t) => t),
+    );
+  }
+
+  private select(rows: number[], positions: number[]): PredictionTrajectory {
+    const T = this.numPositions;
+    const k = this.k;
+    const cells = rows.flatMap((r) => positions.map((t) => r * T + t));
+    const pick = <A extends Float32Array | Int32Array>(array: A, make: (n: number) => A, width: number): A => {
+      const out = make(cells.length * width);
+      cells.forEach((cell, i) => out.set(array.subarray(cell * width, (cell + 1) * width), i * width));
+      return out;
+    };
+    const statistics = Object.fromEntries(
+      STATISTICS.map((s) => [s, pick(this.statistics[s], (n) => new Float32Array(n), 1)]),
+    ) as Record<Statistic, Float32Array>;
+    return new PredictionTrajectory({
+      inputIds: positions.map((t) => this.inputIds[t]),
+      tokens: positions.map((t) => this.tokens[t]),
+      rows: rows.map((r) => this.rows[r]),
+      k,
+      topkIds: pick(this.topkIds, (n) => new Int32Array(n), k),
+      topkProbs: pick(this.topkProbs, (n) => new Float32Array(n), k),
+      topkTokens: cells.flatMap((cell) => this.topkTokens.slice(cell * k, (cell + 1) * k)),
+      statistics,
+    });
+  }
+
+  /** The CLI's `--json` object: arrays indexed [row][position], null where a statistic has no value. */
+  toJSON(): Record<string, unknown> {
+    const R = this.rows.length;
+    const T = this.numPositions;
+    const grid = <V>(f: (r: number, t: number) => V): V[][] => Array.from({ length: R }, (_, r) => Array.from({ length: T }, (_, t) => f(r, t)));
+    const json: Record<string, unknown> = {
+      input_ids: this.inputIds,
+      tokens: this.tokens,
+      rows: this.rows,
+      top1_ids: grid((r, t) => this.topkIds[(r * T + t) * this.k]),
+      topk_ids: grid((r, t) => this.topk(r, t).map((e) => e.id)),
+      topk_probs: grid((r, t) => this.topk(r, t).map((e) => e.probability)),
+    };
+    for (const s of STATISTICS) json[STATISTIC_JSON_NAMES[s]] = grid((r, t) => this.statistic(s, r, t));
+    return json;
+  }
+}
