@@ -15,8 +15,18 @@ commands:
 
   hub:ID means the Hugging Face hub, e.g. --model hub:openai-community/gpt2 --lens hub:gpt2`;
 
+/** Lets `--start -3` mean what the seed's start_pos=-3 means (parseArgs would read -3 as a flag). */
+function joinNegativeNumbers(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (/^--[a-z]/.test(args[i]) && !args[i].includes('=') && /^-\d+$/.test(args[i + 1] ?? '')) out.push(`${args[i]}=${args[++i]}`);
+    else out.push(args[i]);
+  }
+  return out;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = joinNegativeNumbers(argv);
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
     return command ? 0 : 2;

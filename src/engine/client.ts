@@ -89,7 +89,7 @@ export class EngineClient {
 
   /** Resolves when a model is ready; starts loading the current one if nothing has started. */
   whenReady(): Promise<ModelInfo> {
-    return this.ready ?? this.load(this.state.model);
+    return this.ready ?? this.load(this.state.model, backendPreference());
   }
 
   /**

@@ -12,8 +12,13 @@ import { loadModelFiles } from '../lens/model/model-files.ts';
 import { chooseBackend, wasmThreads } from './backend.ts';
 import type { ErrorInfo, ModelEntry, ModelInfo, Request, Response } from './protocol.ts';
 
-// Our own copy of ORT's WASM, served with the site (scripts/copy-ort.ts): never a CDN.
-ort.env.wasm.wasmPaths = new URL(`${import.meta.env.BASE_URL}ort/`, self.location.origin).href;
+// Our pinned onnxruntime-web's WASM and its loader script, emitted by Vite beside this chunk. Both
+// are named explicitly: left unset, importing @huggingface/transformers points them at a CDN, and
+// the loader inlined in ORT's bundle would start WASM threads from this Worker's own script.
+ort.env.wasm.wasmPaths = {
+  mjs: new URL('../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.mjs', import.meta.url).href,
+  wasm: new URL('../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm', import.meta.url).href,
+};
 ort.env.wasm.numThreads = wasmThreads();
 ort.env.logLevel = 'error';
 

@@ -44,6 +44,8 @@ export class LensModel {
     const sessionOptions: OrtSession.SessionOptions = {
       executionProviders: options.executionProviders,
       graphOptimizationLevel: 'all',
+      // ORT warns that shape ops run on the CPU, which is by design; only errors are worth a console line.
+      logSeverityLevel: 3,
     };
     // Build and create one graph at a time so only one serialised copy of the weights is alive.
     const modelSession = await ort.InferenceSession.create(buildGPT2Graph(files.checkpoint), sessionOptions);

@@ -39,11 +39,16 @@ TOPK = 5
 D, L, N_HEAD, N_POS, V = 32, 3, 4, 128, 50257
 EPS = 1e-5
 
-# Init scales. Projections (c_proj, mlp.c_proj) use 0.02 as GPT-2 does, but c_attn and c_fc are
-# larger: with 0.02 everywhere the attention is almost uniform and GELU inputs are ~0.1, where the
-# tanh approximation and exact erf GELU agree to ~1e-8, so tests could not tell them apart.
+# Init scales, chosen so that the fixtures can tell likely mistakes apart (check_fixtures.py prints
+# how much each mistake moves the log-probs):
+# * c_attn and c_fc are larger than GPT-2's 0.02: with 0.02 the attention is almost uniform and the
+#   GELU inputs are ~0.1, where the tanh approximation and the exact erf GELU agree to ~1e-8.
+# * wte std 0.3 (logit std ~1.7) gives peaked-but-not-degenerate predictions (entropy ~9 nats,
+#   max probability up to ~0.4) and top-k gaps large enough to be robust in float32; with 0.1 the
+#   output is within 0.2 nats of uniform and adjacent top-k log-probs are often < 1e-5 apart.
+# * the projections (0.05) are scaled with wte so that every block still moves the residual stream.
 STD = {
-    "wte": 0.1, "wpe": 0.02, "c_attn": 0.2, "attn_proj": 0.02, "c_fc": 0.3, "mlp_proj": 0.02,
+    "wte": 0.3, "wpe": 0.02, "c_attn": 0.2, "attn_proj": 0.05, "c_fc": 0.3, "mlp_proj": 0.05,
     "bias": 0.02, "ln_w": 0.1, "ln_b": 0.02,
 }
 
@@ -187,9 +192,10 @@ def malicious_params_pt() -> bytes:
            + b".")                            # STOP
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
-        z.writestr("archive/data.pkl", pkl)
-        z.writestr("archive/data/0", b"\x00" * 16)
-        z.writestr("archive/version", b"3\n")
+        for name, data in (("archive/data.pkl", pkl), ("archive/data/0", b"\x00" * 16),
+                           ("archive/version", b"3\n")):
+            # fixed timestamp so that the file is byte-for-byte reproducible
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
     return buf.getvalue()
 
 
@@ -206,7 +212,20 @@ def f32num(x):
     return float(str(np.float32(x)))
 
 
+def min_topk_gap(params, config, translators) -> float:
+    """Smallest gap between consecutive log-probs in any cell's top-(k+1), both lenses."""
+    params = ref.to_f64(params)
+    gap = float("inf")
+    for pr in PROMPTS:
+        hidden = ref.gpt2_hidden_states(params, config, pr["input_ids"])
+        for tr in (None, translators):
+            v, _ = torch.topk(torch.log_softmax(ref.lens_logits(params, config, hidden, tr), -1), TOPK + 1, -1)
+            gap = min(gap, float((v[..., :-1] - v[..., 1:]).min()))
+    return gap
+
+
 def expected_for(params, config, translators, name: str, lens_name: str, seed: int):
+    params = ref.to_f64(params)
     sids = sample_ids()
     out = {"model": name, "tuned_lens": lens_name, "seed": seed, "topk": TOPK, "prompts": []}
     min_gap = float("inf")
@@ -249,9 +268,13 @@ def build(seed: int):
     model16 = OrderedDict((k, f16_round(v)) for k, v in model.items())
     tr = translators_of(lens)
     tr16 = [{k: f16_round(v) for k, v in t.items()} for t in tr]
+    gap = min(min_topk_gap(model, CONFIG, tr), min_topk_gap(model16, CONFIG, tr16))
+    if gap < MIN_TOPK_GAP:
+        return None, gap
     exp32, g32 = expected_for(model, CONFIG, tr, "tiny-gpt2", "current", seed)
     exp16, g16 = expected_for(model16, CONFIG, tr16, "tiny-gpt2-f16", "current-half", seed)
-    return model, lens, wrong_d, wrong_l, exp32, exp16, min(g32, g16)
+    assert min(g32, g16) == gap
+    return (model, lens, wrong_d, wrong_l, exp32, exp16), gap
 
 
 CONFIG = OrderedDict([
@@ -315,11 +338,12 @@ def make_legacy(model, lens: nn.ModuleList, word: str, with_unembedding: bool) -
 def main() -> None:
     seed = SEED_START
     while True:
-        model, lens, wrong_d, wrong_l, exp32, exp16, gap = build(seed)
-        print(f"seed {seed}: min top-{TOPK + 1} log-prob gap {gap:.3g}")
-        if gap >= MIN_TOPK_GAP:
+        built, gap = build(seed)
+        print(f"seed {seed}: min top-{TOPK + 1} log-prob gap {gap:.3g}", flush=True)
+        if built is not None:
             break
         seed += 1
+    model, lens, wrong_d, wrong_l, exp32, exp16 = built
 
     # ---- models
     m32 = FIX / "tiny-gpt2"

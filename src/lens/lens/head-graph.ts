@@ -26,6 +26,14 @@
  * c = z − max z, e = exp c and s = Σ e, log q = c − log s, max q = 1/s,
  * entropy = log s − Σ e·c / s and Σ p log q = Σ e_p·c / s_p − log s. Ranks and top-k compare the
  * logits z themselves, which order the tokens exactly as log q does.
+ *
+ * Memory: about four [R, T, V] float32 tensors are alive at the peak (≈ 670 MB for GPT-2 at R = 13,
+ * T = 64). Every cell depends only on its own row and position and on the output row at that
+ * position, so a caller bounds memory by decoding chunks of rows (each followed by the output row)
+ * or chunks of positions (with their targets).
+ *
+ * Ops: Slice, Transpose, MatMul, Unsqueeze, Add, Concat, LayerNormalization, ReduceMax, Sub, Exp,
+ * ReduceSum, Log, Reciprocal, Mul, Div, Shape, Expand, GatherElements, Greater, Cast, TopK, Squeeze.
  */
 import { float, GraphBuilder } from '../onnx/graph-builder.ts';
 import type { GPT2Checkpoint } from '../model/gpt2-checkpoint.ts';
@@ -88,21 +96,17 @@ export function buildHeadGraph(ckpt: GPT2Checkpoint): Uint8Array {
   const maxProbability = g.node('Reciprocal', [sum]); // [R, T, 1]
 
   // entropy = −Σ q log q = log s − Σ e·c / s
-  const expRows = g.node('Unsqueeze', [exp, g.int64s([-2])]); // [R, T, 1, V]
-  const centeredCols = g.node('Unsqueeze', [centered, g.int64s([-1])]); // [R, T, V, 1]
-  const expDotCentered = g.node('MatMul', [expRows, centeredCols]); // [R, T, 1, 1]  Σ e·c
-  const expDotCenteredCell = g.node('Squeeze', [expDotCentered, lastAxis]); // [R, T, 1]
-  const expectedCentered = g.node('Div', [expDotCenteredCell, sum]); // [R, T, 1]  Σ q·c
+  const expCentered = g.node('Mul', [exp, centered]); // [R, T, V]
+  const expDotCentered = g.node('ReduceSum', [expCentered, lastAxis], { keepdims: 1 }); // [R, T, 1]  Σ e·c
+  const expectedCentered = g.node('Div', [expDotCentered, sum]); // [R, T, 1]  Σ q·c
   const entropy = g.node('Sub', [logSum, expectedCentered]); // [R, T, 1]
 
   // forward_kl = Σ p log p − Σ p log q, with p = q of the last row and Σ p log q = Σ e_p·c / s_p − log s
   const expP = g.node('Slice', [exp, lastRow, end, rowAxis]); // [1, T, V]
   const sumP = g.node('Slice', [sum, lastRow, end, rowAxis]); // [1, T, 1]
-  const expPCols = g.node('Unsqueeze', [expP, g.int64s([-1])]); // [1, T, V, 1]
-  const centeredRows = g.node('Unsqueeze', [centered, g.int64s([-2])]); // [R, T, 1, V]
-  const expPDotCentered = g.node('MatMul', [centeredRows, expPCols]); // [R, T, 1, 1]  Σ e_p·c
-  const expPDotCenteredCell = g.node('Squeeze', [expPDotCentered, lastAxis]); // [R, T, 1]
-  const expectedUnderP = g.node('Div', [expPDotCenteredCell, sumP]); // [R, T, 1]  Σ p·c
+  const expPCentered = g.node('Mul', [centered, expP]); // [R, T, V]
+  const expPDotCentered = g.node('ReduceSum', [expPCentered, lastAxis], { keepdims: 1 }); // [R, T, 1]  Σ e_p·c
+  const expectedUnderP = g.node('Div', [expPDotCentered, sumP]); // [R, T, 1]  Σ p·c
   const crossUnderP = g.node('Sub', [expectedUnderP, logSum]); // [R, T, 1]  Σ p log q
   const negEntropyP = g.node('Slice', [crossUnderP, lastRow, end, rowAxis]); // [1, T, 1]  Σ p log p
   const forwardKl = g.node('Sub', [negEntropyP, crossUnderP]); // [R, T, 1]

@@ -1,0 +1,445 @@
+#!/usr/bin/env python3
+"""Train the embedded default model: a small GPT-2 in plain torch, written in Hugging Face GPT-2 layout.
+
+Math (identical to HF GPT-2, design.md section 3): learned positions, pre-LN blocks with LayerNorm
+eps 1e-5, causal attention with heads split from c_attn's output as [q|k|v], GELU tanh approximation
+(gelu_new), Conv1D weights stored [in, out], final ln_f, head tied to wte.
+
+Input: ONE .npy from tokenize_corpus.py -- uint16, [train stream][65535][held-out stream]. Needs only
+torch + numpy (no network); for the greedy samples it also reads tokenizer/ and bpe.py next to this
+script (they are copied into the output so the folder loads like GPT-2).
+
+Output folder: config.json, model.safetensors (F32, names without the `transformer.` prefix, no
+lm_head), tokenizer.json, tokenizer_config.json, training_log.json.
+
+  python3 train_model.py --data /tmp/default-model/tokens.npy --out /tmp/default-model/ckpt \\
+      --device cpu --minutes 8
+  python3 train_model.py --data tokens.npy --out out --device cuda --amp bf16 --steps 6000 --batch-size 64
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import struct
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HERE = Path(__file__).resolve().parent
+SPLIT_MARK = 65535
+
+
+# --------------------------------------------------------------------------------------------
+# Model
+# --------------------------------------------------------------------------------------------
+
+def gelu_new(x: torch.Tensor) -> torch.Tensor:
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+
+class Conv1D(nn.Module):
+    """HF GPT-2 Conv1D: weight [in, out], y = x @ W + b."""
+
+    def __init__(self, n_in: int, n_out: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n_in, n_out))
+        self.bias = nn.Parameter(torch.zeros(n_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.addmm(self.bias, x.reshape(-1, x.shape[-1]), self.weight).reshape(*x.shape[:-1], -1)
+
+
+class Attention(nn.Module):
+    def __init__(self, d: int, n_head: int, dropout: float):
+        super().__init__()
+        self.c_attn = Conv1D(d, 3 * d)
+        self.c_proj = Conv1D(d, d)
+        self.n_head = n_head
+        self.dropout = dropout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, d = x.shape
+        q, k, v = self.c_attn(x).split(d, dim=-1)
+        hd = d // self.n_head
+        q, k, v = (t.view(B, T, self.n_head, hd).transpose(1, 2) for t in (q, k, v))
+        if hasattr(F, "scaled_dot_product_attention"):  # torch >= 2.0 (flash / mem-efficient kernels)
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True,
+                                               dropout_p=self.dropout if self.training else 0.0)
+        else:
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hd))
+            mask = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
+            att = att.masked_fill(mask, float("-inf")).softmax(dim=-1)
+            att = F.dropout(att, self.dropout, self.training)
+            y = att @ v
+        y = y.transpose(1, 2).reshape(B, T, d)
+        return F.dropout(self.c_proj(y), self.dropout, self.training)
+
+
+class MLP(nn.Module):
+    def __init__(self, d: int, dropout: float):
+        super().__init__()
+        self.c_fc = Conv1D(d, 4 * d)
+        self.c_proj = Conv1D(4 * d, d)
+        self.dropout = dropout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.dropout(self.c_proj(gelu_new(self.c_fc(x))), self.dropout, self.training)
+
+
+class Block(nn.Module):
+    def __init__(self, d: int, n_head: int, eps: float, dropout: float):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(d, eps=eps)
+        self.attn = Attention(d, n_head, dropout)
+        self.ln_2 = nn.LayerNorm(d, eps=eps)
+        self.mlp = MLP(d, dropout)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        a = h + self.attn(self.ln_1(h))
+        return a + self.mlp(self.ln_2(a))
+
+
+class GPT2(nn.Module):
+    """state_dict() keys are exactly HF GPT2Model's: wte.weight, wpe.weight, h.{i}.…, ln_f.…"""
+
+    def __init__(self, cfg: dict, dropout: float = 0.0):
+        super().__init__()
+        d, L = cfg["n_embd"], cfg["n_layer"]
+        eps = cfg["layer_norm_epsilon"]
+        self.cfg = cfg
+        self.wte = nn.Embedding(cfg["vocab_size"], d)
+        self.wpe = nn.Embedding(cfg["n_positions"], d)
+        self.h = nn.ModuleList([Block(d, cfg["n_head"], eps, dropout) for _ in range(L)])
+        self.ln_f = nn.LayerNorm(d, eps=eps)
+        self.dropout = dropout
+        # GPT-2 init: N(0, 0.02); residual projections scaled by 1/sqrt(2L); LN 1/0; biases 0
+        for name, p in self.named_parameters():
+            if name.endswith("bias"):
+                nn.init.zeros_(p)
+            elif ".ln_" in name or name.startswith("ln_f"):
+                nn.init.ones_(p)
+            elif name.endswith("c_proj.weight"):
+                nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * L))
+            else:
+                nn.init.normal_(p, 0.0, 0.02)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        T = ids.shape[1]
+        h = self.wte(ids) + self.wpe(torch.arange(T, device=ids.device))
+        h = F.dropout(h, self.dropout, self.training)
+        for block in self.h:
+            h = block(h)
+        return self.ln_f(h) @ self.wte.weight.t()  # tied head
+
+
+# --------------------------------------------------------------------------------------------
+# Checkpoint (HF layout)
+# --------------------------------------------------------------------------------------------
+
+def write_safetensors(path: Path, tensors: dict, metadata: dict | None = None) -> None:
+    """u64 LE header length, JSON header (dtype/shape/data_offsets, sorted names), padded to 8, data."""
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().to("cpu", torch.float32).contiguous()
+        data = t.numpy().astype("<f4", copy=False).tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    hj = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    hj += b" " * ((8 - len(hj) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(hj)))
+        f.write(hj)
+        for b in blobs:
+            f.write(b)
+
+
+def read_safetensors(path: Path) -> dict:
+    raw = Path(path).read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        assert info["dtype"] == "F32", info
+        a, b = info["data_offsets"]
+        out[name] = torch.from_numpy(np.frombuffer(raw[8 + n + a:8 + n + b], dtype="<f4").copy()).reshape(info["shape"])
+    return out
+
+
+def hf_config(cfg: dict) -> dict:
+    return {
+        "architectures": ["GPT2LMHeadModel"],
+        "model_type": "gpt2",
+        "vocab_size": cfg["vocab_size"],
+        "n_positions": cfg["n_positions"],
+        "n_ctx": cfg["n_positions"],
+        "n_embd": cfg["n_embd"],
+        "n_layer": cfg["n_layer"],
+        "n_head": cfg["n_head"],
+        "n_inner": None,
+        "activation_function": "gelu_new",
+        "layer_norm_epsilon": cfg["layer_norm_epsilon"],
+        "resid_pdrop": 0.0,
+        "embd_pdrop": 0.0,
+        "attn_pdrop": 0.0,
+        "initializer_range": 0.02,
+        "scale_attn_weights": True,
+        "tie_word_embeddings": True,
+        "bos_token_id": cfg["eos_token_id"],
+        "eos_token_id": cfg["eos_token_id"],
+        "torch_dtype": "float32",
+    }
+
+
+def save_checkpoint(model: GPT2, out: Path, tokenizer_dir: Path | None, log: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    sd = {k: v for k, v in model.state_dict().items()}
+    write_safetensors(out / "model.safetensors", sd, metadata={"format": "pt"})
+    (out / "config.json").write_text(json.dumps(hf_config(model.cfg), indent=2) + "\n")
+    if tokenizer_dir is not None:
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            if (tokenizer_dir / name).exists():
+                shutil.copyfile(tokenizer_dir / name, out / name)
+    (out / "training_log.json").write_text(json.dumps(log, indent=2) + "\n")
+
+
+# --------------------------------------------------------------------------------------------
+# Data, evaluation, sampling
+# --------------------------------------------------------------------------------------------
+
+def load_tokens(path: str) -> tuple[np.ndarray, np.ndarray]:
+    arr = np.load(path)
+    assert arr.dtype == np.uint16 and arr.ndim == 1, (arr.dtype, arr.shape)
+    marks = np.flatnonzero(arr == SPLIT_MARK)
+    assert marks.size == 1, "expected exactly one 65535 split mark"
+    return arr[:marks[0]].astype(np.int64), arr[marks[0] + 1:].astype(np.int64)
+
+
+@torch.no_grad()
+def evaluate(model: GPT2, data: np.ndarray, seq: int, batch: int, device: str, amp_dtype) -> tuple[float, int]:
+    """Mean next-token cross-entropy (nats) over non-overlapping seq-token windows of data."""
+    model.eval()
+    n = (len(data) - 1) // seq
+    x_all = torch.from_numpy(data[:n * seq].reshape(n, seq))
+    y_all = torch.from_numpy(data[1:n * seq + 1].reshape(n, seq))
+    total, count = 0.0, 0
+    for i in range(0, n, batch):
+        x = x_all[i:i + batch].to(device)
+        y = y_all[i:i + batch].to(device)
+        with torch.autocast(device_type=device.split(":")[0], dtype=amp_dtype, enabled=amp_dtype is not None):
+            logits = model(x)
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
+        total += float(loss)
+        count += y.numel()
+    model.train()
+    return total / max(count, 1), count
+
+
+@torch.no_grad()
+def greedy(model: GPT2, ids: list[int], n: int, device: str) -> list[int]:
+    model.eval()
+    out = list(ids)
+    for _ in range(n):
+        x = torch.tensor([out[-model.cfg["n_positions"]:]], device=device)
+        out.append(int(model(x)[0, -1].float().argmax()))
+    model.train()
+    return out[len(ids):]
+
+
+def load_tokenizer(tokenizer_dir: Path):
+    try:
+        sys.path.insert(0, str(HERE))
+        from bpe import ByteLevelBPE
+        return ByteLevelBPE.from_json(tokenizer_dir / "tokenizer.json")
+    except Exception as e:  # noqa: BLE001
+        print(f"(no tokenizer for samples: {e})", file=sys.stderr)
+        return None
+
+
+def samples(model: GPT2, enc, device: str, prompts: list[str]) -> list[dict]:
+    rows = []
+    for p in prompts:
+        ids = enc.encode(p)
+        with torch.no_grad():
+            model.eval()
+            probs = model(torch.tensor([ids], device=device))[0, -1].float().softmax(-1)
+            model.train()
+        top = torch.topk(probs, 5)
+        cont = greedy(model, ids, 24, device)
+        rows.append({"prompt": p, "continuation": enc.decode(cont),
+                     "top5": [(enc.decode([int(i)]), round(float(v), 4)) for v, i in zip(top.values, top.indices)]})
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default="/tmp/default-model/tokens.npy")
+    ap.add_argument("--out", default="/tmp/default-model/ckpt")
+    ap.add_argument("--tokenizer-dir", default=str(HERE / "tokenizer"))
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--amp", choices=["none", "bf16", "fp16"], default="none", help="autocast on cuda")
+    ap.add_argument("--compile", action="store_true", help="torch.compile (torch >= 2)")
+    ap.add_argument("--n-layer", type=int, default=4)
+    ap.add_argument("--n-embd", type=int, default=256)
+    ap.add_argument("--n-head", type=int, default=4)
+    ap.add_argument("--n-positions", type=int, default=256)
+    ap.add_argument("--seq-len", type=int, default=256)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--min-lr-frac", type=float, default=0.1)
+    ap.add_argument("--warmup", type=int, default=100, help="warm-up steps (linear)")
+    ap.add_argument("--weight-decay", type=float, default=0.1)
+    ap.add_argument("--beta2", type=float, default=0.95)
+    ap.add_argument("--grad-clip", type=float, default=1.0)
+    ap.add_argument("--dropout", type=float, default=0.0)
+    ap.add_argument("--steps", type=int, default=0, help="total steps (cosine horizon); 0 = use --minutes")
+    ap.add_argument("--minutes", type=float, default=0.0, help="wall-clock budget; with no --steps the "
+                    "cosine schedule follows elapsed time")
+    ap.add_argument("--eval-every", type=int, default=200)
+    ap.add_argument("--eval-batch", type=int, default=32)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--prompts", default="And God said, Let there be|To be, or not to|In the beginning|"
+                    "First Citizen:|The jury said")
+    args = ap.parse_args()
+    if not args.steps and not args.minutes:
+        ap.error("give --steps and/or --minutes")
+    assert args.seq_len <= args.n_positions
+
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    if args.device == "cpu":
+        torch.set_num_threads(args.threads)
+    device = args.device
+    amp_dtype = {"none": None, "bf16": torch.bfloat16, "fp16": torch.float16}[args.amp]
+    if device == "cpu":
+        amp_dtype = None
+
+    train, heldout = load_tokens(args.data)
+    vocab_size = int(max(train.max(), heldout.max())) + 1
+    tokenizer_dir = Path(args.tokenizer_dir)
+    enc = load_tokenizer(tokenizer_dir) if tokenizer_dir.exists() else None
+    if enc is not None:
+        assert len(enc.vocab) >= vocab_size
+        vocab_size = len(enc.vocab)
+        eos = enc.eot_id
+    else:
+        eos = vocab_size - 1
+    # bytes per held-out target token, for bits per byte (EOS counts as 0 bytes)
+    byte_len = None
+    if enc is not None:  # each character of a byte-level token is one byte
+        byte_len = np.array([0 if i == eos else len(enc.inv[i]) for i in range(vocab_size)])
+
+    cfg = {"vocab_size": vocab_size, "n_positions": args.n_positions, "n_embd": args.n_embd,
+           "n_layer": args.n_layer, "n_head": args.n_head, "layer_norm_epsilon": 1e-5, "eos_token_id": eos}
+    model = GPT2(cfg, dropout=args.dropout).to(device)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"model: {cfg} -> {n_params:,} parameters ({n_params * 4 / 1e6:.1f} MB as F32); "
+          f"train {len(train):,} tokens, held-out {len(heldout):,}; device {device}"
+          f"{' threads ' + str(torch.get_num_threads()) if device == 'cpu' else ''}", file=sys.stderr)
+
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt_kwargs = {"fused": True} if device.startswith("cuda") and "fused" in torch.optim.AdamW.__init__.__code__.co_varnames else {}
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, args.beta2), eps=1e-8, **opt_kwargs)
+    scaler = torch.cuda.amp.GradScaler(enabled=(amp_dtype == torch.float16))
+    fwd = torch.compile(model) if args.compile else model
+
+    def lr_at(progress: float, step: int) -> float:
+        if step < args.warmup:
+            return args.lr * (step + 1) / args.warmup
+        p = min(max(progress, 0.0), 1.0)
+        return args.lr * (args.min_lr_frac + (1 - args.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * p)))
+
+    seq, B = args.seq_len, args.batch_size
+    budget = args.minutes * 60 if args.minutes else float("inf")
+    log = {"args": vars(args), "config": hf_config(cfg), "parameters": n_params, "history": []}
+    t_start = time.time()
+    t_train = 0.0
+    step, tokens_seen = 0, 0
+    ema = None
+    warm_t0, warm_tok = None, 0
+    while True:
+        elapsed = time.time() - t_start
+        progress = max(step / args.steps if args.steps else 0.0, elapsed / budget)
+        if progress >= 1.0:
+            break
+        lr = lr_at(progress, step)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        starts = rng.integers(0, len(train) - seq - 1, size=B)
+        batch = np.stack([train[s:s + seq + 1] for s in starts])
+        x = torch.from_numpy(batch[:, :-1]).to(device, non_blocking=True)
+        y = torch.from_numpy(batch[:, 1:]).to(device, non_blocking=True)
+        t0 = time.time()
+        with torch.autocast(device_type=device.split(":")[0], dtype=amp_dtype, enabled=amp_dtype is not None):
+            logits = fwd(x)
+        loss = F.cross_entropy(logits.float().reshape(-1, vocab_size), y.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.unscale_(opt)
+        gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
+        scaler.step(opt)
+        scaler.update()
+        step += 1
+        tokens_seen += B * seq
+        if step % 10 == 0 or step == 1:
+            lv = float(loss)  # syncs
+            ema = lv if ema is None else 0.9 * ema + 0.1 * lv
+        t_train += time.time() - t0
+        if step == 20:
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+            warm_t0, warm_tok = time.time(), tokens_seen
+        if step % args.eval_every == 0:
+            hl, _ = evaluate(model, heldout, seq, args.eval_batch, device, amp_dtype)
+            tps = (tokens_seen - warm_tok) / (time.time() - warm_t0) if warm_t0 and time.time() > warm_t0 else 0
+            row = {"step": step, "tokens": tokens_seen, "epochs": round(tokens_seen / len(train), 3),
+                   "elapsed_s": round(time.time() - t_start, 1), "lr": lr, "train_loss_ema": round(ema, 4),
+                   "heldout_loss": round(hl, 4), "grad_norm": round(float(gnorm), 3),
+                   "train_tokens_per_s": round(tps)}
+            log["history"].append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    wall = time.time() - t_start
+    tps = (tokens_seen - warm_tok) / (time.time() - warm_t0) if warm_t0 else tokens_seen / wall
+    hl, n_eval = evaluate(model, heldout, seq, args.eval_batch, device, amp_dtype)
+    result = {"steps": step, "tokens": tokens_seen, "epochs": round(tokens_seen / len(train), 3),
+              "wall_s": round(wall, 1), "train_tokens_per_s": round(tps), "train_loss_ema": ema,
+              "heldout_loss": round(hl, 4), "heldout_perplexity": round(math.exp(hl), 2),
+              "heldout_tokens_evaluated": n_eval}
+    if byte_len is not None:
+        n = (len(heldout) - 1) // seq
+        nbytes = int(byte_len[heldout[1:n * seq + 1]].sum())
+        result["heldout_bits_per_byte"] = round(hl * n_eval / math.log(2) / nbytes, 4)
+    if enc is not None:
+        prompts = [p for p in args.prompts.split("|") if p]
+        result["samples"] = samples(model, enc, device, prompts)
+    log["result"] = result
+    save_checkpoint(model.to("cpu"), Path(args.out), tokenizer_dir if tokenizer_dir.exists() else None, log)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    size = sum(f.stat().st_size for f in Path(args.out).iterdir())
+    print(f"wrote {args.out} ({size / 1e6:.2f} MB)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
