@@ -34,6 +34,7 @@ export function CellGrid(props: Props) {
   const rowsTopDown = Array.from({ length: R }, (_, i) => R - 1 - i);
 
   const move = (cell: Cell) => {
+    props.onHover(null); // the keyboard takes over from the pointer
     props.onActive(cell);
     grid.current?.querySelector<HTMLElement>(`[data-cell="${cell.row}:${cell.position}"]`)?.focus();
   };

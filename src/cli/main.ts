@@ -53,10 +53,15 @@ async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`lens: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+/**
+ * Exits once stdout and stderr have been written out: when they are pipes, process.exit() right after
+ * console.log would drop whatever the pipe had not taken yet (a --json trajectory over 64 KiB came out cut).
+ */
+function exit(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exit, (error: unknown) => {
+  console.error(`lens: ${error instanceof Error ? error.message : String(error)}`);
+  exit(1);
+});

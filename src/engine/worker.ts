@@ -106,7 +106,7 @@ async function load(id: number, entry: ModelEntry, preference: 'auto' | 'webgpu'
     post({ type: 'progress', id, file, loaded, total });
   const cacheName = entry.cache ? undefined : null;
   const files = await loadModelFiles(new UrlSource(entry.modelUrl, { cacheName }), {
-    tokenizerFallback: new UrlSource(entry.tokenizerUrl, { cacheName: null }),
+    tokenizer: new UrlSource(entry.tokenizerUrl, { cacheName: null }),
     onProgress,
   });
   let lensError: string | null = null;

@@ -3,22 +3,7 @@
  * section links, theme, the phone menu, and the headers WASM threads need.
  */
 import { expect, test, type Page } from '@playwright/test';
-
-/** Console errors, uncaught exceptions and failed requests, collected while a test runs. */
-function watchForErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('requestfailed', (request) =>
-    errors.push(`requestfailed: ${request.url()} (${request.failure()?.errorText})`),
-  );
-  page.on('response', (response) => {
-    if (response.status() >= 400) errors.push(`HTTP ${response.status()}: ${response.url()}`);
-  });
-  return errors;
-}
+import { watchForErrors } from './watch-errors.ts';
 
 const sidebar = (page: Page) => page.getByRole('complementary', { name: 'Table of contents' });
 

@@ -285,6 +285,18 @@ def samples(model: GPT2, enc, device: str, prompts: list[str]) -> list[dict]:
 
 # --------------------------------------------------------------------------------------------
 
+def warn_reference_blas() -> None:
+    """Debian's python3-torch 1.13 does its fp32 GEMMs in whatever libblas.so.3 is selected, by default
+    the netlib reference BLAS (about 1 GFLOP/s here). OpenBLAS is 10-20x faster; see README.md."""
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return
+    if "BLAS_INFO=generic" in torch.__config__.show() and "openblas" not in maps.lower() and "mkl" not in maps.lower():
+        print("WARNING: torch is using the reference BLAS (slow). Point LD_LIBRARY_PATH at an OpenBLAS "
+              "folder (README.md: 'CPU speed').", file=sys.stderr)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="/tmp/default-model/tokens.npy")
@@ -325,6 +337,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     if args.device == "cpu":
         torch.set_num_threads(args.threads)
+        warn_reference_blas()
     device = args.device
     amp_dtype = {"none": None, "bf16": torch.bfloat16, "fp16": torch.float16}[args.amp]
     if device == "cpu":

@@ -16,13 +16,16 @@ export interface ModelFiles {
 }
 
 export interface ModelFilesOptions {
+  /** Where tokenizer.json is, when the caller knows (no probing of the model folder). */
+  tokenizer?: Source;
+  /** Where to find one when the model folder has none. */
   tokenizerFallback?: Source;
   onProgress?: ProgressCallback;
 }
 
 export async function loadModelFiles(source: Source, options: ModelFilesOptions = {}): Promise<ModelFiles> {
   const config = parseGPT2Config(await readJson(source, 'config.json'), `${source.name}/config.json`);
-  const tokenizerSource = (await source.has('tokenizer.json')) ? source : options.tokenizerFallback;
+  const tokenizerSource = options.tokenizer ?? ((await source.has('tokenizer.json')) ? source : options.tokenizerFallback);
   if (!tokenizerSource) {
     throw new LensFormatError(`${source.name}: has no tokenizer.json and no fallback tokenizer was given`);
   }

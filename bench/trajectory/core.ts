@@ -1,0 +1,306 @@
+/**
+ * The trajectory benchmark itself, shared by Node (node.ts) and the browser Worker (browser-entry.ts):
+ * a random GPT-2 small, a random tuned lens and the logit lens, LensModel.create timed (graph build vs
+ * session creation), then for each T and lens one warm-up and `runs` timed calls of
+ * model.trajectory(ids, lens, {topk: 10}), each split into the model graph (residualStream's
+ * session.run), the head graph (the head session.run) and the rest (JS around them).
+ *
+ * The split comes from wrapping the two sessions' `run` as LensModel.create makes them (through an
+ * `ort` whose InferenceSession.create is instrumented) — src/lens is used as is.
+ */
+import type { InferenceSession } from 'onnxruntime-common';
+import { LensModel, type Ort } from '../../src/lens/lens-model.ts';
+import type { Lens } from '../../src/lens/lens/tuned-lens.ts';
+import type { GPT2Config } from '../../src/lens/model/gpt2-config.ts';
+import type { Tokenizer } from '../../src/lens/tokenizer.ts';
+import { gpt2SmallConfig, logitLens, randomGPT2Checkpoint, randomIds, randomTunedLens } from './random-gpt2.ts';
+
+export interface Summary {
+  median: number;
+  min: number;
+  max: number;
+  all: number[];
+}
+
+export interface Flops {
+  model: number;
+  head: number;
+  total: number;
+}
+
+export interface CaseResult {
+  lens: 'tuned' | 'logit';
+  T: number;
+  runs: number;
+  warmupMs?: number;
+  totalMs?: Summary;
+  modelMs?: Summary;
+  headMs?: Summary;
+  /** JS in trajectory() around the two runs: input tensors, output conversion, token texts. */
+  otherMs?: Summary;
+  flops: Flops;
+  /** FLOPs / median time, in GFLOP/s. */
+  gflops?: Flops;
+  /** Runtime-specific peak memory for this case (bytes), e.g. VmHWM after a reset. */
+  memory?: Record<string, number>;
+  /** A sanity check on the warm-up's output: every statistic finite where it should be. */
+  check?: string;
+  error?: string;
+}
+
+export interface CreateTiming {
+  weightsMs: number;
+  totalMs: number;
+  modelGraphBuildMs: number;
+  modelSessionMs: number;
+  headGraphBuildMs: number;
+  headSessionMs: number;
+  modelGraphBytes: number;
+  headGraphBytes: number;
+}
+
+export interface BenchResult {
+  runtime: string;
+  threads: number | null;
+  ortVersion: string;
+  date: string;
+  config: { dModel: number; numLayers: number; numHeads: number; vocabSize: number; nPositions: number };
+  topk: number;
+  create: CreateTiming;
+  memoryAfterCreate?: Record<string, number>;
+  memoryEnd?: Record<string, number>;
+  cases: CaseResult[];
+  notes: string[];
+}
+
+export interface BenchHost {
+  ort: Ort;
+  runtime: string;
+  threads: number | null;
+  ortVersion: string;
+  tokenizer: Tokenizer;
+  executionProviders?: InferenceSession.SessionOptions['executionProviders'];
+  /** Called before each case's warm-up (e.g. reset VmHWM). */
+  resetPeak(): Promise<void>;
+  /** Peak memory since the last reset, plus whatever current numbers the host has (bytes); `at` says when. */
+  readPeak(at: 'create' | 'case' | 'end'): Promise<Record<string, number>>;
+  log(message: string): void;
+  /** Called after LensModel.create and after each case with everything measured so far. */
+  progress?(partial: Partial<BenchResult>): void;
+}
+
+export interface BenchOptions {
+  lengths: number[];
+  runs: number;
+  lenses: ('tuned' | 'logit')[];
+  topk: number;
+}
+
+export const DEFAULT_OPTIONS: BenchOptions = { lengths: [16, 64, 256], runs: 5, lenses: ['tuned', 'logit'], topk: 10 };
+
+/** --T 16,64,256  --runs 5  --lens tuned,logit  --out file */
+export function parseArgs(argv: string[]): { options: BenchOptions; out: string } {
+  const options = { ...DEFAULT_OPTIONS };
+  let out = 'bench/out/node.json';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--T') options.lengths = argv[++i].split(',').map(Number);
+    else if (a === '--runs') options.runs = Number(argv[++i]);
+    else if (a === '--lens') options.lenses = argv[++i].split(',') as BenchOptions['lenses'];
+    else if (a === '--out') out = argv[++i];
+  }
+  if (!(options.runs >= 1)) throw new Error('--runs must be ≥ 1');
+  if (options.lengths.some((T) => !(T >= 2))) throw new Error('--T lengths must be ≥ 2');
+  return { options, out };
+}
+
+/**
+ * design.md §7: the model ≈ 2 × (12·d²·L ≈ 85 M) × T; each of the L+1 lens rows 2·d·V·T, plus for the
+ * tuned lens 2·d²·T per translator (L of them). Attention's T² terms and all elementwise work are
+ * left out, as in the design note. (The head graph runs the translator MatMul for the logit lens too,
+ * on zeros; its FLOPs are not counted for it.)
+ */
+export function trajectoryFlops(config: GPT2Config, T: number, lens: 'tuned' | 'logit'): Flops {
+  const { dModel: d, numLayers: L, vocabSize: V } = config;
+  const model = 2 * 12 * d * d * L * T;
+  const head = (L + 1) * 2 * d * V * T + (lens === 'tuned' ? L * 2 * d * d * T : 0);
+  return { model, head, total: model + head };
+}
+
+export function summarize(values: number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median: round(median), min: round(sorted[0]), max: round(sorted[sorted.length - 1]), all: values.map(round) };
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+interface Timed {
+  /** ms of each session's runs since the last reset, in call order. */
+  model: number[];
+  head: number[];
+  creates: { start: number; end: number; bytes: number }[];
+}
+
+/** An `ort` whose sessions time their own create and run (the first created is the model graph). */
+function instrument(ort: Ort, timed: Timed): Ort {
+  return {
+    Tensor: ort.Tensor,
+    InferenceSession: {
+      async create(model: Uint8Array, options?: InferenceSession.SessionOptions) {
+        const index = timed.creates.length;
+        const start = performance.now();
+        const session = await ort.InferenceSession.create(model, options);
+        timed.creates.push({ start, end: performance.now(), bytes: model.byteLength });
+        const run = session.run.bind(session) as (...args: unknown[]) => Promise<InferenceSession.OnnxValueMapType>;
+        const sink = index === 0 ? timed.model : timed.head;
+        (session as { run: unknown }).run = async (...args: unknown[]) => {
+          const t0 = performance.now();
+          const out = await run(...args);
+          sink.push(performance.now() - t0);
+          return out;
+        };
+        return session;
+      },
+    },
+  };
+}
+
+export async function runTrajectoryBench(host: BenchHost, options: BenchOptions): Promise<BenchResult> {
+  const config = gpt2SmallConfig();
+  const notes: string[] = [];
+  const timed: Timed = { model: [], head: [], creates: [] };
+
+  host.log('making random GPT-2 small weights…');
+  let t = performance.now();
+  const checkpoint = randomGPT2Checkpoint(config);
+  const tuned = randomTunedLens(config);
+  const logit = logitLens(config);
+  const weightsMs = performance.now() - t;
+  host.log(`  ${(weightsMs / 1000).toFixed(1)} s`);
+
+  host.log('LensModel.create (graph build + session creation)…');
+  t = performance.now();
+  const model = await LensModel.create(
+    instrument(host.ort, timed),
+    { name: 'random-gpt2', checkpoint, tokenizer: host.tokenizer },
+    { executionProviders: host.executionProviders },
+  );
+  const end = performance.now();
+  const [m, h] = timed.creates;
+  const create: CreateTiming = {
+    weightsMs: round(weightsMs),
+    totalMs: round(end - t),
+    modelGraphBuildMs: round(m.start - t),
+    modelSessionMs: round(m.end - m.start),
+    headGraphBuildMs: round(h.start - m.end),
+    headSessionMs: round(h.end - h.start),
+    modelGraphBytes: m.bytes,
+    headGraphBytes: h.bytes,
+  };
+  host.log(`  ${JSON.stringify(create)}`);
+  const memoryAfterCreate = await host.readPeak('create');
+  const cases: CaseResult[] = [];
+  host.progress?.({ create, memoryAfterCreate, cases });
+
+  for (const T of options.lengths) {
+    const ids = randomIds(T, config.vocabSize);
+    for (const kind of options.lenses) {
+      const lens: Lens = kind === 'tuned' ? tuned : logit;
+      const flops = trajectoryFlops(config, T, kind);
+      const result: CaseResult = { lens: kind, T, runs: options.runs, flops };
+      cases.push(result);
+      try {
+        await host.resetPeak();
+        timed.model.length = 0;
+        timed.head.length = 0;
+        let t0 = performance.now();
+        const warm = await model.trajectory(ids, lens, { topk: options.topk });
+        result.warmupMs = round(performance.now() - t0);
+        result.check = checkTrajectory(warm, T, config.numLayers + 1, options.topk);
+        timed.model.length = 0;
+        timed.head.length = 0;
+        const totals: number[] = [];
+        for (let r = 0; r < options.runs; r++) {
+          t0 = performance.now();
+          await model.trajectory(ids, lens, { topk: options.topk });
+          totals.push(performance.now() - t0);
+        }
+        const other = totals.map((total, i) => total - timed.model[i] - timed.head[i]);
+        result.totalMs = summarize(totals);
+        result.modelMs = summarize(timed.model);
+        result.headMs = summarize(timed.head);
+        result.otherMs = summarize(other);
+        const gflops = (f: number, ms: number) => Math.round((f / (ms * 1e6)) * 10) / 10;
+        result.gflops = {
+          model: gflops(flops.model, result.modelMs.median),
+          head: gflops(flops.head, result.headMs.median),
+          total: gflops(flops.total, result.totalMs.median),
+        };
+        result.memory = await host.readPeak('case');
+        host.log(
+          `T=${T} ${kind}: total ${result.totalMs.median.toFixed(0)} ms (model ${result.modelMs.median.toFixed(0)}, head ${result.headMs.median.toFixed(0)}, other ${result.otherMs.median.toFixed(1)}), ` +
+            `${result.gflops.total} GFLOP/s, warm-up ${result.warmupMs.toFixed(0)} ms, ${result.check}`,
+        );
+      } catch (e) {
+        result.error = String((e as Error)?.message ?? e).slice(0, 2000);
+        result.memory = await host.readPeak('case').catch(() => undefined);
+        host.log(`T=${T} ${kind}: FAILED ${result.error}`);
+      }
+      host.progress?.({ create, memoryAfterCreate, cases });
+    }
+  }
+  const memoryEnd = await host.readPeak('end');
+  await model.release();
+  return {
+    runtime: host.runtime,
+    threads: host.threads,
+    ortVersion: host.ortVersion,
+    date: new Date().toISOString(),
+    config: {
+      dModel: config.dModel,
+      numLayers: config.numLayers,
+      numHeads: config.numHeads,
+      vocabSize: config.vocabSize,
+      nPositions: config.nPositions,
+    },
+    topk: options.topk,
+    create,
+    memoryAfterCreate,
+    memoryEnd,
+    cases,
+    notes,
+  };
+}
+
+/** 'ok' or what is wrong with a trajectory's numbers. */
+function checkTrajectory(
+  trajectory: { statistics: Record<string, Float32Array>; topkIds: Int32Array; topkProbs: Float32Array },
+  T: number,
+  R: number,
+  k: number,
+): string {
+  const problems: string[] = [];
+  for (const [name, values] of Object.entries(trajectory.statistics)) {
+    if (values.length !== R * T) problems.push(`${name} has ${values.length} values`);
+    for (let r = 0; r < R; r++) {
+      for (let p = 0; p < T; p++) {
+        const v = values[r * T + p];
+        const maskable = (name === 'crossEntropy' || name === 'rank') && p === T - 1;
+        if (!maskable && !Number.isFinite(v)) {
+          problems.push(`${name}[${r},${p}] = ${v}`);
+          break;
+        }
+      }
+    }
+  }
+  if (trajectory.topkIds.length !== R * T * k) problems.push(`topk has ${trajectory.topkIds.length} ids`);
+  const p0 = trajectory.topkProbs[0];
+  if (!(p0 > 0 && p0 <= 1)) problems.push(`top-1 probability ${p0}`);
+  const kl = trajectory.statistics.forwardKl;
+  for (let p = 0; p < T; p++) if (Math.abs(kl[(R - 1) * T + p]) > 1e-3) problems.push(`output row KL ${kl[(R - 1) * T + p]}`);
+  return problems.length ? `CHECK FAILED: ${problems.slice(0, 5).join('; ')}` : 'ok';
+}

@@ -1,0 +1,178 @@
+/**
+ * Rewrites the generated part of bench/RESULTS.md (between the `generated` markers) from
+ * bench/out/*.json; text outside the markers (findings written by hand) is kept.
+ *
+ *   npx tsx bench/trajectory/report.ts     (npm run bench -- --report does the same)
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult, CaseResult } from './core.ts';
+
+const OUT = 'bench/out';
+const RESULTS = 'bench/RESULTS.md';
+const BEGIN = '<!-- generated:begin (bench/trajectory/report.ts rewrites this part) -->';
+const END = '<!-- generated:end -->';
+
+/** The budget from the issue: one lens's whole trajectory at T = 64. */
+const BUDGETS: { label: string; file: string; ms: number }[] = [
+  { label: 'onnxruntime-node', file: 'node.json', ms: 1500 },
+  { label: 'onnxruntime-web WASM, 2 threads', file: 'browser-wasm-t2.json', ms: 4000 },
+];
+
+function read(file: string): BenchResult | undefined {
+  const path = `${OUT}/${file}`;
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as BenchResult) : undefined;
+}
+
+const mb = (bytes: number | undefined) => (bytes === undefined || !Number.isFinite(bytes) || bytes === 0 ? '–' : `${Math.round(bytes / 2 ** 20)}`);
+const ms = (x: number | undefined) => (x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const s = (x: number | undefined) => (x === undefined ? '–' : (x / 1000).toFixed(1));
+
+function machine(): string {
+  let model = cpus()[0]?.model ?? '?';
+  let flags = '';
+  try {
+    const lscpu = execSync('lscpu', { encoding: 'utf8' });
+    model = /Model name:\s+(.*)/.exec(lscpu)?.[1]?.trim() ?? model;
+    const f = /Flags:\s+(.*)/.exec(lscpu)?.[1] ?? '';
+    flags = ['avx2', 'fma', 'avx512f'].map((x) => `${x} ${f.split(' ').includes(x) ? 'yes' : 'no'}`).join(', ');
+  } catch {
+    // no lscpu
+  }
+  return `${model}, ${cpus().length} cores (${flags})`;
+}
+
+function peak(result: BenchResult, c: CaseResult): string {
+  const m = c.memory ?? {};
+  if (result.runtime === 'onnxruntime-node') return `${mb(m.vmHWM)} (sampled ${mb(m.rssSampledPeak)})`;
+  if (result.runtime.startsWith('pytorch')) return mb(m.vmHWM);
+  return `${mb(m.rendererVmHWM)} renderer; WASM heap ${mb(m.wasmMemory)}`;
+}
+
+function caseRows(result: BenchResult): string[] {
+  const threads = result.threads ?? 'default';
+  return result.cases.map((c) => {
+    const name = `${result.runtime}`;
+    if (c.error || !c.totalMs) {
+      return `| ${name} | ${threads} | ${c.T} | ${c.lens} | **failed**: ${(c.error ?? '?').replace(/\|/g, '/').slice(0, 160)} | | | | | | ${peak(result, c)} |`;
+    }
+    const other = c.otherMs ? ms(c.otherMs.median) : '–';
+    return (
+      `| ${name} | ${threads} | ${c.T} | ${c.lens} | **${ms(c.totalMs.median)}** (${ms(c.totalMs.min)}–${ms(c.totalMs.max)}) | ${ms(c.modelMs?.median)} | ${ms(c.headMs?.median)} | ${other} ` +
+      `| ${c.gflops?.model ?? '–'} / ${c.gflops?.head ?? '–'} / **${c.gflops?.total ?? '–'}** | ${ms(c.warmupMs)} | ${peak(result, c)} |`
+    );
+  });
+}
+
+export function generate(): string {
+  const node = read('node.json');
+  const browsers = [read('browser-wasm-t1.json'), read('browser-wasm-t2.json')].filter((x): x is BenchResult => !!x);
+  const torch = [read('torch-mkldnn.json'), read('torch-blas.json')].filter((x): x is BenchResult => !!x);
+  const all = [node, ...browsers, ...torch].filter((x): x is BenchResult => !!x);
+  const lines: string[] = [];
+  const push = (...l: string[]) => lines.push(...l);
+
+  push(`Machine: ${machine()}; ${process.release.name} ${process.version}.`);
+  const versions = new Set(all.filter((r) => r.ortVersion).map((r) => `${r.runtime} ${r.ortVersion}`));
+  push(`Runtimes: ${[...versions].join(', ') || '–'}${torch.length ? `, ${torch.map((t) => t.runtime).join(', ')}` : ''}.`);
+  push(`Dates: ${all.map((r) => `${r.runtime}${r.threads ? ` t${r.threads}` : ''} ${r.date.slice(0, 16).replace('T', ' ')} UTC`).join('; ') || '–'}.`);
+  push('');
+
+  push('### Budget (issue): one lens, whole trajectory, T = 64', '');
+  push('| runtime | lens | median total ms | budget ms | |', '|---|---|---|---|---|');
+  for (const budget of BUDGETS) {
+    const result = read(budget.file);
+    for (const lens of ['tuned', 'logit'] as const) {
+      const c = result?.cases.find((x) => x.T === 64 && x.lens === lens);
+      const t = c?.totalMs?.median;
+      const verdict = t === undefined ? (c?.error ? 'failed' : 'not run') : t <= budget.ms ? 'within' : `**missed** (×${(t / budget.ms).toFixed(1)})`;
+      push(`| ${budget.label} | ${lens} | ${ms(t)} | ${budget.ms} | ${verdict} |`);
+    }
+  }
+  push('');
+
+  push('### Trajectory timings', '');
+  push(
+    'Median of the timed runs after one warm-up (min–max in brackets), ms. model = the model graph\'s session.run (residualStream); head = the head graph\'s session.run; other = the JS in `trajectory()` around them. ' +
+      'GFLOP/s = design.md §7 FLOPs / median time, as model / head / **total** (model 2·12·d²·L·T ≈ 2×85 M×T; head 13 × 2·d·V·T, + 12 × 2·d²·T for the tuned lens). ' +
+      'Peak MiB: Node = VmHWM after a reset before the case (and process.memoryUsage().rss sampled every 5 ms); browser = the renderer process\'s VmHWM, and the WASM heap (which only grows); PyTorch = VmHWM.',
+    '',
+  );
+  push('| runtime | threads | T | lens | total ms | model ms | head ms | other ms | GFLOP/s model / head / total | warm-up ms | peak MiB |');
+  push('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of all) push(...caseRows(r));
+  push('');
+
+  push('### Graph build and session creation (once per model)', '');
+  push('| runtime | threads | random weights s | model graph build s | model session s | head graph build s | head session s | LensModel.create total s | graph bytes (model / head) MB | after create MiB |');
+  push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of [node, ...browsers].filter((x): x is BenchResult => !!x && !!x.create)) {
+    const c = r.create;
+    const m = r.memoryAfterCreate ?? {};
+    const memory = r.runtime === 'onnxruntime-node' ? `VmHWM ${mb(m.vmHWM)}, RSS ${mb(m.vmRSS)}` : `renderer VmHWM ${mb(m.rendererVmHWM)}, WASM heap ${mb(m.wasmMemory)}`;
+    push(
+      `| ${r.runtime} | ${r.threads ?? 'default'} | ${s(c.weightsMs)} | ${s(c.modelGraphBuildMs)} | ${s(c.modelSessionMs)} | ${s(c.headGraphBuildMs)} | ${s(c.headSessionMs)} | **${s(c.totalMs)}** | ${(c.modelGraphBytes / 1e6).toFixed(0)} / ${(c.headGraphBytes / 1e6).toFixed(0)} | ${memory} |`,
+    );
+  }
+  push('');
+
+  const browserMemory = browsers.filter((b) => b.memoryEnd);
+  if (browserMemory.length) {
+    push('### Browser memory at the end (bytes → MiB)', '');
+    push('| threads | renderer VmHWM | WASM heap | Worker JS heap used | page JS heap used | measureUserAgentSpecificMemory |', '|---|---|---|---|---|---|');
+    for (const b of browserMemory) {
+      const m = b.memoryEnd ?? {};
+      push(`| ${b.threads} | ${mb(m.rendererVmHWM)} | ${mb(m.wasmMemory)} | ${mb(m.workerJsHeapUsed)} | ${mb(m.pageJsHeapUsed)} | ${m.uaSpecificMemoryTimedOut ? 'no answer in 10 s' : mb(m.uaSpecificMemory)} |`);
+    }
+    push('');
+  }
+
+  const profile = existsSync(`${OUT}/profile-node.json`) ? JSON.parse(readFileSync(`${OUT}/profile-node.json`, 'utf8')) : undefined;
+  if (profile) {
+    push(`### Where the head's time goes (onnxruntime-node, profile-head.ts, ${profile.date.slice(0, 16).replace('T', ' ')} UTC)`, '');
+    for (const entry of profile.perT as {
+      T: number;
+      gemm: Record<string, { ms: { median: number }; gflops: number }>;
+      headVariants: Record<string, { description: string; ms: { median: number } }>;
+      headProfile: { byOp: Record<string, number> };
+    }[]) {
+      push(`T = ${entry.T}:`, '');
+      push('| graph | median ms | |', '|---|---|---|');
+      for (const [label, g] of Object.entries(entry.gemm)) push(`| unembedding GEMM alone, ${label} | ${ms(g.ms.median)} | ${g.gflops} GFLOP/s |`);
+      for (const [label, v] of Object.entries(entry.headVariants)) push(`| head: ${label} | ${ms(v.ms.median)} | ${v.description} |`);
+      push('');
+      const ops = Object.entries(entry.headProfile.byOp).filter(([, v]) => v >= 0.5);
+      push(`ORT profiler, full head graph, ms per run by op: ${ops.map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+    }
+    if (profile.model) {
+      for (const m of profile.model as { T: number; ms: { median: number }; gflops: number; byOp: Record<string, number> }[]) {
+        const ops = Object.entries(m.byOp).filter(([, v]) => v >= 0.5);
+        push(`Model graph T = ${m.T}: ${ms(m.ms.median)} ms (${m.gflops} GFLOP/s); by op: ${ops.map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+      }
+    }
+  }
+
+  const notes = all.flatMap((r) => r.notes.map((n) => `- ${r.runtime}${r.threads ? ` t${r.threads}` : ''}: ${n}`));
+  if (notes.length) push('### Run notes', '', ...notes, '');
+  return lines.join('\n');
+}
+
+export function writeReport(): void {
+  const generated = `${BEGIN}\n${generate()}\n${END}`;
+  let text: string;
+  if (existsSync(RESULTS)) {
+    const old = readFileSync(RESULTS, 'utf8');
+    const a = old.indexOf(BEGIN);
+    const b = old.indexOf(END);
+    text = a >= 0 && b > a ? old.slice(0, a) + generated + old.slice(b + END.length) : `${old.trimEnd()}\n\n${generated}\n`;
+  } else {
+    text = `# Benchmarks: the GPT-2 trajectory\n\nCommands: \`npm run bench -- --browser --torch --profile\` (see bench/trajectory/run.ts).\n\n${generated}\n`;
+  }
+  writeFileSync(RESULTS, text);
+  console.log(`[bench] wrote ${RESULTS}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) writeReport();

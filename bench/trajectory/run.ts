@@ -1,0 +1,53 @@
+/**
+ * `npm run bench` — the trajectory benchmarks (design.md §7), one at a time (the machine has 2 cores):
+ *
+ *   npm run bench                          onnxruntime-node → bench/out/node.json
+ *   npm run bench -- --browser             … then onnxruntime-web WASM in Chromium, 1 and 2 threads
+ *                                            → bench/out/browser-wasm-t{1,2}.json
+ *   npm run bench -- --browser --no-node   only the browser
+ *   npm run bench -- --torch               … the PyTorch reference too (Debian's /usr/bin/python3)
+ *                                            → bench/out/torch-mkldnn.json
+ *   npm run bench -- --profile             … where the head graph's time goes (profile-head.ts)
+ *   npm run bench -- --report              only rewrite bench/RESULTS.md from bench/out/*.json
+ *
+ * Options: --T 16,64,256  --runs 5  --lens tuned,logit  --threads 1,2 (browser)
+ * Every run ends by rewriting the generated part of bench/RESULTS.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from './core.ts';
+import { runBrowserBench } from './browser.ts';
+import { writeReport } from './report.ts';
+
+const argv = process.argv.slice(2);
+const has = (flag: string) => argv.includes(flag);
+const value = (flag: string) => (argv.indexOf(flag) >= 0 ? argv[argv.indexOf(flag) + 1] : undefined);
+const { options } = parseArgs(argv);
+mkdirSync('bench/out', { recursive: true });
+
+function run(command: string, args: string[]): void {
+  console.log(`[bench] ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
+}
+
+const passThrough = ['--T', options.lengths.join(','), '--runs', String(options.runs), '--lens', options.lenses.join(',')];
+
+if (!has('--report')) {
+  if (!has('--no-node')) {
+    // A process of its own, so its VmHWM is the benchmark's alone.
+    run(process.execPath, ['--import', 'tsx', 'bench/trajectory/node.ts', ...passThrough, '--out', 'bench/out/node.json']);
+  }
+  if (has('--browser')) {
+    const threads = (value('--threads') ?? '1,2').split(',').map(Number);
+    await runBrowserBench(options, threads);
+  }
+  if (has('--torch')) {
+    run('/usr/bin/python3', ['bench/trajectory/torch_reference.py', ...passThrough, '--gemm', 'mkldnn', '--out', 'bench/out/torch-mkldnn.json']);
+  }
+  if (has('--profile')) {
+    run(process.execPath, ['--import', 'tsx', 'bench/trajectory/profile-head.ts', '--T', '16,64', '--runs', String(options.runs), '--model']);
+  }
+}
+writeFileSync('bench/out/.last-run', new Date().toISOString());
+writeReport();

@@ -1,0 +1,140 @@
+/**
+ * The seed's interactive heatmap as a reader uses it: the figure on the first chapter, run live on
+ * the embedded model in the page's engine Worker.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { watchForErrors } from './watch-errors.ts';
+
+const FIGURE = 'fig-seed-heatmap';
+const figure = (page: Page) => page.locator(`#${FIGURE}`);
+const grid = (page: Page) => figure(page).getByRole('grid');
+const cells = (page: Page) => grid(page).getByRole('gridcell');
+
+async function openFigure(page: Page, query = '') {
+  await page.goto(`/${query}#${FIGURE}`);
+  await expect(cells(page).first()).toBeVisible({ timeout: 45_000 });
+}
+
+/** The accessible names of every cell: what a screen reader (and this test) reads off the heatmap. */
+async function cellLabels(page: Page): Promise<string[]> {
+  return cells(page).evaluateAll((elements) => elements.map((e) => e.getAttribute('aria-label') ?? ''));
+}
+
+test.describe('the seed heatmap', () => {
+  test('shows one row per layer plus the output and one column per shown token', async ({ page }) => {
+    const errors = watchForErrors(page);
+    await openFigure(page);
+    // The embedded model has 3 layers: rows 0, 1, 2 and "output".
+    await expect(grid(page).getByRole('row')).toHaveCount(4);
+    // start_pos -10: the last ten tokens of the seed prompt.
+    await expect(cells(page)).toHaveCount(40);
+    await expect(figure(page)).toContainText('showing tokens 31–40 of 40');
+    await expect(figure(page).locator('figcaption')).toContainText(/Computed in \d+ ms on WASM/);
+    expect(errors).toEqual([]);
+  });
+
+  test('recomputes as the reader types a new prompt', async ({ page }) => {
+    const errors = watchForErrors(page);
+    await openFigure(page);
+    const before = await cellLabels(page);
+    const prompt = figure(page).getByRole('textbox', { name: 'Prompt' });
+    await prompt.fill('And God said, Let there be light');
+    await expect(figure(page)).toContainText('of 8');
+    await expect(cells(page)).toHaveCount(4 * 8);
+    expect(await cellLabels(page)).not.toEqual(before.slice(0, 32));
+    await expect(cells(page).last()).toHaveAttribute('aria-label', /after “␣light”/);
+    expect(errors).toEqual([]);
+  });
+
+  test('switching the lens or the statistic changes what the cells say', async ({ page }) => {
+    await openFigure(page);
+    const tuned = await cellLabels(page);
+    await figure(page).getByRole('combobox', { name: 'Lens' }).selectOption('logit');
+    await expect.poll(() => cellLabels(page)).not.toEqual(tuned);
+    const logit = await cellLabels(page);
+    // The output row is the model's own prediction whatever the lens.
+    expect(logit.slice(0, 10)).toEqual(tuned.slice(0, 10));
+    await figure(page).getByRole('combobox', { name: 'Statistic' }).selectOption('rank');
+    await expect(cells(page).first()).toHaveAttribute('aria-label', /; rank rank [\d,]+$/);
+    await expect(figure(page).locator('.heatmap-legend')).toContainText('Rank');
+  });
+
+  test('hovering or moving with the arrow keys shows the top-k for that cell', async ({ page }) => {
+    await openFigure(page);
+    const readout = figure(page).getByRole('group', { name: 'Cell details' });
+    await cells(page).nth(0).hover();
+    await expect(readout).toContainText('model output');
+    await expect(readout.getByRole('listitem')).toHaveCount(10);
+    await grid(page).getByRole('gridcell').nth(35).click(); // layer 0, pins the readout
+    await expect(readout).toContainText('layer 0');
+    await page.keyboard.press('Enter'); // unpin
+    await page.keyboard.press('ArrowUp');
+    await expect(readout).toContainText('layer 1');
+    await expect(grid(page).locator('[tabindex="0"]')).toBeFocused();
+    await page.keyboard.press('End');
+    await expect(readout).not.toContainText('next is');
+    await figure(page).getByRole('combobox', { name: 'Top-k' }).selectOption('5');
+    await expect(readout.getByRole('listitem')).toHaveCount(5);
+  });
+
+  test('a copied link reopens the same figure in the same state', async ({ page, context, browserName }) => {
+    test.skip(browserName !== 'chromium');
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await openFigure(page);
+    await figure(page).getByRole('textbox', { name: 'Prompt' }).fill('To be, or not to be');
+    await figure(page).getByRole('combobox', { name: 'Lens' }).selectOption('logit');
+    await figure(page).getByRole('combobox', { name: 'Statistic' }).selectOption('forwardKl');
+    await expect(figure(page)).toContainText('of 7');
+    const labels = await cellLabels(page);
+    await figure(page).getByRole('button', { name: 'Copy link to this view' }).click();
+    await expect(figure(page).getByRole('button', { name: 'Link copied' })).toBeVisible();
+    const url = await page.evaluate(() => navigator.clipboard.readText());
+    expect(url).toContain(`#${FIGURE}`);
+
+    const second = await context.newPage();
+    await second.goto(url);
+    await expect(cells(second).first()).toBeVisible({ timeout: 45_000 });
+    await expect(figure(second).getByRole('textbox', { name: 'Prompt' })).toHaveValue('To be, or not to be');
+    await expect(figure(second).getByRole('combobox', { name: 'Lens' })).toHaveValue('logit');
+    await expect(figure(second).getByRole('combobox', { name: 'Statistic' })).toHaveValue('forwardKl');
+    await expect.poll(() => cellLabels(second)).toEqual(labels);
+  });
+
+  test('a prompt that looks like HTML is shown as text and never run', async ({ page }) => {
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const xss = '<img src=x onerror=alert(1)>';
+    await openFigure(page, `?${FIGURE}=${encodeURIComponent(new URLSearchParams({ text: xss, start: '0' }).toString())}`);
+    await expect(figure(page).getByRole('textbox', { name: 'Prompt' })).toHaveValue(xss);
+    // The first token is "<" itself, shown as text on the axis and in the cell's name.
+    expect((await cellLabels(page)).some((label) => label.includes('after “<”'))).toBe(true);
+    await expect(figure(page).locator('.heatmap-canvas svg')).toContainText('<');
+    await expect(page.locator('img[src="x"]')).toHaveCount(0);
+    expect(dialogs).toEqual([]);
+  });
+
+  test('an empty prompt says what to do and keeps the page working', async ({ page }) => {
+    await openFigure(page);
+    await figure(page).getByRole('textbox', { name: 'Prompt' }).fill('');
+    await expect(figure(page).getByRole('alert')).toContainText('The prompt is empty');
+    await figure(page).getByRole('textbox', { name: 'Prompt' }).fill('Hello world');
+    await expect(figure(page).getByRole('alert')).toHaveCount(0);
+    await expect(figure(page)).toContainText('of 2');
+  });
+
+  test('runs on WebGPU when asked, on the software adapter', async ({ page }) => {
+    test.setTimeout(150_000);
+    const errors = watchForErrors(page);
+    // A two-token prompt keeps SwiftShader's share of the work small.
+    await page.goto(`/?backend=webgpu&${FIGURE}=${encodeURIComponent('text=Hi there&lens=tuned&stat=entropy')}#${FIGURE}`);
+    await expect(cells(page).first()).toBeVisible({ timeout: 120_000 });
+    await expect(cells(page)).toHaveCount(4 * 2);
+    await expect(figure(page).locator('figcaption')).toContainText('on WebGPU');
+    await page.getByText('Model', { exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'WebGPU was asked for' })).toBeVisible();
+    expect(errors).toEqual([]);
+  });
+});

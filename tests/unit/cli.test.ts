@@ -1,0 +1,125 @@
+/**
+ * The `lens trajectory` command as a user runs it: a subprocess on the tiny model, its --json compared
+ * with the PyTorch reference, its table read as text, its errors read as messages.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadExpected } from '../helpers/tiny-gpt2.ts';
+import { expectTrajectoryMatches, type TrajectoryJson } from '../helpers/trajectory.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run lens -- <args>`, i.e. tsx src/cli/main.ts, from the repository root. */
+function lens(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(TSX, ['src/cli/main.ts', ...args], { cwd: ROOT, maxBuffer: 64 << 20, timeout: 50_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+function parseJson(run: Run): TrajectoryJson {
+  expect(run.code, `exit code (stderr: ${run.stderr})`).toBe(0);
+  return JSON.parse(run.stdout) as TrajectoryJson;
+}
+
+describe('lens trajectory (CLI)', () => {
+  const expected = loadExpected('tiny-gpt2');
+  const seed = expected.prompts.find((p) => p.name === 'seed')!;
+  const model = ['--model', 'tests/fixtures/tiny-gpt2'];
+  const runs: Record<string, Promise<Run>> = {};
+
+  // Each run starts ONNX Runtime in its own process (a few seconds); start them all at once.
+  beforeAll(() => {
+    runs.tuned = lens(['trajectory', ...model, '--lens', 'tests/fixtures/lenses/current', '--ids', seed.input_ids.join(','), '--topk', '5', '--json']);
+    // 100 per cell makes the JSON far larger than a pipe's buffer, so a CLI that exits early would cut it off.
+    runs.logit = lens(['trajectory', ...model, '--lens', 'logit', '--ids', seed.input_ids.join(','), '--topk', '100', '--json']);
+    runs.table = lens(['trajectory', ...model, '--lens', 'tests/fixtures/lenses/legacy', '--text', seed.text!, '--start', '-3']);
+    runs.badLens = lens(['trajectory', ...model, '--lens', 'tests/fixtures/lenses/no-such-lens', '--ids', '464,2068']);
+  });
+
+  it('prints the tuned lens trajectory as JSON that matches the reference', async () => {
+    const json = parseJson(await runs.tuned);
+    expect(Object.keys(json)).toEqual([
+      'input_ids',
+      'tokens',
+      'rows',
+      'top1_ids',
+      'topk_ids',
+      'topk_probs',
+      'entropy',
+      'cross_entropy',
+      'forward_kl',
+      'max_probability',
+      'rank',
+    ]);
+    expect(json.input_ids).toEqual(seed.input_ids);
+    expect(json.tokens.join('')).toBe(seed.text);
+    expect(json.rows).toEqual(['0', '1', '2', 'output']);
+    expectTrajectoryMatches('CLI tuned lens', json, seed.lenses.tuned);
+    // The last position has no next token: null, not 0 and not NaN.
+    for (const row of [...json.cross_entropy, ...json.rank]) expect(row.at(-1)).toBeNull();
+  });
+
+  it('prints the logit lens trajectory in full, however long the JSON', async () => {
+    const run = await runs.logit;
+    expect(run.stdout.length).toBeGreaterThan(256 * 1024);
+    const json = parseJson(run);
+    expect(json.topk_ids[0][0]).toHaveLength(100);
+    const top5 = {
+      ...json,
+      topk_ids: json.topk_ids.map((row) => row.map((cell) => cell.slice(0, 5))),
+      topk_probs: json.topk_probs.map((row) => row.map((cell) => cell.slice(0, 5))),
+    };
+    expectTrajectoryMatches('CLI logit lens', top5, seed.lenses.logit);
+    for (const cell of json.topk_probs.flat()) {
+      expect(cell.every((p, i) => i === 0 || p <= cell[i - 1]), 'top-k sorted by probability').toBe(true);
+    }
+  });
+
+  it('prints a table of the last three positions for --text and --start -3: "output" on top, then layers 2, 1, 0', async () => {
+    const run = await runs.table;
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('top-1 token and entropy (nats) by layer (rows) and input token (columns)');
+    // Cells are separated by at least two spaces; a cell is the top-1 token, a space, the entropy.
+    const [header, ...rows] = lines.slice(1).map((line) => line.trim().split(/ {2,}/));
+    expect(header).toEqual(['q', 'rf', 'Bi']);
+    expect(rows.map((cells) => cells[0])).toEqual(['output', '2', '1', '0']);
+    const T = seed.input_ids.length;
+    const want = seed.lenses.tuned.entropy; // the legacy lens holds the same translators as current/
+    rows.forEach((cells, i) => {
+      const r = 3 - i;
+      expect(cells, `row ${cells[0]}`).toHaveLength(4);
+      cells.slice(1).forEach((cell, j) => {
+        const shown = Number(cell.match(/ (\d+\.\d\d)$/)?.[1]);
+        const expected = want[r][T - 3 + j];
+        expect(Math.abs(shown - expected), `entropy at row ${r}, position ${T - 3 + j}: ${cell} vs ${expected}`).toBeLessThanOrEqual(0.0051);
+      });
+    });
+  });
+
+  it('prints the legacy lens\'s notices about obsolete config keys on stderr, not in the output', async () => {
+    const run = await runs.table;
+    for (const key of ['orthogonal', 'include_final', 'rank', 'identity_init', 'sublayers']) {
+      expect(run.stderr).toContain(`TunedLens.load: ignoring config key '${key}'`);
+      expect(run.stdout).not.toContain(key);
+    }
+  });
+
+  it('says a lens folder does not exist, without a stack trace, and exits with an error', async () => {
+    const run = await runs.badLens;
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^lens: .*tests\/fixtures\/lenses\/no-such-lens\/config\.json: no such file/m);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+});
