@@ -2,7 +2,7 @@
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { STATISTICS } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { formatToken } from '../../src/lens/trajectory/token-format.ts';
-import { STATISTIC_SCALES } from './statistic-scales.ts';
+import { formatProbability, STATISTIC_SCALES } from './statistic-scales.ts';
 
 export function rowName(label: string): string {
   return label === 'output' ? 'model output' : `layer ${label}`;
@@ -13,7 +13,7 @@ export function cellLabel(trajectory: PredictionTrajectory, row: number, positio
   const top = trajectory.topk(row, position)[0];
   const value = trajectory.statistic(statistic, row, position);
   const scale = STATISTIC_SCALES[statistic];
-  return `${rowName(trajectory.rows[row])}, after “${formatToken(trajectory.tokens[position], { maxLength: 40 })}”: predicts “${formatToken(top.token, { maxLength: 40 })}” ${(100 * top.probability).toFixed(1)}%; ${scale.label.toLowerCase()} ${value === null ? 'not defined at the last token' : scale.format(value)}`;
+  return `${rowName(trajectory.rows[row])}, after “${formatToken(trajectory.tokens[position], { maxLength: 40 })}”: predicts “${formatToken(top.token, { maxLength: 40 })}” ${formatProbability(top.probability)}; ${scale.label.toLowerCase()} ${value === null ? 'not defined at the last token' : scale.format(value)}`;
 }
 
 export function CellReadout(props: { trajectory: PredictionTrajectory; row: number; position: number; pinned: boolean; onClose: () => void }) {
@@ -45,7 +45,7 @@ export function CellReadout(props: { trajectory: PredictionTrajectory; row: numb
           <li key={e.id}>
             <code class="heatmap-topk-token">{formatToken(e.token, { maxLength: 18 })}</code>
             <span class="heatmap-topk-bar" style={{ width: `${Math.max(1, 100 * e.probability)}%` }} aria-hidden="true" />
-            <span class="heatmap-topk-p">{(100 * e.probability).toFixed(1)}%</span>
+            <span class="heatmap-topk-p">{formatProbability(e.probability)}</span>
           </li>
         ))}
       </ol>

@@ -53,7 +53,7 @@ export const STATISTIC_SCALES: Record<Statistic, StatisticScale> = {
     type: 'linear',
     domain: () => [0, 1],
     reverse: false,
-    format: (v) => `${(100 * v).toFixed(1)}%`,
+    format: formatProbability,
   },
   rank: {
     label: 'Rank',
@@ -77,4 +77,12 @@ export function textColorOn(background: string): string {
   });
   const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
   return luminance > 0.4 ? '#111' : '#fff';
+}
+
+/** Percentages that stay informative for small probabilities: 21.3%, 0.42%, 0.0031%. */
+export function formatProbability(p: number): string {
+  const percent = 100 * p;
+  if (percent >= 10) return `${percent.toFixed(1)}%`;
+  if (percent === 0) return '0%';
+  return `${percent.toPrecision(2)}%`;
 }
