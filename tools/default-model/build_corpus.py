@@ -250,7 +250,14 @@ def main() -> None:
     ap.add_argument("--sources", default="shakespeare,kjv,brown,devil,jargon")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--heldout-fraction", type=float, default=0.02)
+    ap.add_argument("--repeat", default="", help="training documents to write N times, e.g. 'kjv/Ge/1=4' "
+                    "(comma-separated ID=N; default none). After 'And God said, Let there be' the corpus has "
+                    "' light', ' lights' and ' a' once each, so a small model may prefer the generic ' a'")
     args = ap.parse_args()
+    repeats = {}
+    for item in filter(None, (x.strip() for x in args.repeat.split(","))):
+        doc_id, n = item.rsplit("=", 1)
+        repeats[doc_id] = int(n)
 
     sources = {
         "shakespeare": (lambda: shakespeare(Path(args.shakespeare)), {
@@ -306,16 +313,20 @@ def main() -> None:
                 continue
             assert "<|endoftext|>" not in text, doc_id
             split = "heldout" if is_heldout(doc_id, args.seed, args.heldout_fraction) else "train"
-            splits[split].append(text)
+            copies = repeats.pop(doc_id, 1) if split == "train" else 1
             nb = len(text.encode("utf-8"))
-            n_docs[split] += 1
-            n_bytes[split] += nb
-            index.append({"id": doc_id, "source": name, "split": split, "bytes": nb})
+            for _ in range(copies):
+                splits[split].append(text)
+                n_docs[split] += 1
+                n_bytes[split] += nb
+                index.append({"id": doc_id, "source": name, "split": split, "bytes": nb})
         stats[name] = dict(meta, documents_train=n_docs["train"], documents_heldout=n_docs["heldout"],
                            bytes_train=n_bytes["train"], bytes_heldout=n_bytes["heldout"])
         print(f"{name:12s} docs train {n_docs['train']:5d} heldout {n_docs['heldout']:3d}  "
               f"bytes train {n_bytes['train']:9,d} heldout {n_bytes['heldout']:7,d}", file=sys.stderr)
 
+    if repeats:
+        raise SystemExit(f"--repeat names documents that are not training documents: {sorted(repeats)}")
     files = {}
     for split, docs in splits.items():
         p = out / f"{split}.txt"
@@ -338,6 +349,7 @@ def main() -> None:
                     "seed": args.seed, "fraction": args.heldout_fraction, "always_train": sorted(ALWAYS_TRAIN)},
         "normalisation": "NFC; typographic quotes/dashes/ellipsis to ASCII; tabs to spaces; trailing spaces "
                          "and runs of blank lines removed",
+        "repeated_documents": args.repeat or None,
         "sources": stats,
         "files": files,
         "non_ascii_chars_in_train": non_ascii,

@@ -19,6 +19,8 @@ lm_head), tokenizer.json, tokenizer_config.json, training_log.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import inspect
 import json
 import math
 import os
@@ -172,9 +174,10 @@ def read_safetensors(path: Path) -> dict:
     for name, info in header.items():
         if name == "__metadata__":
             continue
-        assert info["dtype"] == "F32", info
+        dt = {"F32": "<f4", "F16": "<f2"}[info["dtype"]]  # F16: a shipped copy made smaller
         a, b = info["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(raw[8 + n + a:8 + n + b], dtype="<f4").copy()).reshape(info["shape"])
+        arr = np.frombuffer(raw[8 + n + a:8 + n + b], dtype=dt).astype(np.float32)
+        out[name] = torch.from_numpy(arr).reshape(info["shape"])
     return out
 
 
@@ -227,18 +230,30 @@ def load_tokens(path: str) -> tuple[np.ndarray, np.ndarray]:
     return arr[:marks[0]].astype(np.int64), arr[marks[0] + 1:].astype(np.int64)
 
 
+def autocast(device: str, amp_dtype):
+    if amp_dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.split(":")[0], dtype=amp_dtype)
+
+
 @torch.no_grad()
-def evaluate(model: GPT2, data: np.ndarray, seq: int, batch: int, device: str, amp_dtype) -> tuple[float, int]:
-    """Mean next-token cross-entropy (nats) over non-overlapping seq-token windows of data."""
+def evaluate(model: GPT2, data: np.ndarray, seq: int, batch: int, device: str, amp_dtype,
+             max_tokens: int = 0) -> tuple[float, int]:
+    """Mean next-token cross-entropy (nats) over the non-overlapping seq-token windows of data
+    (with max_tokens, over that many tokens' worth of windows spread evenly through data)."""
     model.eval()
     n = (len(data) - 1) // seq
     x_all = torch.from_numpy(data[:n * seq].reshape(n, seq))
     y_all = torch.from_numpy(data[1:n * seq + 1].reshape(n, seq))
+    if max_tokens and max_tokens // seq < n:
+        pick = torch.from_numpy(np.linspace(0, n - 1, max(1, max_tokens // seq)).round().astype(np.int64))
+        x_all, y_all = x_all[pick], y_all[pick]
+        n = len(pick)
     total, count = 0.0, 0
     for i in range(0, n, batch):
         x = x_all[i:i + batch].to(device)
         y = y_all[i:i + batch].to(device)
-        with torch.autocast(device_type=device.split(":")[0], dtype=amp_dtype, enabled=amp_dtype is not None):
+        with autocast(device, amp_dtype):
             logits = model(x)
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
         total += float(loss)
@@ -279,7 +294,7 @@ def samples(model: GPT2, enc, device: str, prompts: list[str]) -> list[dict]:
         top = torch.topk(probs, 5)
         cont = greedy(model, ids, 24, device)
         rows.append({"prompt": p, "continuation": enc.decode(cont),
-                     "top5": [(enc.decode([int(i)]), round(float(v), 4)) for v, i in zip(top.values, top.indices)]})
+                     "top5": " ".join(f"{enc.decode([int(i)])!r}:{float(v):.3f}" for v, i in zip(top.values, top.indices))})
     return rows
 
 
@@ -324,6 +339,10 @@ def main() -> None:
                     "cosine schedule follows elapsed time")
     ap.add_argument("--eval-every", type=int, default=200)
     ap.add_argument("--eval-batch", type=int, default=32)
+    ap.add_argument("--eval-tokens", type=int, default=0, help="held-out tokens for the periodic evals "
+                    "(windows spread evenly; 0 = all); the final eval always uses all")
+    ap.add_argument("--keep-best", action="store_true", help="write the weights of the periodic eval with "
+                    "the lowest held-out loss (use with --eval-tokens 0; selects on the held-out set)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--prompts", default="And God said, Let there be|To be, or not to|In the beginning|"
                     "First Citizen:|The jury said")
@@ -368,11 +387,18 @@ def main() -> None:
 
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt_kwargs = {"fused": True} if device.startswith("cuda") and "fused" in torch.optim.AdamW.__init__.__code__.co_varnames else {}
+    opt_kwargs = {}
+    try:
+        if device.startswith("cuda") and "fused" in inspect.signature(torch.optim.AdamW).parameters:
+            opt_kwargs = {"fused": True}
+    except (TypeError, ValueError):
+        pass
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, args.beta2), eps=1e-8, **opt_kwargs)
-    scaler = torch.cuda.amp.GradScaler(enabled=(amp_dtype == torch.float16))
+    scaler = None
+    if amp_dtype == torch.float16:
+        scaler = torch.amp.GradScaler("cuda") if hasattr(torch.amp, "GradScaler") else torch.cuda.amp.GradScaler()
     fwd = torch.compile(model) if args.compile else model
 
     def lr_at(progress: float, step: int) -> float:
@@ -387,8 +413,11 @@ def main() -> None:
     t_start = time.time()
     t_train = 0.0
     step, tokens_seen = 0, 0
-    ema = None
+    loss_sum, loss_n = torch.zeros((), device=device), 0  # train loss since the last eval (no per-step sync)
+    last_train_loss = float("nan")
     warm_t0, warm_tok = None, 0
+    eval_s = 0.0  # time spent in periodic evals, left out of tokens/s
+    best = {"loss": float("inf"), "step": 0, "state": None}
     while True:
         elapsed = time.time() - t_start
         progress = max(step / args.steps if args.steps else 0.0, elapsed / budget)
@@ -402,42 +431,66 @@ def main() -> None:
         x = torch.from_numpy(batch[:, :-1]).to(device, non_blocking=True)
         y = torch.from_numpy(batch[:, 1:]).to(device, non_blocking=True)
         t0 = time.time()
-        with torch.autocast(device_type=device.split(":")[0], dtype=amp_dtype, enabled=amp_dtype is not None):
+        with autocast(device, amp_dtype):
             logits = fwd(x)
         loss = F.cross_entropy(logits.float().reshape(-1, vocab_size), y.reshape(-1))
         opt.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        scaler.unscale_(opt)
-        gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
-        scaler.step(opt)
-        scaler.update()
+        if scaler is None:
+            loss.backward()
+            gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
+            opt.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.unscale_(opt)
+            gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
+            scaler.step(opt)
+            scaler.update()
         step += 1
         tokens_seen += B * seq
-        if step % 10 == 0 or step == 1:
-            lv = float(loss)  # syncs
-            ema = lv if ema is None else 0.9 * ema + 0.1 * lv
+        loss_sum += loss.detach()
+        loss_n += 1
         t_train += time.time() - t0
         if step == 20:
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
             warm_t0, warm_tok = time.time(), tokens_seen
         if step % args.eval_every == 0:
-            hl, _ = evaluate(model, heldout, seq, args.eval_batch, device, amp_dtype)
-            tps = (tokens_seen - warm_tok) / (time.time() - warm_t0) if warm_t0 and time.time() > warm_t0 else 0
+            last_train_loss = float(loss_sum) / loss_n
+            loss_sum.zero_()
+            loss_n = 0
+            te = time.time()
+            hl, _ = evaluate(model, heldout, seq, args.eval_batch, device, amp_dtype, args.eval_tokens)
+            if warm_t0:
+                eval_s += time.time() - te
+            tps = (tokens_seen - warm_tok) / (time.time() - warm_t0 - eval_s) if warm_t0 else 0
             row = {"step": step, "tokens": tokens_seen, "epochs": round(tokens_seen / len(train), 3),
-                   "elapsed_s": round(time.time() - t_start, 1), "lr": lr, "train_loss_ema": round(ema, 4),
+                   "elapsed_s": round(time.time() - t_start, 1), "lr": round(lr, 6),
+                   "train_loss": round(last_train_loss, 4),
                    "heldout_loss": round(hl, 4), "grad_norm": round(float(gnorm), 3),
                    "train_tokens_per_s": round(tps)}
             log["history"].append(row)
+            if args.keep_best and hl < best["loss"]:
+                best = {"loss": hl, "step": step,
+                        "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
             print(json.dumps(row), file=sys.stderr, flush=True)
 
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     wall = time.time() - t_start
-    tps = (tokens_seen - warm_tok) / (time.time() - warm_t0) if warm_t0 else tokens_seen / wall
+    final_step = step
+    if args.keep_best and best["state"] is not None:
+        last, _ = evaluate(model, heldout, seq, args.eval_batch, device, amp_dtype, args.eval_tokens)
+        if best["loss"] < last:
+            model.load_state_dict(best["state"])
+            print(f"keeping the weights of step {best['step']} (held-out {best['loss']:.4f} < {last:.4f})",
+                  file=sys.stderr)
+        else:
+            best["step"] = final_step
+    tps = (tokens_seen - warm_tok) / (time.time() - warm_t0 - eval_s) if warm_t0 else tokens_seen / wall
     hl, n_eval = evaluate(model, heldout, seq, args.eval_batch, device, amp_dtype)
-    result = {"steps": step, "tokens": tokens_seen, "epochs": round(tokens_seen / len(train), 3),
-              "wall_s": round(wall, 1), "train_tokens_per_s": round(tps), "train_loss_ema": ema,
+    result = {"steps": step, "weights_from_step": best["step"] if args.keep_best else step, "tokens": tokens_seen, "epochs": round(tokens_seen / len(train), 3),
+              "wall_s": round(wall, 1), "train_tokens_per_s": round(tps),
+              "train_loss_last": round(float(loss_sum) / loss_n if loss_n else last_train_loss, 4),
               "heldout_loss": round(hl, 4), "heldout_perplexity": round(math.exp(hl), 2),
               "heldout_tokens_evaluated": n_eval}
     if byte_len is not None:
