@@ -48,6 +48,8 @@ export function heatmapLayout(trajectory: PredictionTrajectory, availableWidth: 
   return { width, height: trajectory.rows.length * cellHeight + 8 + 64, marginLeft, marginTop: 8, marginRight, marginBottom: 64, cellHeight };
 }
 
+export type HeatmapColorOptions = ReturnType<typeof heatmapColorOptions>;
+
 export function heatmapColorOptions(trajectory: PredictionTrajectory, statistic: Statistic, vocabSize: number) {
   const scale = STATISTIC_SCALES[statistic];
   const values = Array.from(trajectory.statistics[statistic]).filter((v) => !Number.isNaN(v));
@@ -62,9 +64,15 @@ export function heatmapColorOptions(trajectory: PredictionTrajectory, statistic:
   } as const;
 }
 
-export function heatmapPlot(trajectory: PredictionTrajectory, statistic: Statistic, vocabSize: number, layout: HeatmapLayout): SVGSVGElement | HTMLElement {
+/** `color` defaults to this trajectory's own scale; pass one to share a scale between figures. */
+export function heatmapPlot(
+  trajectory: PredictionTrajectory,
+  statistic: Statistic,
+  vocabSize: number,
+  layout: HeatmapLayout,
+  color: HeatmapColorOptions = heatmapColorOptions(trajectory, statistic, vocabSize),
+): SVGSVGElement | HTMLElement {
   const cells = heatmapCells(trajectory, statistic);
-  const color = heatmapColorOptions(trajectory, statistic, vocabSize);
   const colorScale = Plot.scale({ color });
   const fillOf = (c: HeatmapCell) => (c.value === null ? 'var(--bg-elevated)' : String(colorScale.apply(c.value)));
   const rowsTopDown = trajectory.rows.map((_, r) => r).reverse();
@@ -100,7 +108,11 @@ export function heatmapPlot(trajectory: PredictionTrajectory, statistic: Statist
   });
 }
 
-export function heatmapLegend(trajectory: PredictionTrajectory, statistic: Statistic, vocabSize: number): SVGSVGElement | HTMLElement {
-  const color = heatmapColorOptions(trajectory, statistic, vocabSize);
+export function heatmapLegend(
+  trajectory: PredictionTrajectory,
+  statistic: Statistic,
+  vocabSize: number,
+  color: HeatmapColorOptions = heatmapColorOptions(trajectory, statistic, vocabSize),
+): SVGSVGElement | HTMLElement {
   return Plot.legend({ color, width: 280, style: { background: 'transparent', color: 'var(--fg)' } });
 }

@@ -1,8 +1,12 @@
 /**
  * The `lens` command line (npm run lens -- …) over onnxruntime-node.
  *   trajectory --model <dir|url|hub:id> --lens <dir|url|hub:id|logit> (--text "…" | --ids 1,2,3) [--topk 10] [--json]
+ *   train --model … --data <files…> --output <dir> [--steps 250 --tokens-per-step 262144 …] [--resume]
+ *   eval --model … --lens <dir|url|hub:id|logit> --data <files…> [--tokens N] [--json]
  */
 import { parseArgs } from 'node:util';
+import { evalCommand, parseEvalArgs } from './eval-command.ts';
+import { parseTrainArgs, trainCommand } from './train-command.ts';
 import { trajectoryCommand } from './trajectory-command.ts';
 
 const USAGE = `usage: npm run lens -- <command> [options]
@@ -12,6 +16,20 @@ commands:
              [--topk 10] [--statistic entropy|cross_entropy|forward_kl|max_probability|rank]
              [--start 0] [--end N] [--stride 1] [--json]
       what the lens reads at every layer and position of the prompt
+
+  train --model <dir|url|hub:ID> --data <files…> --output <dir>
+        [--steps 250] [--tokens-per-step 262144] [--lr 1.0] [--momentum 0.9] [--weight-decay 1e-3]
+        [--clip 1.0] [--warmup-steps 0] [--context 1024] [--seed 42] [--heldout-fraction 0.05 | --heldout <file>]
+        [--shuffle-buffer 1024] [--batch-tokens N] [--checkpoint-every 1] [--eval-tokens 8192]
+        [--text-key text] [--threads N] [--resume]
+      trains a tuned lens (SGD, Nesterov; the step size is lr × (1 − momentum)) and writes
+      config.json, params.pt and params.safetensors to --output; a checkpoint there lets --resume
+      continue an interrupted run. Data: text files (one document each) or JSON lines ({"text": …}).
+
+  eval --model <dir|url|hub:ID> --lens <dir|url|hub:ID|logit> --data <files…>
+       [--tokens N] [--context 1024] [--heldout-fraction F --seed 42] [--batch-tokens N] [--json]
+      per-layer cross-entropy (nats), bits per byte and KL to the output, beside the logit lens;
+      with --heldout-fraction, only the held-out chunks of the split train uses
 
   hub:ID means the Hugging Face hub, e.g. --model hub:openai-community/gpt2 --lens hub:gpt2`;
 
@@ -49,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
     });
     return trajectoryCommand(values);
   }
+  if (command === 'train') return trainCommand(parseTrainArgs(rest));
+  if (command === 'eval') return evalCommand(parseEvalArgs(rest));
   console.error(`lens: unknown command '${command}'\n\n${USAGE}`);
   return 2;
 }

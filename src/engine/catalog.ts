@@ -5,7 +5,7 @@
 import { hubLensUrl, hubModelUrl, lensIdForModel } from '../lens/hub.ts';
 import type { ModelEntry } from './protocol.ts';
 
-export const DEFAULT_MODEL_NAME = 'tiny-gpt2';
+export const DEFAULT_MODEL_NAME = 'pd-gpt2-6l';
 
 function siteUrl(path: string): string {
   const base = import.meta.env.BASE_URL.replace(/\/?$/, '/');
@@ -13,17 +13,18 @@ function siteUrl(path: string): string {
 }
 
 export function modelCatalog(): ModelEntry[] {
-  const tokenizerUrl = siteUrl('tokenizers/gpt2/');
+  const gpt2Tokenizer = siteUrl('tokenizers/gpt2/');
   const local = siteUrl(`models/${DEFAULT_MODEL_NAME}/`);
   const gpt2 = 'openai-community/gpt2';
   return [
     {
       key: 'default',
       label: `${DEFAULT_MODEL_NAME} (embedded)`,
-      description: 'A small model that ships with this site: no download from elsewhere, runs anywhere.',
+      description:
+        'A 6-layer GPT-2 trained on public-domain English (Shakespeare, the King James Bible, the Brown corpus) that ships with this site, with its own tuned lens: nothing is downloaded from elsewhere.',
       modelUrl: local,
       lensUrl: `${local}lens/`,
-      tokenizerUrl,
+      tokenizerUrl: local,
       files: [
         { url: `${local}model.safetensors`, label: 'model weights' },
         { url: `${local}lens/params.pt`, label: 'tuned lens' },
@@ -36,7 +37,7 @@ export function modelCatalog(): ModelEntry[] {
       description: 'OpenAI’s GPT-2 (124M parameters) with the pretrained tuned lens from AlignmentResearch/tuned-lens.',
       modelUrl: hubModelUrl(gpt2),
       lensUrl: hubLensUrl(lensIdForModel(gpt2)),
-      tokenizerUrl,
+      tokenizerUrl: gpt2Tokenizer,
       files: [
         { url: `${hubModelUrl(gpt2)}model.safetensors`, label: 'GPT-2 weights' },
         { url: `${hubLensUrl(lensIdForModel(gpt2))}params.pt`, label: 'tuned lens' },

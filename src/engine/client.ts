@@ -4,7 +4,7 @@
  */
 import { PredictionTrajectory } from '../lens/trajectory/prediction-trajectory.ts';
 import { modelByKey } from './catalog.ts';
-import type { BackendPreference, ErrorInfo, FileSize, ModelEntry, ModelInfo, Request, Response } from './protocol.ts';
+import type { BackendPreference, ErrorInfo, FileSize, ModelEntry, ModelInfo, Request, Response, TranslatorStats } from './protocol.ts';
 
 export type EngineState =
   | { status: 'idle'; model: ModelEntry }
@@ -106,6 +106,18 @@ export class EngineClient {
     }
     const response = (await this.send({ type: 'trajectory', id, ...request })) as Response & { type: 'trajectory' };
     return { trajectory: PredictionTrajectory.from(response.result), ms: response.ms };
+  }
+
+  /**
+   * Per translator of `lens` (a name from `info.lenses`): ‖A_ℓ‖_F, ‖b_ℓ‖ and the singular values of
+   * I + A_ℓ, largest first. Seconds for GPT-2 (the Worker caches the answer); `onProgress` counts layers.
+   */
+  async translatorStats(lens: string, onProgress?: (done: number, total: number) => void): Promise<TranslatorStats[]> {
+    await this.whenReady();
+    const response = (await this.send({ type: 'translator-stats', id: this.nextId++, lens }, (p) => onProgress?.(p.loaded, p.total ?? p.loaded))) as Response & {
+      type: 'translator-stats';
+    };
+    return response.stats;
   }
 
   /** Adds a lens from files the reader chose (config.json + params.pt or params.safetensors). */

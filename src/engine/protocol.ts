@@ -2,7 +2,10 @@
  * The one seam between the page and the Worker that owns the model: a discriminated union of
  * requests and responses, matched by id. Everything here is structured-cloneable plain data.
  */
+import type { TranslatorStats } from '../lens/lens/translator-stats.ts';
 import type { TrajectoryData } from '../lens/trajectory/prediction-trajectory.ts';
+
+export type { TranslatorStats };
 
 export type Backend = 'webgpu' | 'wasm';
 export type BackendPreference = Backend | 'auto';
@@ -53,6 +56,8 @@ export type Request =
   | { type: 'load'; id: number; model: ModelEntry; backend: BackendPreference }
   | { type: 'trajectory'; id: number; text: string; lens: string; topk: number }
   | { type: 'add-lens'; id: number; name: string; files: Record<string, Blob> }
+  /** Per translator of `lens`: ‖A_ℓ‖_F, ‖b_ℓ‖ and the singular values of I + A_ℓ; progress counts layers. */
+  | { type: 'translator-stats'; id: number; lens: string }
   | { type: 'cancel'; id: number };
 
 export interface ErrorInfo {
@@ -66,5 +71,6 @@ export type Response =
   | { type: 'loaded'; id: number; info: ModelInfo }
   | { type: 'trajectory'; id: number; result: TrajectoryData; ms: number }
   | { type: 'lens-added'; id: number; info: ModelInfo }
+  | { type: 'translator-stats'; id: number; stats: TranslatorStats[] }
   | { type: 'cancelled'; id: number }
   | { type: 'error'; id: number; error: ErrorInfo };

@@ -8,6 +8,7 @@ import { FilesSource } from '../lens/io/files-source.ts';
 import { UrlSource } from '../lens/io/url-source.ts';
 import { LensModel } from '../lens/lens-model.ts';
 import { checkLensFitsModel, LogitLens, TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
+import { translatorStats, type TranslatorStats } from '../lens/lens/translator-stats.ts';
 import { loadModelFiles } from '../lens/model/model-files.ts';
 import { chooseBackend, wasmThreads } from './backend.ts';
 import type { ErrorInfo, ModelEntry, ModelInfo, Request, Response } from './protocol.ts';
@@ -28,6 +29,8 @@ const post = (message: Response) => scope.postMessage(message);
 let model: LensModel | null = null;
 let info: ModelInfo | null = null;
 const lenses = new Map<string, Lens>();
+/** Translator statistics are O(L d³) to compute (seconds for GPT-2), so each lens's are kept. */
+const statsByLens = new WeakMap<Lens, TranslatorStats[]>();
 
 /** Runs are serial (one session cannot run twice at once); a cancelled run that has not started is dropped. */
 const cancelled = new Set<number>();
@@ -67,6 +70,18 @@ async function handle(request: Exclude<Request, { type: 'cancel' }>): Promise<vo
           return;
         }
         post({ type: 'trajectory', id, result, ms: performance.now() - start });
+        return;
+      }
+      case 'translator-stats': {
+        if (!model) throw new Error('No model is loaded yet — pick one and load it first.');
+        const lens = lenses.get(request.lens);
+        if (!lens) throw new Error(`No lens named '${request.lens}' is loaded for ${model.name}.`);
+        let stats = statsByLens.get(lens);
+        if (!stats) {
+          stats = translatorStats(lens, (loaded, total) => post({ type: 'progress', id, file: 'translators', loaded, total }));
+          statsByLens.set(lens, stats);
+        }
+        post({ type: 'translator-stats', id, stats });
         return;
       }
       case 'add-lens': {

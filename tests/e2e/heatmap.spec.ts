@@ -3,6 +3,7 @@
  * the embedded model in the page's engine Worker.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { DEFAULT_MODEL_ROWS as ROWS, tokenCount } from './default-model.ts';
 import { watchForErrors } from './watch-errors.ts';
 
 const FIGURE = 'fig-seed-heatmap';
@@ -24,11 +25,11 @@ test.describe('the seed heatmap', () => {
   test('shows one row per layer plus the output and one column per shown token', async ({ page }) => {
     const errors = watchForErrors(page);
     await openFigure(page);
-    // The embedded model has 3 layers: rows 0, 1, 2 and "output".
-    await expect(grid(page).getByRole('row')).toHaveCount(4);
+    await expect(grid(page).getByRole('row')).toHaveCount(ROWS);
     // start_pos -10: the last ten tokens of the seed prompt.
-    await expect(cells(page)).toHaveCount(40);
-    await expect(figure(page)).toContainText('showing tokens 31–40 of 40');
+    await expect(cells(page)).toHaveCount(ROWS * 10);
+    const T = await tokenCount('82U*N#c4t^koK%a5*S3qrfBi 82U*N#c4t^koK%a5*S3qrfBi');
+    await expect(figure(page)).toContainText(`showing tokens ${T - 9}–${T} of ${T}`);
     await expect(figure(page).locator('figcaption')).toContainText(/Computed in \d+ ms on WASM/);
     expect(errors).toEqual([]);
   });
@@ -38,10 +39,12 @@ test.describe('the seed heatmap', () => {
     await openFigure(page);
     const before = await cellLabels(page);
     const prompt = figure(page).getByRole('textbox', { name: 'Prompt' });
-    await prompt.fill('And God said, Let there be light');
-    await expect(figure(page)).toContainText('of 8');
-    await expect(cells(page)).toHaveCount(4 * 8);
-    expect(await cellLabels(page)).not.toEqual(before.slice(0, 32));
+    const text = 'And God said, Let there be light';
+    const T = await tokenCount(text);
+    await prompt.fill(text);
+    await expect(figure(page)).toContainText(`of ${T}`);
+    await expect(cells(page)).toHaveCount(ROWS * Math.min(10, T));
+    expect(await cellLabels(page)).not.toEqual(before.slice(0, ROWS * Math.min(10, T)));
     await expect(cells(page).last()).toHaveAttribute('aria-label', /after “␣light”/);
     expect(errors).toEqual([]);
   });
@@ -65,7 +68,7 @@ test.describe('the seed heatmap', () => {
     await cells(page).nth(0).hover();
     await expect(readout).toContainText('model output');
     await expect(readout.getByRole('listitem')).toHaveCount(10);
-    await grid(page).getByRole('gridcell').nth(35).click(); // layer 0, pins the readout
+    await grid(page).getByRole('gridcell').nth((ROWS - 1) * 10 + 5).click(); // layer 0, pins the readout
     await expect(readout).toContainText('layer 0');
     await page.keyboard.press('Enter'); // unpin
     await page.keyboard.press('ArrowUp');
@@ -84,7 +87,7 @@ test.describe('the seed heatmap', () => {
     await figure(page).getByRole('textbox', { name: 'Prompt' }).fill('To be, or not to be');
     await figure(page).getByRole('combobox', { name: 'Lens' }).selectOption('logit');
     await figure(page).getByRole('combobox', { name: 'Statistic' }).selectOption('forwardKl');
-    await expect(figure(page)).toContainText('of 7');
+    await expect(figure(page)).toContainText(`of ${await tokenCount('To be, or not to be')}`);
     const labels = await cellLabels(page);
     await figure(page).getByRole('button', { name: 'Copy link to this view' }).click();
     await expect(figure(page).getByRole('button', { name: 'Link copied' })).toBeVisible();
@@ -122,7 +125,7 @@ test.describe('the seed heatmap', () => {
     await expect(figure(page).getByRole('alert')).toContainText('The prompt is empty');
     await figure(page).getByRole('textbox', { name: 'Prompt' }).fill('Hello world');
     await expect(figure(page).getByRole('alert')).toHaveCount(0);
-    await expect(figure(page)).toContainText('of 2');
+    await expect(figure(page)).toContainText(`of ${await tokenCount('Hello world')}`);
   });
 
   test('runs on WebGPU when asked, on the software adapter', async ({ page }) => {
@@ -131,7 +134,7 @@ test.describe('the seed heatmap', () => {
     // A two-token prompt keeps SwiftShader's share of the work small.
     await page.goto(`/?backend=webgpu&${FIGURE}=${encodeURIComponent('text=Hi there&lens=tuned&stat=entropy')}#${FIGURE}`);
     await expect(cells(page).first()).toBeVisible({ timeout: 120_000 });
-    await expect(cells(page)).toHaveCount(4 * 2);
+    await expect(cells(page)).toHaveCount(ROWS * (await tokenCount('Hi there')));
     await expect(figure(page).locator('figcaption')).toContainText('on WebGPU');
     await page.getByText('Model', { exact: true }).click();
     await expect(page.getByRole('status').filter({ hasText: 'WebGPU was asked for' })).toBeVisible();
