@@ -23,6 +23,8 @@ export default defineConfig({
   output: 'static',
   integrations: [preact(), mdx()],
   markdown: {
+    // Light and dark code themes, switched by prose.css with the site's theme.
+    shikiConfig: { themes: { light: 'github-light', dark: 'github-dark' } },
     remarkPlugins: [remarkMath],
     // rehypeHeadingIds first so ids (and the `headings` list the TOC reads) exist before
     // the anchors are added; Astro skips its own later pass for headings that have ids.

@@ -84,5 +84,6 @@ export function formatProbability(p: number): string {
   const percent = 100 * p;
   if (percent >= 10) return `${percent.toFixed(1)}%`;
   if (percent === 0) return '0%';
+  if (percent < 0.01) return '<0.01%';
   return `${percent.toPrecision(2)}%`;
 }

@@ -1,0 +1,56 @@
+/**
+ * Per-layer summaries of a lens's trajectory over a whole text (design.md §4): the mean KL from the
+ * model's output to the lens, the mean cross-entropy of the next token, and bits per byte
+ * (Σ cross-entropy in nats / ln 2 / UTF-8 bytes of the text). One point per row, the model's own
+ * output last. Pure functions over PredictionTrajectory, so a test can check them by hand.
+ */
+import type { PredictionTrajectory, Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
+
+export interface LayerPoint {
+  /** Which lens: "logit", "tuned", … */
+  lens: string;
+  /** Row index: 0..L-1 for the layers, L for the model's output. */
+  layer: number;
+  /** The row's label: "0", …, "output". */
+  row: string;
+  /** Mean KL(p‖q_ℓ) over every position, nats. */
+  meanKl: number;
+  /** Mean −log q_ℓ(next token) over the positions that have a next token, nats. */
+  meanCrossEntropy: number;
+  /** Σ −log q_ℓ(next token) / ln 2 / UTF-8 bytes of the text. */
+  bitsPerByte: number;
+}
+
+export function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/** Sum and count of the defined values of one row of a statistic (NaN marks "no value"). */
+function rowTotal(trajectory: PredictionTrajectory, statistic: Statistic, row: number): { sum: number; count: number } {
+  let sum = 0;
+  let count = 0;
+  for (let t = 0; t < trajectory.numPositions; t++) {
+    const value = trajectory.statistic(statistic, row, t);
+    if (value === null) continue;
+    sum += value;
+    count++;
+  }
+  return { sum, count };
+}
+
+/** One point per row of `trajectory`, the lens's reading of `text` (the text the trajectory was computed on). */
+export function layerCurves(lens: string, trajectory: PredictionTrajectory, text: string): LayerPoint[] {
+  const bytes = utf8Bytes(text);
+  return trajectory.rows.map((row, r) => {
+    const kl = rowTotal(trajectory, 'forwardKl', r);
+    const ce = rowTotal(trajectory, 'crossEntropy', r);
+    return {
+      lens,
+      layer: r,
+      row,
+      meanKl: kl.count ? kl.sum / kl.count : NaN,
+      meanCrossEntropy: ce.count ? ce.sum / ce.count : NaN,
+      bitsPerByte: bytes > 0 && ce.count ? ce.sum / Math.LN2 / bytes : NaN,
+    };
+  });
+}

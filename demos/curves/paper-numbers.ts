@@ -1,0 +1,21 @@
+/**
+ * Numbers quoted from the paper, not computed here: GPT-2 small's bits per byte on the Pile at each
+ * layer, for the logit lens and the tuned lens (Belrose et al. 2023; the tuned-lens repository's
+ * notebooks/icml2023/scaling-laws.ipynb; design.md §7).
+ */
+export const PAPER_SOURCE = 'Belrose et al. (2023), Pile, GPT-2 small';
+
+export const PAPER_BITS_PER_BYTE: Record<'logit' | 'tuned', number[]> = {
+  logit: [20.91, 4.16, 3.74, 3.66, 3.59, 3.55, 3.07, 2.88, 2.52, 2.37, 2.15, 1.74],
+  tuned: [3.23, 2.34, 2.27, 2.19, 2.13, 2.08, 1.86, 1.74, 1.57, 1.48, 1.37, 1.29],
+};
+
+export interface PaperPoint {
+  lens: 'logit' | 'tuned';
+  layer: number;
+  bitsPerByte: number;
+}
+
+export function paperPoints(): PaperPoint[] {
+  return (['logit', 'tuned'] as const).flatMap((lens) => PAPER_BITS_PER_BYTE[lens].map((bitsPerByte, layer) => ({ lens, layer, bitsPerByte })));
+}
