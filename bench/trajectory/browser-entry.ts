@@ -6,7 +6,7 @@
  * the renderer's /proc status) and gets this Worker's results back.
  *
  * Messages in:  {type: 'start', threads, lengths, runs, lenses, topk}  ·  {type: 'hook-reply', id, value}
- * Messages out: {type: 'log', message} · {type: 'progress', partial} · {type: 'hook', id, kind: 'reset' | 'read', at} · {type: 'done', result} · {type: 'error', message}
+ * Messages out: {type: 'log', message} · {type: 'progress', partial} · {type: 'hook', id, kind: 'reset' | 'read' | 'schedstat', at} · {type: 'done', result} · {type: 'error', message}
  */
 import { wasmMemoryBytes } from './wasm-memory-probe.ts';
 import * as ort from 'onnxruntime-web/webgpu';
@@ -19,7 +19,7 @@ const log = (message: string) => post({ type: 'log', message });
 
 const pending = new Map<number, (value: Record<string, number>) => void>();
 let nextId = 0;
-function hook(kind: 'reset' | 'read', at?: string): Promise<Record<string, number>> {
+function hook(kind: 'reset' | 'read' | 'schedstat', at?: string): Promise<Record<string, number>> {
   const id = nextId++;
   return new Promise((resolve) => {
     pending.set(id, resolve);
@@ -73,6 +73,10 @@ async function start(message: Start): Promise<void> {
       },
       async readPeak(at) {
         return { ...workerMemory(), ...(await hook('read', at)) };
+      },
+      async schedstat() {
+        const value = await hook('schedstat');
+        return 'cpuMs' in value ? { cpuMs: value.cpuMs, waitMs: value.waitMs } : undefined;
       },
       log,
       progress(partial) {

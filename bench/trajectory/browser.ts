@@ -13,7 +13,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { BenchOptions, BenchResult } from './core.ts';
+import { sumSchedstat, type BenchOptions, type BenchResult } from './core.ts';
 import { startServer } from './server.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -31,7 +31,7 @@ export async function bundleBrowserEntry(outdir = 'bench/out/browser'): Promise<
   const esbuild = await import('esbuild');
   mkdirSync(outdir, { recursive: true });
   await esbuild.build({
-    entryPoints: ['bench/trajectory/browser-entry.ts'],
+    entryPoints: ['bench/trajectory/browser-entry.ts', 'bench/trajectory/browser-profile-entry.ts'],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -81,7 +81,27 @@ function status(pid: number): { vmHWM: number; vmRSS: number } {
   }
 }
 
-export async function runBrowserBench(options: BenchOptions, threadCounts = [1, 2], timeoutMs = 60 * 60_000): Promise<BenchResult[]> {
+function taskSchedstats(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map((task) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8');
+      } catch {
+        return '';
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+export async function runBrowserBench(
+  options: BenchOptions,
+  threadCounts = [1, 2],
+  timeoutMs = 60 * 60_000,
+  mode: 'bench' | 'profile' = 'bench',
+  tag = '',
+): Promise<BenchResult[]> {
   const log = (m: string) => console.log(`[browser] ${m}`);
   log('bundling bench/trajectory/browser-entry.ts with esbuild…');
   await bundleBrowserEntry();
@@ -100,7 +120,8 @@ export async function runBrowserBench(options: BenchOptions, threadCounts = [1, 
         partial = p;
       });
       await page.exposeFunction('__benchLog', (line: string) => log(`t${threads} ${line}`));
-      await page.exposeFunction('__benchHook', (kind: 'reset' | 'read') => {
+      await page.exposeFunction('__benchHook', (kind: 'reset' | 'read' | 'schedstat') => {
+        if (kind === 'schedstat') return sumSchedstat(renderers.flatMap(taskSchedstats));
         renderers = rendererPids();
         if (kind === 'reset') {
           for (const pid of renderers) {
@@ -127,6 +148,7 @@ export async function runBrowserBench(options: BenchOptions, threadCounts = [1, 
         runs: String(options.runs),
         lens: options.lenses.join(','),
         topk: String(options.topk),
+        mode,
       });
       await page.goto(`${server.url}?${query}`);
       let result: BenchResult;
@@ -144,12 +166,13 @@ export async function runBrowserBench(options: BenchOptions, threadCounts = [1, 
           notes: [`FAILED after the cases listed: ${(e as Error).message}`],
         } as unknown as BenchResult;
       }
+      result.notes ??= [];
       result.notes.push(
         `Chromium ${browser.version()} headless (${CHROMIUM}), flags ${FLAGS.join(' ')}`,
         `load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
       );
       results.push(result);
-      const file = join('bench/out', `browser-wasm-t${threads}.json`);
+      const file = join('bench/out', mode === 'profile' ? `profile-wasm-t${threads}${tag}.json` : `browser-wasm-t${threads}${tag}.json`);
       writeFileSync(file, JSON.stringify(result, null, 2));
       log(`wrote ${file}`);
       await context.close();

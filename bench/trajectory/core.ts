@@ -12,6 +12,7 @@ import type { InferenceSession } from 'onnxruntime-common';
 import { LensModel, type Ort } from '../../src/lens/lens-model.ts';
 import type { Lens } from '../../src/lens/lens/tuned-lens.ts';
 import type { GPT2Config } from '../../src/lens/model/gpt2-config.ts';
+import type { ModelFiles } from '../../src/lens/model/model-files.ts';
 import type { Tokenizer } from '../../src/lens/tokenizer.ts';
 import { gpt2SmallConfig, logitLens, randomGPT2Checkpoint, randomIds, randomTunedLens } from './random-gpt2.ts';
 
@@ -38,6 +39,9 @@ export interface CaseResult {
   headMs?: Summary;
   /** JS in trajectory() around the two runs: input tensors, output conversion, token texts. */
   otherMs?: Summary;
+  /** Per timed run: CPU time of all the process's threads, and their time waiting for a CPU (schedstat). */
+  cpuMs?: Summary;
+  waitMs?: Summary;
   flops: Flops;
   /** FLOPs / median time, in GFLOP/s. */
   gflops?: Flops;
@@ -80,11 +84,19 @@ export interface BenchHost {
   ortVersion: string;
   tokenizer: Tokenizer;
   executionProviders?: InferenceSession.SessionOptions['executionProviders'];
+  /** Merged into the options LensModel.create passes (e.g. intraOpNumThreads for a 1-thread Node run); LensModel itself takes none. */
+  sessionOptionsOverride?: InferenceSession.SessionOptions;
   /** Called before each case's warm-up (e.g. reset VmHWM). */
   resetPeak(): Promise<void>;
   /** Peak memory since the last reset, plus whatever current numbers the host has (bytes); `at` says when. */
   readPeak(at: 'create' | 'case' | 'end'): Promise<Record<string, number>>;
   log(message: string): void;
+  /**
+   * CPU time and run-queue wait summed over the process's threads so far (ms), from
+   * /proc/<pid>/task/<tid>/schedstat: with 2 cores and other work on the machine, wait says how much of
+   * a run was spent ready but not running.
+   */
+  schedstat?(): Promise<{ cpuMs: number; waitMs: number } | undefined>;
   /** Called after LensModel.create and after each case with everything measured so far. */
   progress?(partial: Partial<BenchResult>): void;
 }
@@ -98,20 +110,22 @@ export interface BenchOptions {
 
 export const DEFAULT_OPTIONS: BenchOptions = { lengths: [16, 64, 256], runs: 5, lenses: ['tuned', 'logit'], topk: 10 };
 
-/** --T 16,64,256  --runs 5  --lens tuned,logit  --out file */
-export function parseArgs(argv: string[]): { options: BenchOptions; out: string } {
+/** --T 16,64,256  --runs 5  --lens tuned,logit  --out file  --intra-op n (Node only) */
+export function parseArgs(argv: string[]): { options: BenchOptions; out: string; intraOp?: number } {
   const options = { ...DEFAULT_OPTIONS };
   let out = 'bench/out/node.json';
+  let intraOp: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--T') options.lengths = argv[++i].split(',').map(Number);
     else if (a === '--runs') options.runs = Number(argv[++i]);
     else if (a === '--lens') options.lenses = argv[++i].split(',') as BenchOptions['lenses'];
     else if (a === '--out') out = argv[++i];
+    else if (a === '--intra-op') intraOp = Number(argv[++i]);
   }
   if (!(options.runs >= 1)) throw new Error('--runs must be ≥ 1');
   if (options.lengths.some((T) => !(T >= 2))) throw new Error('--T lengths must be ≥ 2');
-  return { options, out };
+  return { options, out, intraOp };
 }
 
 /**
@@ -125,6 +139,18 @@ export function trajectoryFlops(config: GPT2Config, T: number, lens: 'tuned' | '
   const model = 2 * 12 * d * d * L * T;
   const head = (L + 1) * 2 * d * V * T + (lens === 'tuned' ? L * 2 * d * d * T : 0);
   return { model, head, total: model + head };
+}
+
+/** Sums schedstat's first two fields (ns on CPU, ns runnable but waiting) over a process's threads. */
+export function sumSchedstat(texts: string[]): { cpuMs: number; waitMs: number } {
+  let cpu = 0;
+  let wait = 0;
+  for (const text of texts) {
+    const [a, b] = text.trim().split(/\s+/).map(Number);
+    if (Number.isFinite(a)) cpu += a;
+    if (Number.isFinite(b)) wait += b;
+  }
+  return { cpuMs: cpu / 1e6, waitMs: wait / 1e6 };
 }
 
 export function summarize(values: number[]): Summary {
@@ -146,14 +172,14 @@ interface Timed {
 }
 
 /** An `ort` whose sessions time their own create and run (the first created is the model graph). */
-function instrument(ort: Ort, timed: Timed): Ort {
+function instrument(ort: Ort, timed: Timed, override: InferenceSession.SessionOptions = {}): Ort {
   return {
     Tensor: ort.Tensor,
     InferenceSession: {
       async create(model: Uint8Array, options?: InferenceSession.SessionOptions) {
         const index = timed.creates.length;
         const start = performance.now();
-        const session = await ort.InferenceSession.create(model, options);
+        const session = await ort.InferenceSession.create(model, { ...options, ...override });
         timed.creates.push({ start, end: performance.now(), bytes: model.byteLength });
         const run = session.run.bind(session) as (...args: unknown[]) => Promise<InferenceSession.OnnxValueMapType>;
         const sink = index === 0 ? timed.model : timed.head;
@@ -176,7 +202,7 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
 
   host.log('making random GPT-2 small weights…');
   let t = performance.now();
-  const checkpoint = randomGPT2Checkpoint(config);
+  let files: ModelFiles | undefined = { name: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer };
   const tuned = randomTunedLens(config);
   const logit = logitLens(config);
   const weightsMs = performance.now() - t;
@@ -184,12 +210,13 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
 
   host.log('LensModel.create (graph build + session creation)…');
   t = performance.now();
-  const model = await LensModel.create(
-    instrument(host.ort, timed),
-    { name: 'random-gpt2', checkpoint, tokenizer: host.tokenizer },
-    { executionProviders: host.executionProviders },
-  );
+  const model = await LensModel.create(instrument(host.ort, timed, host.sessionOptionsOverride), files, {
+    executionProviders: host.executionProviders,
+  });
   const end = performance.now();
+  // Like the app, keep no reference to the JS copy of the weights once the sessions exist.
+  files = undefined;
+  (globalThis as { gc?: () => void }).gc?.();
   const [m, h] = timed.creates;
   const create: CreateTiming = {
     weightsMs: round(weightsMs),
@@ -224,10 +251,22 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
         timed.model.length = 0;
         timed.head.length = 0;
         const totals: number[] = [];
+        const cpu: number[] = [];
+        const wait: number[] = [];
         for (let r = 0; r < options.runs; r++) {
+          const before = await host.schedstat?.();
           t0 = performance.now();
           await model.trajectory(ids, lens, { topk: options.topk });
           totals.push(performance.now() - t0);
+          const after = await host.schedstat?.();
+          if (before && after) {
+            cpu.push(after.cpuMs - before.cpuMs);
+            wait.push(after.waitMs - before.waitMs);
+          }
+        }
+        if (cpu.length) {
+          result.cpuMs = summarize(cpu);
+          result.waitMs = summarize(wait);
         }
         const other = totals.map((total, i) => total - timed.model[i] - timed.head[i]);
         result.totalMs = summarize(totals);
@@ -243,7 +282,8 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
         result.memory = await host.readPeak('case');
         host.log(
           `T=${T} ${kind}: total ${result.totalMs.median.toFixed(0)} ms (model ${result.modelMs.median.toFixed(0)}, head ${result.headMs.median.toFixed(0)}, other ${result.otherMs.median.toFixed(1)}), ` +
-            `${result.gflops.total} GFLOP/s, warm-up ${result.warmupMs.toFixed(0)} ms, ${result.check}`,
+            `${result.gflops.total} GFLOP/s, warm-up ${result.warmupMs.toFixed(0)} ms, ${result.check}` +
+            (result.cpuMs ? `; CPU ${result.cpuMs.median.toFixed(0)} ms, waiting for a CPU ${result.waitMs!.median.toFixed(0)} ms per run` : ''),
         );
       } catch (e) {
         result.error = String((e as Error)?.message ?? e).slice(0, 2000);

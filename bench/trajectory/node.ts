@@ -8,14 +8,14 @@
  * before the warm-up, and process.memoryUsage().rss sampled every 5 ms by a worker thread (so the
  * sampling goes on while a session.run holds the main thread).
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { cpus, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '../../src/lens/tokenizer.ts';
-import { parseArgs, runTrajectoryBench, type BenchOptions } from './core.ts';
+import { parseArgs, runTrajectoryBench, sumSchedstat, type BenchOptions } from './core.ts';
 
 export async function gpt2Tokenizer(root = process.cwd()): Promise<Tokenizer> {
   const folder = join(root, 'public/tokenizers/gpt2');
@@ -65,7 +65,20 @@ function procStatus(): Record<string, number> {
   return { vmHWM: kb('VmHWM'), vmRSS: kb('VmRSS') };
 }
 
-export async function runNodeBench(options: BenchOptions) {
+/** CPU and run-queue wait of all of a process's threads (ms); see BenchHost.schedstat. */
+export function processSchedstat(pid: number | 'self'): { cpuMs: number; waitMs: number } {
+  const texts: string[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      texts.push(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8'));
+    } catch {
+      // the thread ended
+    }
+  }
+  return sumSchedstat(texts);
+}
+
+export async function runNodeBench(options: BenchOptions, intraOp?: number, noSpin = false) {
   const sampler = new RssSampler();
   const log = (message: string) => console.log(`[node] ${message}`);
   const versions = (ort.env as { versions?: Record<string, string> }).versions ?? {};
@@ -74,10 +87,15 @@ export async function runNodeBench(options: BenchOptions) {
     {
       ort,
       runtime: 'onnxruntime-node',
-      threads: null,
+      threads: intraOp ?? null,
       ortVersion: versions.node ?? versions.common ?? 'unknown',
       tokenizer: await gpt2Tokenizer(),
       executionProviders: ['cpu'],
+      sessionOptionsOverride: {
+        ...(intraOp ? { intraOpNumThreads: intraOp } : {}),
+        // ORT's intra-op threads spin while they wait for work; on a busy 2-core machine that costs CPU.
+        ...(noSpin ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+      },
       async resetPeak() {
         writeFileSync('/proc/self/clear_refs', '5');
         sampler.reset();
@@ -86,21 +104,24 @@ export async function runNodeBench(options: BenchOptions) {
         const usage = process.memoryUsage();
         return { ...procStatus(), rssSampledPeak: sampler.read(), heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers };
       },
+      async schedstat() {
+        return processSchedstat('self');
+      },
       log,
     },
     options,
   );
   await sampler.stop();
   result.notes.push(
-    `intra-op threads: ORT default (${cpus().length} logical CPUs here); graphOptimizationLevel 'all' (as LensModel sets it)`,
+    `${process.argv.includes('--no-spin') ? "session.intra_op.allow_spinning '0' (set by the benchmark); " : ''}intra-op threads: ${intraOp ? `${intraOp} (intraOpNumThreads, set by the benchmark)` : `ORT default (${cpus().length} logical CPUs here)`}; graphOptimizationLevel 'all' (as LensModel sets it)`,
     `load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
   );
   return result;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  const { options, out } = parseArgs(process.argv.slice(2));
-  const result = await runNodeBench(options);
+  const { options, out, intraOp } = parseArgs(process.argv.slice(2));
+  const result = await runNodeBench(options, intraOp, process.argv.includes('--no-spin'));
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(result, null, 2));
   console.log(`[node] wrote ${out}`);

@@ -5,7 +5,7 @@
  *   npx tsx bench/trajectory/report.ts     (npm run bench -- --report does the same)
  */
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,20 @@ const OUT = 'bench/out';
 const RESULTS = 'bench/RESULTS.md';
 const BEGIN = '<!-- generated:begin (bench/trajectory/report.ts rewrites this part) -->';
 const END = '<!-- generated:end -->';
+
+interface ProfileFile {
+  date: string;
+  runtime: string;
+  threads: number | string;
+  perT: {
+    T: number;
+    gemm: Record<string, { ms: { median: number }; cpuMs?: { median: number }; gflops: number; gflopsPerCpuSecond?: number }>;
+    headVariants: Record<string, { description: string; ms: { median: number }; cpuMs?: { median: number } }>;
+    alternatives?: Record<string, { ms: { median: number }; cpuMs?: { median: number }; check?: Record<string, number> }>;
+    headProfile?: { byOp: Record<string, number> };
+  }[];
+  model?: { T: number; ms: { median: number }; cpuMs?: { median: number }; gflops: number; byOp: Record<string, number> }[];
+}
 
 /** The budget from the issue: one lens's whole trajectory at T = 64. */
 const BUDGETS: { label: string; file: string; ms: number }[] = [
@@ -53,43 +67,66 @@ function peak(result: BenchResult, c: CaseResult): string {
 }
 
 function caseRows(result: BenchResult): string[] {
-  const threads = result.threads ?? 'default';
+  const threads = result.threads ?? `default (${cpus().length})`;
   return result.cases.map((c) => {
     const name = `${result.runtime}`;
     if (c.error || !c.totalMs) {
-      return `| ${name} | ${threads} | ${c.T} | ${c.lens} | **failed**: ${(c.error ?? '?').replace(/\|/g, '/').slice(0, 160)} | | | | | | ${peak(result, c)} |`;
+      return `| ${name} | ${threads} | ${c.T} | ${c.lens} | **failed**: ${(c.error ?? '?').replace(/\|/g, '/').slice(0, 160)} | | | | | | | ${peak(result, c)} |`;
     }
     const other = c.otherMs ? ms(c.otherMs.median) : '–';
     return (
       `| ${name} | ${threads} | ${c.T} | ${c.lens} | **${ms(c.totalMs.median)}** (${ms(c.totalMs.min)}–${ms(c.totalMs.max)}) | ${ms(c.modelMs?.median)} | ${ms(c.headMs?.median)} | ${other} ` +
-      `| ${c.gflops?.model ?? '–'} / ${c.gflops?.head ?? '–'} / **${c.gflops?.total ?? '–'}** | ${ms(c.warmupMs)} | ${peak(result, c)} |`
+      `| ${c.gflops?.model ?? '–'} / ${c.gflops?.head ?? '–'} / **${c.gflops?.total ?? '–'}** | ${ms(c.warmupMs)} | ${c.cpuMs ? `${ms(c.cpuMs.median)} / ${ms(c.waitMs?.median)}` : '–'} | ${peak(result, c)} |`
     );
   });
 }
 
 export function generate(): string {
   const node = read('node.json');
+  const nodeOneThread = read('node-t1.json');
   const browsers = [read('browser-wasm-t1.json'), read('browser-wasm-t2.json')].filter((x): x is BenchResult => !!x);
-  const torch = [read('torch-mkldnn.json'), read('torch-blas.json')].filter((x): x is BenchResult => !!x);
-  const all = [node, ...browsers, ...torch].filter((x): x is BenchResult => !!x);
+  const quiet = ['node-quiet.json', 'node-nospin-quiet.json', 'node-t1-quiet.json', 'browser-wasm-t2-quiet.json', 'browser-wasm-t1-quiet.json']
+    .map((f) => {
+      const r = read(f);
+      if (r && f.includes('nospin')) r.runtime = 'onnxruntime-node, allow_spinning 0';
+      return r;
+    })
+    .filter((x): x is BenchResult => !!x);
+  const torch = readdirSync(OUT)
+    .filter((f) => /^torch-.*\.json$/.test(f))
+    .sort()
+    .map(read)
+    .filter((x): x is BenchResult => !!x);
+  const all = [node, nodeOneThread, ...browsers, ...torch].filter((x): x is BenchResult => !!x);
   const lines: string[] = [];
   const push = (...l: string[]) => lines.push(...l);
 
   push(`Machine: ${machine()}; ${process.release.name} ${process.version}.`);
   const versions = new Set(all.filter((r) => r.ortVersion).map((r) => `${r.runtime} ${r.ortVersion}`));
-  push(`Runtimes: ${[...versions].join(', ') || '–'}${torch.length ? `, ${torch.map((t) => t.runtime).join(', ')}` : ''}.`);
+  push(`Runtimes: ${[...versions].join(', ') || '–'}${torch.length ? `, ${[...new Set(torch.map((t) => t.runtime))].join(', ')}` : ''}.`);
   push(`Dates: ${all.map((r) => `${r.runtime}${r.threads ? ` t${r.threads}` : ''} ${r.date.slice(0, 16).replace('T', ' ')} UTC`).join('; ') || '–'}.`);
   push('');
 
   push('### Budget (issue): one lens, whole trajectory, T = 64', '');
-  push('| runtime | lens | median total ms | budget ms | |', '|---|---|---|---|---|');
+  push(
+    'Median total ms of `model.trajectory(ids, lens, {topk: 10})`. "full run" = the T = 16/64/256 sweep; "quiet window" = T = 64 again, started when the machine ' +
+      'looked idle (bench/out/quiet-t64.log); "1 thread" = intraOpNumThreads 1 / numThreads 1 (CPU ms per run in brackets: the work itself).',
+    '',
+  );
+  push('| runtime | lens | budget ms | full run | quiet window | 1 thread, full run | 1 thread, quiet window |', '|---|---|---|---|---|---|---|');
   for (const budget of BUDGETS) {
-    const result = read(budget.file);
+    const files = budget.file === 'node.json'
+      ? ['node.json', 'node-quiet.json', 'node-t1.json', 'node-t1-quiet.json']
+      : ['browser-wasm-t2.json', 'browser-wasm-t2-quiet.json', 'browser-wasm-t1.json', 'browser-wasm-t1-quiet.json'];
     for (const lens of ['tuned', 'logit'] as const) {
-      const c = result?.cases.find((x) => x.T === 64 && x.lens === lens);
-      const t = c?.totalMs?.median;
-      const verdict = t === undefined ? (c?.error ? 'failed' : 'not run') : t <= budget.ms ? 'within' : `**missed** (×${(t / budget.ms).toFixed(1)})`;
-      push(`| ${budget.label} | ${lens} | ${ms(t)} | ${budget.ms} | ${verdict} |`);
+      const cells = files.map((file, i) => {
+        const c = read(file)?.cases.find((x) => x.T === 64 && x.lens === lens);
+        const t = c?.totalMs?.median;
+        if (t === undefined) return c?.error ? 'failed' : '–';
+        const verdict = t <= budget.ms ? 'within' : `**missed** ×${(t / budget.ms).toFixed(1)}`;
+        return `${ms(t)}${i >= 2 && c?.cpuMs ? ` (CPU ${ms(c.cpuMs.median)})` : ''} — ${verdict}`;
+      });
+      push(`| ${budget.label} | ${lens} | ${budget.ms} | ${cells.join(' | ')} |`);
     }
   }
   push('');
@@ -98,23 +135,31 @@ export function generate(): string {
   push(
     'Median of the timed runs after one warm-up (min–max in brackets), ms. model = the model graph\'s session.run (residualStream); head = the head graph\'s session.run; other = the JS in `trajectory()` around them. ' +
       'GFLOP/s = design.md §7 FLOPs / median time, as model / head / **total** (model 2·12·d²·L·T ≈ 2×85 M×T; head 13 × 2·d·V·T, + 12 × 2·d²·T for the tuned lens). ' +
+      'CPU / wait: per run, CPU time of all the process\'s threads and their time runnable but waiting for a CPU (/proc schedstat; Node process, or the browser\'s renderer) — the machine is shared, so wait ≫ 0 means the run was slowed by other work. ' +
       'Peak MiB: Node = VmHWM after a reset before the case (and process.memoryUsage().rss sampled every 5 ms); browser = the renderer process\'s VmHWM, and the WASM heap (which only grows); PyTorch = VmHWM.',
     '',
   );
-  push('| runtime | threads | T | lens | total ms | model ms | head ms | other ms | GFLOP/s model / head / total | warm-up ms | peak MiB |');
-  push('|---|---|---|---|---|---|---|---|---|---|---|');
+  push('| runtime | threads | T | lens | total ms | model ms | head ms | other ms | GFLOP/s model / head / total | warm-up ms | CPU / wait ms per run | peak MiB |');
+  push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of all) push(...caseRows(r));
   push('');
+  if (quiet.length) {
+    push('T = 64 again, in a quiet window (same columns):', '');
+    push('| runtime | threads | T | lens | total ms | model ms | head ms | other ms | GFLOP/s model / head / total | warm-up ms | CPU / wait ms per run | peak MiB |');
+    push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of quiet) push(...caseRows(r));
+    push('');
+  }
 
   push('### Graph build and session creation (once per model)', '');
   push('| runtime | threads | random weights s | model graph build s | model session s | head graph build s | head session s | LensModel.create total s | graph bytes (model / head) MB | after create MiB |');
   push('|---|---|---|---|---|---|---|---|---|---|');
-  for (const r of [node, ...browsers].filter((x): x is BenchResult => !!x && !!x.create)) {
+  for (const r of [node, nodeOneThread, ...browsers].filter((x): x is BenchResult => !!x && !!x.create)) {
     const c = r.create;
     const m = r.memoryAfterCreate ?? {};
     const memory = r.runtime === 'onnxruntime-node' ? `VmHWM ${mb(m.vmHWM)}, RSS ${mb(m.vmRSS)}` : `renderer VmHWM ${mb(m.rendererVmHWM)}, WASM heap ${mb(m.wasmMemory)}`;
     push(
-      `| ${r.runtime} | ${r.threads ?? 'default'} | ${s(c.weightsMs)} | ${s(c.modelGraphBuildMs)} | ${s(c.modelSessionMs)} | ${s(c.headGraphBuildMs)} | ${s(c.headSessionMs)} | **${s(c.totalMs)}** | ${(c.modelGraphBytes / 1e6).toFixed(0)} / ${(c.headGraphBytes / 1e6).toFixed(0)} | ${memory} |`,
+      `| ${r.runtime} | ${r.threads ?? `default (${cpus().length})`} | ${s(c.weightsMs)} | ${s(c.modelGraphBuildMs)} | ${s(c.modelSessionMs)} | ${s(c.headGraphBuildMs)} | ${s(c.headSessionMs)} | **${s(c.totalMs)}** | ${(c.modelGraphBytes / 1e6).toFixed(0)} / ${(c.headGraphBytes / 1e6).toFixed(0)} | ${memory} |`,
     );
   }
   push('');
@@ -130,27 +175,41 @@ export function generate(): string {
     push('');
   }
 
-  const profile = existsSync(`${OUT}/profile-node.json`) ? JSON.parse(readFileSync(`${OUT}/profile-node.json`, 'utf8')) : undefined;
-  if (profile) {
-    push(`### Where the head's time goes (onnxruntime-node, profile-head.ts, ${profile.date.slice(0, 16).replace('T', ' ')} UTC)`, '');
-    for (const entry of profile.perT as {
-      T: number;
-      gemm: Record<string, { ms: { median: number }; gflops: number }>;
-      headVariants: Record<string, { description: string; ms: { median: number } }>;
-      headProfile: { byOp: Record<string, number> };
-    }[]) {
-      push(`T = ${entry.T}:`, '');
-      push('| graph | median ms | |', '|---|---|---|');
-      for (const [label, g] of Object.entries(entry.gemm)) push(`| unembedding GEMM alone, ${label} | ${ms(g.ms.median)} | ${g.gflops} GFLOP/s |`);
-      for (const [label, v] of Object.entries(entry.headVariants)) push(`| head: ${label} | ${ms(v.ms.median)} | ${v.description} |`);
-      push('');
-      const ops = Object.entries(entry.headProfile.byOp).filter(([, v]) => v >= 0.5);
-      push(`ORT profiler, full head graph, ms per run by op: ${ops.map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
-    }
-    if (profile.model) {
-      for (const m of profile.model as { T: number; ms: { median: number }; gflops: number; byOp: Record<string, number> }[]) {
+  const profiles = ['profile-node-t1.json', 'profile-node.json', 'profile-wasm-t1.json', 'profile-wasm-t2.json']
+    .filter((f) => existsSync(`${OUT}/${f}`))
+    .map((f) => ({ file: f, ...(JSON.parse(readFileSync(`${OUT}/${f}`, 'utf8')) as ProfileFile) }));
+  if (profiles.length) {
+    push('### Where the head\'s time goes (profile-head.ts / browser-profile-entry.ts)', '');
+    push(
+      'Random inputs of the head\'s shapes; one warm-up, median of the runs. CPU = CPU time per run of all the process\'s threads (renderer for WASM); ' +
+        'with one thread it is the work itself, little disturbed by other load. Cumulative variants are the real head graph pruned to fewer outputs (head-variants.ts); ' +
+        'candidate rewrites are head-graph-alt.ts, each checked against the real graph (largest |difference| of any statistic shown).',
+      '',
+    );
+    for (const profile of profiles) {
+      for (const entry of profile.perT) {
+        push(`**${profile.runtime}, threads ${profile.threads}, T = ${entry.T}** (${profile.file}, ${profile.date.slice(0, 16).replace('T', ' ')} UTC)`, '');
+        push('| graph | median ms | CPU ms/run | |', '|---|---|---|---|');
+        for (const [label, g] of Object.entries(entry.gemm)) {
+          push(`| unembedding GEMM alone, ${label} | ${ms(g.ms.median)} | ${ms(g.cpuMs?.median)} | ${g.gflops} GFLOP/s${g.gflopsPerCpuSecond ? ` (${g.gflopsPerCpuSecond} per CPU-second)` : ''} |`);
+        }
+        for (const [label, v] of Object.entries(entry.headVariants)) push(`| head: ${label} | ${ms(v.ms.median)} | ${ms(v.cpuMs?.median)} | ${v.description} |`);
+        for (const [label, v] of Object.entries(entry.alternatives ?? {})) {
+          const worst = Math.max(...Object.entries(v.check ?? {}).filter(([k]) => k.startsWith('maxAbsDiff')).map(([, x]) => x));
+          push(`| rewrite: ${label} | ${ms(v.ms.median)} | ${ms(v.cpuMs?.median)} | max abs diff ${worst.toPrecision(2)}, top-k ids equal ${((v.check?.topkIdsEqual ?? 0) * 100).toFixed(1)} % |`);
+        }
+        push('');
+        if (entry.headProfile) {
+          const ops = Object.entries(entry.headProfile.byOp).filter(([, v]) => v >= 0.5);
+          push(`ORT profiler, real head graph, ms per run by op: ${ops.map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+        }
+      }
+      for (const m of profile.model ?? []) {
         const ops = Object.entries(m.byOp).filter(([, v]) => v >= 0.5);
-        push(`Model graph T = ${m.T}: ${ms(m.ms.median)} ms (${m.gflops} GFLOP/s); by op: ${ops.map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+        push(
+          `Model graph (${profile.runtime}, threads ${profile.threads}) T = ${m.T}: ${ms(m.ms.median)} ms, CPU ${ms(m.cpuMs?.median)} ms (${m.gflops} GFLOP/s); ORT profiler by op, ms per run: ${ops.map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+          '',
+        );
       }
     }
   }

@@ -5,9 +5,12 @@
  *   npm run bench -- --browser             … then onnxruntime-web WASM in Chromium, 1 and 2 threads
  *                                            → bench/out/browser-wasm-t{1,2}.json
  *   npm run bench -- --browser --no-node   only the browser
+ *   npm run bench -- --node-1thread        … also onnxruntime-node with intraOpNumThreads 1 → bench/out/node-t1.json
+ *                                            (its CPU time per run is the work itself, little disturbed by a busy machine)
  *   npm run bench -- --torch               … the PyTorch reference too (Debian's /usr/bin/python3)
  *                                            → bench/out/torch-mkldnn.json
- *   npm run bench -- --profile             … where the head graph's time goes (profile-head.ts)
+ *   npm run bench -- --profile             … where the head graph's time goes (profile-head.ts → bench/out/profile-node*.json;
+ *                                            with --browser also profile-core.ts in Chromium → bench/out/profile-wasm-t{n}.json)
  *   npm run bench -- --report              only rewrite bench/RESULTS.md from bench/out/*.json
  *
  * Options: --T 16,64,256  --runs 5  --lens tuned,logit  --threads 1,2 (browser)
@@ -36,7 +39,10 @@ const passThrough = ['--T', options.lengths.join(','), '--runs', String(options.
 if (!has('--report')) {
   if (!has('--no-node')) {
     // A process of its own, so its VmHWM is the benchmark's alone.
-    run(process.execPath, ['--import', 'tsx', 'bench/trajectory/node.ts', ...passThrough, '--out', 'bench/out/node.json']);
+    run(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/trajectory/node.ts', ...passThrough, '--out', 'bench/out/node.json']);
+  }
+  if (has('--node-1thread')) {
+    run(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/trajectory/node.ts', ...passThrough, '--intra-op', '1', '--out', 'bench/out/node-t1.json']);
   }
   if (has('--browser')) {
     const threads = (value('--threads') ?? '1,2').split(',').map(Number);
@@ -46,7 +52,13 @@ if (!has('--report')) {
     run('/usr/bin/python3', ['bench/trajectory/torch_reference.py', ...passThrough, '--gemm', 'mkldnn', '--out', 'bench/out/torch-mkldnn.json']);
   }
   if (has('--profile')) {
-    run(process.execPath, ['--import', 'tsx', 'bench/trajectory/profile-head.ts', '--T', '16,64', '--runs', String(options.runs), '--model']);
+    // One intra-op thread: CPU time per run is then the work itself, whatever else the machine runs.
+    run(process.execPath, ['--import', 'tsx', 'bench/trajectory/profile-head.ts', '--T', '16,64', '--runs', String(options.runs), '--model', '--threads', '1']);
+    run(process.execPath, ['--import', 'tsx', 'bench/trajectory/profile-head.ts', '--T', '64', '--runs', String(options.runs)]);
+    if (has('--browser')) {
+      const threads = (value('--threads') ?? '1,2').split(',').map(Number);
+      await runBrowserBench({ ...options, lengths: [16, 64] }, threads, 60 * 60_000, 'profile');
+    }
   }
 }
 writeFileSync('bench/out/.last-run', new Date().toISOString());

@@ -194,6 +194,7 @@ def main():
                 reset_hwm()
 
                 def once():
+                    cpu0 = time.process_time()
                     a = time.perf_counter()
                     stream = model.residual_stream(ids)
                     b = time.perf_counter()
@@ -201,9 +202,12 @@ def main():
                     # Like LensModel.trajectory, bring the small results out (as numpy arrays).
                     small = {k: v.numpy() for k, v in out.items()}
                     c = time.perf_counter()
+                    cpu_ms.append((time.process_time() - cpu0) * 1000)
                     return (b - a) * 1000, (c - b) * 1000, (c - a) * 1000, small
 
+                cpu_ms = []
                 warm = once()
+                cpu_ms.clear()
                 kl_out = float(abs(warm[3]['forward_kl'][-1]).max())
                 model_ms, head_ms, total_ms = [], [], []
                 for _ in range(args.runs):
@@ -217,6 +221,7 @@ def main():
                     'lens': lens, 'T': T, 'runs': args.runs, 'warmupMs': round(warm[2], 2),
                     'totalMs': summary(total_ms), 'modelMs': summary(model_ms), 'headMs': summary(head_ms),
                     'flops': {'model': flops_model, 'head': flops_head, 'total': flops_model + flops_head},
+                    'cpuMs': summary(cpu_ms),
                     'memory': {'vmHWM': vm_hwm()},
                     'check': 'ok' if kl_out < 1e-3 else f'CHECK FAILED: output-row KL {kl_out}',
                 }
@@ -227,7 +232,7 @@ def main():
                 }
                 cases.append(case)
                 log(f"T={T} {lens}: total {case['totalMs']['median']:.0f} ms (model {case['modelMs']['median']:.0f}, "
-                    f"head {case['headMs']['median']:.0f}), {case['gflops']['total']} GFLOP/s, {case['check']}")
+                    f"head {case['headMs']['median']:.0f}), {case['gflops']['total']} GFLOP/s, CPU {case['cpuMs']['median']:.0f} ms, {case['check']}")
 
     result = {
         'runtime': f'pytorch {torch.__version__} ({args.gemm})',

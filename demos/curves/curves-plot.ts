@@ -15,6 +15,8 @@ export interface CurveOptions<P> {
   height?: number;
   /** How to print a value in the tooltip. */
   format?: (value: number) => string;
+  /** Where Plot builds the figure: the page's own document, or a server-side one at build time. */
+  document?: Document;
 }
 
 export const LENS_COLORS: Record<string, string> = {
@@ -27,13 +29,24 @@ export const LENS_LABELS: Record<string, string> = {
   tuned: 'tuned lens',
 };
 
+/**
+ * Hides a plot from assistive technology: its container (role="img", with an aria-label) names the
+ * chart, and Plot's own aria-labels on its <g> and <path> elements are not allowed on elements
+ * without a role (axe: aria-prohibited-attr).
+ */
+export function presentational<E extends Element>(plot: E): E {
+  plot.setAttribute('aria-hidden', 'true');
+  return plot;
+}
+
 export function layerCurvePlot<P extends { lens: string; layer: number }>(points: P[], options: CurveOptions<P>): SVGSVGElement | HTMLElement {
-  const { y, yLabel, yType = 'linear', outputRow, width, height = 260, format = (v: number) => v.toFixed(2) } = options;
+  const { y, yLabel, yType = 'linear', outputRow, width, height = 260, format = (v: number) => v.toFixed(2), document } = options;
   const finite = points.filter((p) => Number.isFinite(p[y] as number) && (yType !== 'log' || (p[y] as number) > 0));
   const layers = [...new Set(points.map((p) => p.layer))].sort((a, b) => a - b);
   const layerName = (l: number) => (l === outputRow ? 'output' : String(l));
   const lenses = [...new Set(points.map((p) => p.lens))];
-  return Plot.plot({
+  return presentational(Plot.plot({
+    ...(document ? { document } : {}),
     width,
     height,
     marginLeft: 52,
@@ -61,5 +74,5 @@ export function layerCurvePlot<P extends { lens: string; layer: number }>(points
         }),
       ),
     ],
-  });
+  }));
 }

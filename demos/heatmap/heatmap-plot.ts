@@ -64,13 +64,22 @@ export function heatmapColorOptions(trajectory: PredictionTrajectory, statistic:
   } as const;
 }
 
-/** `color` defaults to this trajectory's own scale; pass one to share a scale between figures. */
+/** Where Plot builds the figure: the page's own document, or a server-side one at build time. */
+export interface PlotDocument {
+  document?: Document;
+}
+
+/**
+ * `color` defaults to this trajectory's own scale; pass one to share a scale between figures. At build
+ * time (the static figure) pass a server-side `document`.
+ */
 export function heatmapPlot(
   trajectory: PredictionTrajectory,
   statistic: Statistic,
   vocabSize: number,
   layout: HeatmapLayout,
   color: HeatmapColorOptions = heatmapColorOptions(trajectory, statistic, vocabSize),
+  { document }: PlotDocument = {},
 ): SVGSVGElement | HTMLElement {
   const cells = heatmapCells(trajectory, statistic);
   const colorScale = Plot.scale({ color });
@@ -78,6 +87,7 @@ export function heatmapPlot(
   const rowsTopDown = trajectory.rows.map((_, r) => r).reverse();
   return Plot.plot({
     ...layout,
+    ...(document ? { document } : {}),
     style: { fontFamily: 'var(--font-ui)', fontSize: '12px', background: 'transparent', color: 'var(--fg)' },
     x: {
       type: 'band',
@@ -113,6 +123,7 @@ export function heatmapLegend(
   statistic: Statistic,
   vocabSize: number,
   color: HeatmapColorOptions = heatmapColorOptions(trajectory, statistic, vocabSize),
+  { document }: PlotDocument = {},
 ): SVGSVGElement | HTMLElement {
-  return Plot.legend({ color, width: 280, style: { background: 'transparent', color: 'var(--fg)' } });
+  return Plot.legend({ color, width: 280, ...(document ? { document } : {}), style: { background: 'transparent', color: 'var(--fg)' } });
 }

@@ -5,6 +5,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import type { TranslatorStats } from '../../src/lens/lens/translator-stats.ts';
+import { presentational } from '../curves/curves-plot.ts';
 
 export const NORM_SERIES = [
   { key: 'weightNorm', label: '‖A_ℓ‖_F', color: 'var(--accent)' },
@@ -33,11 +34,13 @@ export function spectrumPoints(stats: TranslatorStats[]): SpectrumPoint[] {
 
 const style = { fontFamily: 'var(--font-ui)', fontSize: '12px', background: 'transparent', color: 'var(--fg)' };
 
-export function normPlot(stats: TranslatorStats[], width: number): SVGSVGElement | HTMLElement {
+/** `document`: where Plot builds the figure — the page's own, or a server-side one at build time. */
+export function normPlot(stats: TranslatorStats[], width: number, document?: Document): SVGSVGElement | HTMLElement {
   const layers = stats.map((s) => s.layer);
   // The logit lens's norms are all 0: give the axis a range to draw them against.
   const largest = Math.max(0, ...stats.map((s) => Math.max(s.weightNorm, s.biasNorm)));
-  return Plot.plot({
+  return presentational(Plot.plot({
+    ...(document ? { document } : {}),
     width,
     height: 240,
     marginLeft: 48,
@@ -52,16 +55,17 @@ export function normPlot(stats: TranslatorStats[], width: number): SVGSVGElement
       Plot.dot(normPoints(stats), { x: 'layer', y: 'value', fill: 'series', r: 3 }),
       Plot.tip(normPoints(stats), Plot.pointer({ x: 'layer', y: 'value', title: (p: NormPoint) => `layer ${p.layer}\n${p.series} = ${p.value.toFixed(3)}` })),
     ],
-  });
+  }));
 }
 
-export function spectrumPlot(stats: TranslatorStats[], width: number): SVGSVGElement | HTMLElement {
+export function spectrumPlot(stats: TranslatorStats[], width: number, document?: Document): SVGSVGElement | HTMLElement {
   const points = spectrumPoints(stats);
   const rowsTopDown = stats.map((s) => s.layer).reverse();
   const values = points.map((p) => p.sigma);
   const lo = Math.min(0.5, ...values);
   const hi = Math.max(2, ...values);
-  return Plot.plot({
+  return presentational(Plot.plot({
+    ...(document ? { document } : {}),
     width,
     height: 36 + 24 * stats.length + 40,
     marginLeft: 64,
@@ -74,5 +78,5 @@ export function spectrumPlot(stats: TranslatorStats[], width: number): SVGSVGEle
       Plot.tickX(points, { x: 'sigma', y: 'layer', stroke: 'var(--lens-tuned)', strokeOpacity: Math.max(0.12, Math.min(0.9, 12 / Math.sqrt(points.length / Math.max(1, stats.length)))) }),
       Plot.text(['identity'], { x: 1, frameAnchor: 'top', dy: -4, text: (d: string) => d, fill: 'var(--muted)', textAnchor: 'start', dx: 4 }),
     ],
-  });
+  }));
 }

@@ -4,7 +4,20 @@
  */
 import { PredictionTrajectory } from '../lens/trajectory/prediction-trajectory.ts';
 import { modelByKey } from './catalog.ts';
-import type { BackendPreference, ErrorInfo, FileSize, ModelEntry, ModelInfo, Request, Response, TranslatorStats } from './protocol.ts';
+import type {
+  BackendPreference,
+  ErrorInfo,
+  FileSize,
+  ModelEntry,
+  ModelInfo,
+  Request,
+  Response,
+  TrainPlan,
+  TrainProgress,
+  TrainStartOptions,
+  TrainSummary,
+  TranslatorStats,
+} from './protocol.ts';
 
 export type EngineState =
   | { status: 'idle'; model: ModelEntry }
@@ -30,7 +43,40 @@ export interface TrajectoryRequest {
   topk: number;
 }
 
-type Pending = { resolve: (value: Response) => void; reject: (error: Error) => void; onProgress?: (r: Response & { type: 'progress' }) => void };
+export interface TrainEvents {
+  /** The run is set up: the text tokenised, the train-step graph built. */
+  onStarted?(plan: TrainPlan): void;
+  /** After every optimiser step. */
+  onProgress?(progress: TrainProgress): void;
+}
+
+/** A lens being trained in the engine Worker (see `EngineClient.train`). */
+export interface TrainingRun {
+  readonly id: number;
+  /** Resolves when every step is done; rejects with CancelledError when reset or replaced, or with the Worker's error. */
+  readonly done: Promise<TrainSummary>;
+  /** Stops after the graph run in progress; `resume` goes on exactly where it stopped. */
+  pause(): void;
+  resume(): void;
+  /** Stops and forgets the run. */
+  reset(): void;
+  /**
+   * Adds the translators as they are now to the loaded model's lenses, named `<base> (<n> steps)`,
+   * so that every lens menu on the page offers them; resolves to the name.
+   */
+  useLens(base: string): Promise<string>;
+  /** The translators as they are now: config.json, params.pt and params.safetensors. */
+  files(): Promise<Record<string, Uint8Array>>;
+}
+
+type TrainEvent = Response & { type: 'train-started' | 'train-progress' };
+
+type Pending = {
+  resolve: (value: Response) => void;
+  reject: (error: Error) => void;
+  onProgress?: (r: Response & { type: 'progress' }) => void;
+  onTrain?: (r: TrainEvent) => void;
+};
 
 export class EngineClient {
   private readonly worker: Worker;
@@ -128,9 +174,38 @@ export class EngineClient {
     return response.info;
   }
 
-  private send(request: Exclude<Request, { type: 'cancel' }>, onProgress?: Pending['onProgress']): Promise<Response> {
+  /**
+   * Trains the loaded model's tuned lens on `text` in the Worker, a graph run at a time, so the
+   * page's other requests are served while it runs. Starting a run replaces any earlier one.
+   */
+  train(text: string, options: TrainStartOptions, events: TrainEvents = {}): TrainingRun {
+    const id = this.nextId++;
+    const control = (type: 'train-pause' | 'train-resume' | 'train-reset') => this.worker.postMessage({ type, id } satisfies Request);
+    const onTrain = (event: TrainEvent) => {
+      if (event.type === 'train-started') events.onStarted?.(event.plan);
+      else events.onProgress?.(event.progress);
+    };
+    const done = this.whenReady()
+      .then(() => this.send({ type: 'train-start', id, text, options }, undefined, onTrain))
+      .then((response) => (response as Response & { type: 'train-done' }).info);
+    return {
+      id,
+      done,
+      pause: () => control('train-pause'),
+      resume: () => control('train-resume'),
+      reset: () => control('train-reset'),
+      useLens: async (base: string) => {
+        const response = (await this.send({ type: 'train-use', id: this.nextId++, run: id, name: base })) as Response & { type: 'train-lens' };
+        if (this.state.status === 'ready') this.setState({ ...this.state, info: response.info });
+        return response.name;
+      },
+      files: async () => ((await this.send({ type: 'train-files', id: this.nextId++, run: id })) as Response & { type: 'train-files' }).files,
+    };
+  }
+
+  private send(request: Exclude<Request, { type: 'cancel' }>, onProgress?: Pending['onProgress'], onTrain?: Pending['onTrain']): Promise<Response> {
     return new Promise((resolve, reject) => {
-      this.pending.set(request.id, { resolve, reject, onProgress });
+      this.pending.set(request.id, { resolve, reject, onProgress, onTrain });
       this.worker.postMessage(request);
     });
   }
@@ -140,6 +215,10 @@ export class EngineClient {
     if (!pending) return;
     if (response.type === 'progress') {
       pending.onProgress?.(response);
+      return;
+    }
+    if (response.type === 'train-started' || response.type === 'train-progress') {
+      pending.onTrain?.(response);
       return;
     }
     this.pending.delete(response.id);

@@ -4,8 +4,9 @@
  */
 import type { TranslatorStats } from '../lens/lens/translator-stats.ts';
 import type { TrajectoryData } from '../lens/trajectory/prediction-trajectory.ts';
+import type { TrainProgress } from '../lens/train/trainer.ts';
 
-export type { TranslatorStats };
+export type { TranslatorStats, TrainProgress };
 
 export type Backend = 'webgpu' | 'wasm';
 export type BackendPreference = Backend | 'auto';
@@ -58,7 +59,64 @@ export type Request =
   | { type: 'add-lens'; id: number; name: string; files: Record<string, Blob> }
   /** Per translator of `lens`: ‖A_ℓ‖_F, ‖b_ℓ‖ and the singular values of I + A_ℓ; progress counts layers. */
   | { type: 'translator-stats'; id: number; lens: string }
-  | { type: 'cancel'; id: number };
+  | { type: 'cancel'; id: number }
+  /**
+   * Trains the loaded model's tuned lens on `text`, one small piece of work at a time so other requests
+   * are served in between: `train-started`, then `train-progress` after every step, then `train-done`.
+   * One run at a time; a new one replaces the old (which answers `cancelled`).
+   */
+  | { type: 'train-start'; id: number; text: string; options: TrainStartOptions }
+  /** Pause, resume or discard run `id` (the train-start's id); no answer of their own, like `cancel`. */
+  | { type: 'train-pause'; id: number }
+  | { type: 'train-resume'; id: number }
+  | { type: 'train-reset'; id: number }
+  /** Adds run `run`'s translators as they are now to the loaded model's lenses → `train-lens`. */
+  | { type: 'train-use'; id: number; run: number; name: string }
+  /** Run `run`'s translators as they are now, as lens files → `train-files`. */
+  | { type: 'train-files'; id: number; run: number };
+
+/** What the reader chose; everything else is the paper's recipe (TRAIN_DEFAULTS). */
+export interface TrainStartOptions {
+  steps: number;
+  /** Rounded up to whole chunks of the model's context. */
+  tokensPerStep: number;
+  /** The paper's learning rate (1.0); SGD's step size is lr·(1 − momentum). */
+  lr: number;
+  /** The lens whose translators training starts from: "logit" for zero translators, "tuned" for the model's own. */
+  init: string;
+}
+
+/** What a page may ask of one run (the Worker refuses more, with a message that says so). */
+export const TRAIN_LIMITS = {
+  steps: 10_000,
+  tokensPerStep: 2 ** 18,
+  lr: 100,
+  /** Tokenising is plain JavaScript in the Worker: a few MB take seconds. */
+  textCharacters: 4_000_000,
+} as const;
+
+/** How a run was set up, once the text is tokenised and the train-step graph built. */
+export interface TrainPlan {
+  steps: number;
+  tokensPerStep: number;
+  context: number;
+  chunksPerStep: number;
+  /** Positions per train-step graph run. */
+  batchTokens: number;
+  /** Tokens in the training text, and the whole chunks they make. */
+  textTokens: number;
+  textChunks: number;
+  init: string;
+  backend: Backend;
+}
+
+export interface TrainSummary {
+  step: number;
+  steps: number;
+  /** Tokens per second of training work (time the Worker spent on other requests left out). */
+  tokensPerSecond: number;
+  seconds: number;
+}
 
 export interface ErrorInfo {
   name: string;
@@ -73,4 +131,11 @@ export type Response =
   | { type: 'lens-added'; id: number; info: ModelInfo }
   | { type: 'translator-stats'; id: number; stats: TranslatorStats[] }
   | { type: 'cancelled'; id: number }
-  | { type: 'error'; id: number; error: ErrorInfo };
+  | { type: 'error'; id: number; error: ErrorInfo }
+  | { type: 'train-started'; id: number; plan: TrainPlan }
+  | { type: 'train-progress'; id: number; progress: TrainProgress }
+  | { type: 'train-done'; id: number; info: TrainSummary }
+  /** The name the trained lens was added under (unique on the page) and the model's lenses now. */
+  | { type: 'train-lens'; id: number; name: string; info: ModelInfo }
+  /** config.json, params.pt and params.safetensors. */
+  | { type: 'train-files'; id: number; files: Record<string, Uint8Array> };

@@ -2,6 +2,8 @@
  * Where weights come from. The library never touches the file system or the DOM itself: a `Source`
  * is handed in (a URL, a folder on disk from the CLI, files a reader dropped on the page).
  */
+import { LensFormatError } from '../errors.ts';
+
 export interface Progress {
   /** The file being read, relative to the source. */
   file: string;
@@ -30,7 +32,6 @@ export async function readJson(source: Source, file: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (e) {
-    const { LensFormatError } = await import('../errors.ts');
     throw new LensFormatError(`${source.name}/${file}: not valid JSON (${(e as Error).message})`);
   }
 }

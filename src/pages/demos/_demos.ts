@@ -40,6 +40,13 @@ export const DEMOS: Demo[] = [
       'For the loaded lens, each layer’s ‖A‖ and ‖b‖, and every singular value of I + A: how far each translator is from the identity, and how it stretches the residual stream.',
     chapter: { title: 'Affine adapters', href: '/affine-adapters/#fig-translators' },
   },
+  {
+    slug: 'train',
+    title: 'Train a tuned lens',
+    summary:
+      'The paper’s recipe run in your browser: train the loaded model’s translators on a bundled Shakespeare sample or your own text, watch each layer’s loss fall, then use the lens in the heatmap or download it as tuned-lens files.',
+    chapter: { title: 'Training the tuned lens', href: '/training/#fig-train' },
+  },
 ];
 
 export function demoBySlug(slug: string): Demo {

@@ -1,0 +1,415 @@
+/**
+ * Train the loaded model's tuned lens in the page: the paper's recipe (SGD with Nesterov momentum,
+ * linear decay, clipping) on the bundled sample or the reader's own text, run in the page's engine
+ * Worker a graph run at a time, so the page and the other figures stay usable. The per-layer loss
+ * curves grow as the steps arrive; once paused or done, the lens can be added to every lens menu on
+ * the page or downloaded as tuned-lens files.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { CancelledError, engine, type EngineState, type TrainingRun } from '../../src/engine/client.ts';
+import { TRAIN_LIMITS, type TrainPlan, type TrainProgress } from '../../src/engine/protocol.ts';
+import { EngineStatus } from '../shared/EngineStatus.tsx';
+import { LensDownloads } from './LensDownloads.tsx';
+import { LossTable } from './LossTable.tsx';
+import { fmtDuration, fmtInt, fmtNats, initLabel } from './train-format.ts';
+import { emptyLossPlot, layerColor, lossCurvePlot, lossPoints } from './train-plot.ts';
+import { DEFAULT_TRAIN_STATE, decodeTrainState, encodeTrainState, fetchSample, SAMPLE, type TrainState } from './train-state.ts';
+import '../heatmap/heatmap.css';
+import './train.css';
+
+export interface TrainProps extends Partial<TrainState> {
+  /** The figure's anchor and URL key; unique on the page. */
+  id: string;
+  caption?: string;
+}
+
+/** The lens menus' name for the result, followed by its step count. */
+export const TRAINED_LENS_NAME = 'trained in page';
+
+type Phase = 'idle' | 'starting' | 'running' | 'paused' | 'done' | 'error';
+
+export default function Train(props: TrainProps) {
+  const { id } = props;
+  const defaults: TrainState = { ...DEFAULT_TRAIN_STATE, ...stripUndefined(props) };
+  const [state, setState] = useState<TrainState>(() => decodeTrainState(new URLSearchParams(location.search).get(id), defaults));
+  const [ownText, setOwnText] = useState('');
+  const [sampleBytes, setSampleBytes] = useState<number | null>(null);
+  const [engineState, setEngineState] = useState<EngineState>(() => engine().state);
+  const [phase, setPhase] = useState<Phase>('idle');
+  const [plan, setPlan] = useState<TrainPlan | null>(null);
+  /** The progress of every step of the run so far. */
+  const [log, setLog] = useState<TrainProgress[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [added, setAdded] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [files, setFiles] = useState<{ step: number; files: Record<string, Uint8Array> } | null>(null);
+  const [width, setWidth] = useState(600);
+  const run = useRef<TrainingRun | null>(null);
+  const frame = useRef<HTMLDivElement>(null);
+  const plotBox = useRef<HTMLDivElement>(null);
+
+  useEffect(() => engine().subscribe(setEngineState), []);
+  useEffect(() => {
+    engine()
+      .whenReady()
+      .catch(() => undefined); // shown through engineState
+    fetchSample().then(
+      (text) => setSampleBytes(new TextEncoder().encode(text).byteLength),
+      () => undefined, // said again, with the reason, if the reader trains on it
+    );
+    return () => run.current?.reset();
+  }, []);
+
+  const info = engineState.status === 'ready' ? engineState.info : null;
+  const initChoices = info?.lenses ?? ['logit'];
+  const init = initChoices.includes(state.init) ? state.init : 'logit';
+  const context = info ? Math.min(1024, info.nPositions) : null;
+  const numLayers = log[0]?.lossPerLayer.length ?? info?.numLayers ?? 0;
+  const live = phase === 'starting' || phase === 'running' || phase === 'paused';
+  const last = log.at(-1) ?? null;
+  const first = log[0] ?? null;
+
+  // The settings live in the URL (not the reader's own text), replaced so Back leaves the page as usual.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      const params = new URLSearchParams(location.search);
+      params.set(id, encodeTrainState(state));
+      history.replaceState(history.state, '', `${location.pathname}?${params.toString()}${location.hash}`);
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [state]);
+
+  useEffect(() => {
+    const box = frame.current;
+    if (!box) return;
+    const observer = new ResizeObserver(([entry]) => setWidth(Math.floor(entry.contentRect.width)));
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, []);
+
+  const points = useMemo(() => lossPoints(log), [log]);
+  const placeholder =
+    phase === 'starting' ? 'Setting up the run…' : plan ? 'The first step is running…' : 'The loss curves grow here, one line per layer, once training starts.';
+  useEffect(() => {
+    if (!plotBox.current) return;
+    const steps = plan?.steps ?? state.steps;
+    const plot = points.length > 0 ? lossCurvePlot(points, { numLayers, steps, width, yScale: state.yScale }) : emptyLossPlot({ steps, width, message: placeholder });
+    plot.setAttribute('aria-hidden', 'true'); // the box's label says what it shows; the table below has the numbers
+    plotBox.current.replaceChildren(plot);
+  }, [points, plan, width, state.yScale, state.steps, numLayers, placeholder]);
+
+  // Paused or done: the lens as it is now, ready to download.
+  useEffect(() => {
+    const current = run.current;
+    if (!current || (phase !== 'paused' && phase !== 'done') || !last) return;
+    let stale = false;
+    current.files().then(
+      (f) => !stale && setFiles({ step: last.step, files: f }),
+      (e: Error) => !stale && setError(e.message),
+    );
+    return () => {
+      stale = true;
+    };
+  }, [phase, last?.step]);
+
+  const update = (patch: Partial<TrainState>) => setState((s) => ({ ...s, ...patch }));
+
+  const start = async () => {
+    run.current?.reset();
+    run.current = null;
+    setError(null);
+    setLog([]);
+    setPlan(null);
+    setAdded(null);
+    setFiles(null);
+    setPhase('starting');
+    let text: string;
+    try {
+      text = state.source === 'sample' ? await fetchSample() : ownText;
+    } catch (e) {
+      setError((e as Error).message);
+      setPhase('error');
+      return;
+    }
+    const current = engine().train(
+      text,
+      { steps: state.steps, tokensPerStep: state.tokensPerStep, lr: state.lr, init },
+      {
+        onStarted: (p) => {
+          if (run.current !== current) return;
+          setPlan(p);
+          setPhase((ph) => (ph === 'starting' ? 'running' : ph));
+        },
+        onProgress: (p) => run.current === current && setLog((h) => [...h, p]),
+      },
+    );
+    run.current = current;
+    current.done.then(
+      () => run.current === current && setPhase('done'),
+      (e: Error) => {
+        if (run.current !== current || e instanceof CancelledError) return;
+        run.current = null;
+        setError(e.message);
+        setPhase('error');
+      },
+    );
+  };
+
+  const togglePause = () => {
+    const current = run.current;
+    if (!current) return;
+    if (phase === 'running') {
+      current.pause();
+      setPhase('paused');
+    } else if (phase === 'paused') {
+      current.resume();
+      setFiles(null);
+      setPhase('running');
+    }
+  };
+
+  const reset = () => {
+    run.current?.reset();
+    run.current = null;
+    setPhase('idle');
+    setLog([]);
+    setPlan(null);
+    setError(null);
+    setAdded(null);
+    setFiles(null);
+  };
+
+  const useLens = async () => {
+    const current = run.current;
+    if (!current) return;
+    setAdding(true);
+    try {
+      setAdded(await current.useLens(TRAINED_LENS_NAME));
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setAdding(false);
+    }
+  };
+
+  const sourceWords = state.source === 'sample' ? 'the bundled sample' : 'your text';
+  const canUse = (phase === 'paused' || phase === 'done') && (last?.step ?? 0) > 0;
+  const colorOf = layerColor(numLayers);
+
+  return (
+    <figure class="heatmap train" id={id} aria-labelledby={`${id}-caption`}>
+      <fieldset class="train-source" disabled={live}>
+        <legend>Train on</legend>
+        <label class="train-radio">
+          <input type="radio" name={`${id}-source`} checked={state.source === 'sample'} onChange={() => update({ source: 'sample' })} />
+          <span>
+            the bundled sample: {SAMPLE.title}
+            {sampleBytes !== null && ` (${Math.round(sampleBytes / 1000)} kB)`},{' '}
+            <a href={new URL(SAMPLE.path, new URL(import.meta.env.BASE_URL, location.href)).href} target="_blank" rel="noopener">
+              read it
+            </a>
+          </span>
+        </label>
+        <label class="train-radio">
+          <input type="radio" name={`${id}-source`} checked={state.source === 'own'} onChange={() => update({ source: 'own' })} />
+          <span>your own text</span>
+        </label>
+        {state.source === 'own' && (
+          <label class="heatmap-prompt train-own">
+            <span>
+              Your text{context !== null && ` — at least ${context} tokens (one training chunk, about ${fmtInt(context * 4)} characters of English); more is better`}
+            </span>
+            <textarea rows={5} value={ownText} spellcheck={false} onInput={(e) => setOwnText((e.target as HTMLTextAreaElement).value)} />
+            <span class="train-muted">{fmtInt(ownText.length)} characters</span>
+          </label>
+        )}
+      </fieldset>
+
+      <div class="heatmap-settings train-settings">
+        <label>
+          <span>Start from</span>
+          <select value={init} disabled={live} onChange={(e) => update({ init: (e.target as HTMLSelectElement).value })}>
+            {initChoices.map((name) => (
+              <option key={name} value={name}>
+                {initLabel(name)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <NumberField label="Steps" value={state.steps} min={1} max={TRAIN_LIMITS.steps} step={1} disabled={live} onChange={(steps) => update({ steps })} />
+        <NumberField
+          label="Tokens per step"
+          value={state.tokensPerStep}
+          min={1}
+          max={TRAIN_LIMITS.tokensPerStep}
+          step={context ?? 1}
+          disabled={live}
+          onChange={(tokensPerStep) => update({ tokensPerStep })}
+        />
+        <NumberField label="Learning rate" value={state.lr} min={0} max={TRAIN_LIMITS.lr} step={0.1} disabled={live} onChange={(lr) => update({ lr })} />
+      </div>
+      <p class="train-muted train-recipe">
+        The paper’s optimiser: SGD with Nesterov momentum 0.9 at learning rate × (1 − 0.9), weight decay 10⁻³, gradient norm clipped to 1,
+        decayed linearly to 0 over the steps.{context !== null && ` Tokens per step are rounded up to whole chunks of ${context}.`}
+      </p>
+
+      <div class="train-buttons">
+        <button type="button" class="train-button train-primary" onClick={start} disabled={!info || live}>
+          {phase === 'done' ? 'Train again' : 'Start'}
+        </button>
+        <button type="button" class="train-button" aria-pressed={phase === 'paused'} onClick={togglePause} disabled={phase !== 'running' && phase !== 'paused'}>
+          Pause
+        </button>
+        <button type="button" class="train-button" onClick={reset} disabled={phase === 'idle'} aria-label="Reset: stop and clear the run">
+          Reset
+        </button>
+      </div>
+
+      <EngineStatus state={engineState} />
+      <p class="train-status" role="status">
+        {statusText(phase, plan, first, last, sourceWords, initLabel(init), state)}
+      </p>
+      {error && (
+        <p class="heatmap-error" role="alert">
+          {error}
+        </p>
+      )}
+
+      {plan && (
+        <dl class="train-readout" aria-label="Training progress">
+          <div>
+            <dt>step</dt>
+            <dd>
+              {last?.step ?? 0} of {plan.steps}
+            </dd>
+          </div>
+          <div>
+            <dt>tokens/s</dt>
+            <dd>{last ? fmtInt(last.tokensPerSecond) : '—'}</dd>
+          </div>
+          <div>
+            <dt>mean KL</dt>
+            <dd>{last ? `${fmtNats(last.meanLoss)} nats` : '—'}</dd>
+          </div>
+          <div>
+            <dt>learning rate</dt>
+            <dd>{last ? last.learningRate.toPrecision(3) : '—'}</dd>
+          </div>
+          <div>
+            <dt>‖g‖</dt>
+            <dd>{last ? last.gradNorm.toFixed(2) : '—'}</dd>
+          </div>
+          <div>
+            <dt>time left</dt>
+            <dd>{last && phase === 'running' ? `about ${fmtDuration(last.etaSeconds)}` : '—'}</dd>
+          </div>
+        </dl>
+      )}
+
+      <div class="heatmap-frame train-frame" ref={frame}>
+        {plan && numLayers > 0 && (
+          <div class="train-plot-head">
+            <ul class="train-legend" aria-label="Layers">
+              {Array.from({ length: numLayers }, (_, l) => (
+                <li key={l}>
+                  <span class="train-swatch" style={{ background: colorOf(l) }} aria-hidden="true" />
+                  layer {l}
+                </li>
+              ))}
+            </ul>
+            <label class="train-check">
+              <input type="checkbox" checked={state.yScale === 'log'} onChange={(e) => update({ yScale: (e.target as HTMLInputElement).checked ? 'log' : 'linear' })} />
+              <span>log scale</span>
+            </label>
+          </div>
+        )}
+        <div
+          ref={plotBox}
+          class="train-plot"
+          role="img"
+          aria-label={last ? `Training loss by layer: after step ${last.step}, mean KL ${fmtNats(last.meanLoss)} nats` : `Training loss by layer: ${placeholder}`}
+        />
+      </div>
+
+      {log.length > 0 && <LossTable history={log} numLayers={numLayers} />}
+
+      {canUse && (
+        <div class="train-result">
+          <div class="train-use">
+            <button type="button" class="train-button train-primary" onClick={useLens} disabled={adding}>
+              Use this lens
+            </button>
+            {added && (
+              <span role="status">
+                Added to every lens menu on this page as “{added}”.
+              </span>
+            )}
+          </div>
+          {files && <LensDownloads id={`${id}-downloads`} files={files.files} step={files.step} />}
+        </div>
+      )}
+
+      <figcaption id={`${id}-caption`}>
+        <a class="heatmap-anchor" href={`#${id}`} aria-label="Link to this figure">
+          #
+        </a>{' '}
+        {props.caption ?? 'A tuned lens trained live, in your browser.'} Each line is one layer’s KL divergence from the model’s output to its lens, in nats,
+        averaged over a step’s tokens; starting from zero translators, every line starts at the logit lens’s value and falls as its translator learns.
+        {plan && info && (
+          <span class="heatmap-timing">
+            {' '}
+            Each step reads {plan.chunksPerStep} chunk{plan.chunksPerStep === 1 ? '' : 's'} of {plan.context} tokens of a {fmtInt(plan.textTokens)}-token text, on{' '}
+            {plan.backend === 'webgpu' ? 'WebGPU' : `WASM (${info.threads} thread${info.threads === 1 ? '' : 's'})`} in the page’s engine Worker.
+          </span>
+        )}
+      </figcaption>
+    </figure>
+  );
+}
+
+function statusText(phase: Phase, plan: TrainPlan | null, first: TrainProgress | null, last: TrainProgress | null, source: string, init: string, state: TrainState): string {
+  const fell = first && last && last.step > first.step ? ` Mean KL went from ${fmtNats(first.meanLoss)} to ${fmtNats(last.meanLoss)} nats.` : '';
+  switch (phase) {
+    case 'idle':
+      return `Ready: ${fmtInt(state.steps)} steps of ${fmtInt(state.tokensPerStep)} tokens from ${source}, starting from ${init}.`;
+    case 'starting':
+      return 'Setting up: tokenising the text and building the training graph…';
+    case 'running':
+      return `Training on ${source}, starting from ${init}. The work runs in a Worker: the page and its other figures stay usable.`;
+    case 'paused':
+      return `Paused after step ${last?.step ?? 0} of ${plan?.steps ?? state.steps}. Press Pause again to go on, or use the lens as it is now.${fell}`;
+    case 'done':
+      return last
+        ? `Done: ${fmtInt(last.step)} steps in ${fmtDuration(last.elapsedSeconds)}, ${fmtInt(last.tokensPerSecond)} tokens per second.${fell}`
+        : 'Done.';
+    case 'error':
+      return last ? `Stopped after step ${last.step}.` : 'Training did not start.';
+  }
+}
+
+function NumberField(props: { label: string; value: number; min: number; max: number; step: number; disabled: boolean; onChange: (value: number) => void }) {
+  return (
+    <label>
+      <span>{props.label}</span>
+      <input
+        type="number"
+        inputMode="decimal"
+        value={props.value}
+        min={props.min}
+        max={props.max}
+        step={props.step}
+        disabled={props.disabled}
+        onChange={(e) => {
+          const input = e.target as HTMLInputElement;
+          const value = Number(input.value);
+          if (input.value !== '' && Number.isFinite(value)) props.onChange(value);
+          else input.value = String(props.value);
+        }}
+      />
+    </label>
+  );
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
