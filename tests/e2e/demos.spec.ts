@@ -18,10 +18,10 @@ test.describe('the demos index', () => {
   test('lists every demo with a link to its full page', async ({ page }) => {
     const errors = watchForErrors(page);
     await page.goto('/demos/');
-    for (const name of ['The lens heatmap', 'Logit lens versus tuned lens', 'Layer-by-layer curves', 'Inside the translators']) {
+    for (const name of ['The lens heatmap', 'Logit lens versus tuned lens', 'Layer-by-layer curves', 'Inside the translators', 'Train a tuned lens']) {
       await expect(page.getByRole('heading', { level: 2, name })).toBeVisible();
     }
-    await expect(page.getByRole('link', { name: 'Open full page' })).toHaveCount(4);
+    await expect(page.getByRole('link', { name: 'Open full page' })).toHaveCount(5);
     await page.getByRole('link', { name: 'Inside the translators' }).first().click();
     await expect(page).toHaveURL(/\/demos\/translator\/$/);
     await expect(page.getByRole('heading', { level: 1, name: 'Inside the translators' })).toBeVisible();
