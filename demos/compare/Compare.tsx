@@ -10,7 +10,7 @@ import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-
 import { STATISTICS } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { EngineStatus } from '../shared/EngineStatus.tsx';
 import { CellGrid, type Cell } from '../heatmap/CellGrid.tsx';
-import { DEFAULT_STATE, decodeState, encodeState, STRIDE_CHOICES, visibleRange, type HeatmapState } from '../heatmap/heatmap-state.ts';
+import { DEFAULT_STATE, decodeState, encodeState, STRIDE_CHOICES, strideLabel, visibleRange, type HeatmapState } from '../heatmap/heatmap-state.ts';
 import { heatmapLegend, heatmapPlot } from '../heatmap/heatmap-plot.ts';
 import { STATISTIC_SCALES } from '../heatmap/statistic-scales.ts';
 import { CopyLink } from '../curves/CopyLink.tsx';
@@ -157,7 +157,7 @@ export default function Compare(props: CompareProps) {
             <select value={state.stride} onChange={(e) => update({ stride: Number((e.target as HTMLSelectElement).value) })}>
               {STRIDE_CHOICES.map((n) => (
                 <option key={n} value={n}>
-                  {n === 1 ? 'every layer' : `every ${n}th`}
+                  {strideLabel(n)}
                 </option>
               ))}
             </select>

@@ -9,7 +9,7 @@ import { STATISTICS } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { EngineStatus } from '../shared/EngineStatus.tsx';
 import { CellGrid, type Cell } from './CellGrid.tsx';
 import { CellReadout } from './CellReadout.tsx';
-import { DEFAULT_STATE, decodeState, encodeState, shareUrl, STRIDE_CHOICES, TOPK_CHOICES, visibleRange, type HeatmapState } from './heatmap-state.ts';
+import { DEFAULT_STATE, decodeState, encodeState, shareUrl, STRIDE_CHOICES, strideLabel, TOPK_CHOICES, visibleRange, type HeatmapState } from './heatmap-state.ts';
 import { heatmapLayout, heatmapLegend, heatmapPlot } from './heatmap-plot.ts';
 import { LensUpload } from './LensUpload.tsx';
 import { STATISTIC_SCALES } from './statistic-scales.ts';
@@ -171,7 +171,7 @@ export default function Heatmap(props: HeatmapProps) {
             <select value={state.stride} onChange={(e) => update({ stride: Number((e.target as HTMLSelectElement).value) })}>
               {STRIDE_CHOICES.map((n) => (
                 <option key={n} value={n}>
-                  {n === 1 ? 'every layer' : `every ${n}th`}
+                  {strideLabel(n)}
                 </option>
               ))}
             </select>

@@ -31,6 +31,13 @@ export const DEFAULT_STATE: HeatmapState = {
 export const TOPK_CHOICES = [5, 10, 20];
 export const STRIDE_CHOICES = [1, 2, 3, 4];
 
+/** How the stride menu names a choice: "every layer", "every 2nd", "every 3rd", "every 4th". */
+export function strideLabel(n: number): string {
+  if (n === 1) return 'every layer';
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `every ${n}${suffix}`;
+}
+
 const byJsonName = new Map(STATISTICS.map((s) => [STATISTIC_JSON_NAMES[s], s] as const));
 
 export function encodeState(state: HeatmapState): string {

@@ -63,7 +63,7 @@ export default function Train(props: TrainProps) {
   const info = engineState.status === 'ready' ? engineState.info : null;
   const initChoices = info?.lenses ?? ['logit'];
   const init = initChoices.includes(state.init) ? state.init : 'logit';
-  const context = info ? Math.min(1024, info.nPositions) : null;
+  const context = info ? Math.min(TRAIN_LIMITS.context, info.nPositions) : null;
   const numLayers = log[0]?.lossPerLayer.length ?? info?.numLayers ?? 0;
   const live = phase === 'starting' || phase === 'running' || phase === 'paused';
   const last = log.at(-1) ?? null;

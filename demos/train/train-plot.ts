@@ -89,8 +89,8 @@ export function emptyLossPlot({ steps, width, height = 280, message }: { steps: 
     x: { domain: [0, Math.max(1, steps)], label: 'step →', labelAnchor: 'right', ticks: Math.min(steps, Math.max(2, Math.floor(width / 80))) },
     y: { domain: [0, 1], axis: null },
     marks: [
-      Plot.ruleX([0], { stroke: 'var(--border)' }),
-      Plot.text([message], { frameAnchor: 'middle', fill: 'var(--muted)', fontSize: 13, lineWidth: Math.max(12, Math.floor(width / 9)) }),
+      // lineWidth is in ems: the plot's inner width at 13 px a line.
+      Plot.text([message], { frameAnchor: 'middle', fill: 'var(--muted)', fontSize: 13, lineWidth: Math.max(10, Math.floor((width - 64) / 13)) }),
     ],
   });
 }
