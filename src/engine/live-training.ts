@@ -71,7 +71,7 @@ export class LiveTraining {
     const { options, unembedding: u, numLayers: L, text, tokenizer, nPositions } = setup;
     checkOptions(options);
     this.steps = options.steps;
-    this.context = Math.min(TRAIN_DEFAULTS.context, nPositions);
+    this.context = Math.min(TRAIN_LIMITS.context, nPositions);
     this.chunksPerStep = Math.ceil(options.tokensPerStep / this.context);
     this.tokensPerStep = this.chunksPerStep * this.context;
     this.batchTokens = Math.min(this.context, tokensPerRun(L, u.vocabSize, MAX_LOGITS_ELEMENTS, this.tokensPerStep));

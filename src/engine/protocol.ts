@@ -88,6 +88,8 @@ export interface TrainStartOptions {
 
 /** What a page may ask of one run (the Worker refuses more, with a message that says so). */
 export const TRAIN_LIMITS = {
+  /** Tokens per training chunk: the model's context, up to GPT-2's 1,024 (trainer.ts's default). */
+  context: 1024,
   steps: 10_000,
   tokensPerStep: 2 ** 18,
   lr: 100,
