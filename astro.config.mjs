@@ -6,6 +6,7 @@ import remarkMath from 'remark-math';
 import rehypeKatex from 'rehype-katex';
 import { rehypeHeadingIds } from '@astrojs/markdown-remark';
 import { rehypeHeadingAnchors } from './src/components/rehype-heading-anchors.mjs';
+import { rehypeScrollRegions } from './src/components/rehype-scroll-regions.mjs';
 
 /**
  * Cross-origin isolation: onnxruntime-web needs SharedArrayBuffer for WASM threads, which
@@ -23,12 +24,13 @@ export default defineConfig({
   output: 'static',
   integrations: [preact(), mdx()],
   markdown: {
-    // Light and dark code themes, switched by prose.css with the site's theme.
-    shikiConfig: { themes: { light: 'github-light', dark: 'github-dark' } },
+    // Light and dark code themes, switched by prose.css with the site's theme; the high-contrast
+    // variants keep every token at 4.5:1 or more on the code block's background (WCAG AA).
+    shikiConfig: { themes: { light: 'github-light-high-contrast', dark: 'github-dark-high-contrast' } },
     remarkPlugins: [remarkMath],
     // rehypeHeadingIds first so ids (and the `headings` list the TOC reads) exist before
     // the anchors are added; Astro skips its own later pass for headings that have ids.
-    rehypePlugins: [rehypeHeadingIds, rehypeHeadingAnchors, [rehypeKatex, { strict: 'ignore' }]],
+    rehypePlugins: [rehypeHeadingIds, rehypeHeadingAnchors, [rehypeKatex, { strict: 'ignore' }], rehypeScrollRegions],
     // GFM footnotes (built in to @astrojs/mdx): a visible "Notes" heading instead of the
     // default screen-reader-only "Footnotes".
     remarkRehype: {

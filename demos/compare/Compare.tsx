@@ -14,7 +14,7 @@ import { DEFAULT_STATE, decodeState, encodeState, STRIDE_CHOICES, strideLabel, v
 import { heatmapLegend, heatmapPlot } from '../heatmap/heatmap-plot.ts';
 import { STATISTIC_SCALES } from '../heatmap/statistic-scales.ts';
 import { CopyLink } from '../curves/CopyLink.tsx';
-import { useEngine, useUrlState, useWidth } from '../curves/island-hooks.ts';
+import { useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import { compareLayout, sharedColorOptions, SIDE_BY_SIDE_MIN_WIDTH } from './compare-plot.ts';
 import { CompareReadout, type LensColumn } from './CompareReadout.tsx';
 import '../heatmap/heatmap.css';
@@ -48,7 +48,7 @@ export default function Compare(props: CompareProps) {
   const [pinned, setPinned] = useState(false);
   const frame = useRef<HTMLDivElement>(null);
   const width = useWidth(frame);
-  useUrlState(id, encodeState(state));
+  useUrlState(id, encodeState(state), encodeState(defaults));
   const legendBox = useRef<HTMLDivElement>(null);
   const plotBoxes = { logit: useRef<HTMLDivElement>(null), tuned: useRef<HTMLDivElement>(null) };
   const scrollers = { logit: useRef<HTMLDivElement>(null), tuned: useRef<HTMLDivElement>(null) };

@@ -9,7 +9,7 @@ import { EngineStatus } from '../shared/EngineStatus.tsx';
 import { layerCurves, utf8Bytes, type LayerPoint } from './curves-data.ts';
 import { LENS_LABELS, layerCurvePlot } from './curves-plot.ts';
 import { CopyLink } from './CopyLink.tsx';
-import { urlState, useEngine, useUrlState, useWidth } from './island-hooks.ts';
+import { urlState, useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import '../heatmap/heatmap.css';
 import './curves.css';
 
@@ -43,7 +43,7 @@ export default function Curves(props: CurvesProps) {
   const klBox = useRef<HTMLDivElement>(null);
   const ceBox = useRef<HTMLDivElement>(null);
   const width = useWidth(frame);
-  useUrlState(id, { text, unit });
+  useUrlState(id, { text, unit }, { text: props.text ?? DEFAULT_CURVES_TEXT, unit: 'bpb' });
 
   const lenses = (['logit', 'tuned'] as const).filter((l) => info?.lenses.includes(l));
 

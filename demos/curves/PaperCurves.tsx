@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef } from 'preact/hooks';
 import { layerCurvePlot, LENS_LABELS } from './curves-plot.ts';
-import { useWidth } from './island-hooks.ts';
+import { useWidth } from '../shared/island-hooks.ts';
 import { paperPoints, PAPER_SOURCE } from './paper-numbers.ts';
 import './curves.css';
 

@@ -3,10 +3,11 @@
  * setting is in the URL (see heatmap-state.ts); the model runs in the page's engine Worker.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { CancelledError, engine, type EngineState } from '../../src/engine/client.ts';
+import { CancelledError, engine } from '../../src/engine/client.ts';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { STATISTICS } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { EngineStatus } from '../shared/EngineStatus.tsx';
+import { useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import { CellGrid, type Cell } from './CellGrid.tsx';
 import { CellReadout } from './CellReadout.tsx';
 import { DEFAULT_STATE, decodeState, encodeState, shareUrl, STRIDE_CHOICES, strideLabel, TOPK_CHOICES, visibleRange, type HeatmapState } from './heatmap-state.ts';
@@ -27,7 +28,6 @@ export default function Heatmap(props: HeatmapProps) {
   const { id } = props;
   const defaults: HeatmapState = { ...DEFAULT_STATE, ...stripUndefined(props) };
   const [state, setState] = useState<HeatmapState>(() => decodeState(new URLSearchParams(location.search).get(id), defaults));
-  const [engineState, setEngineState] = useState<EngineState>(() => engine().state);
   const [full, setFull] = useState<PredictionTrajectory | null>(null);
   const [runMs, setRunMs] = useState<number | null>(null);
   const [running, setRunning] = useState(false);
@@ -36,19 +36,12 @@ export default function Heatmap(props: HeatmapProps) {
   const [hover, setHover] = useState<Cell | null>(null);
   const [pinned, setPinned] = useState(false);
   const [copied, setCopied] = useState(false);
-  const [width, setWidth] = useState(640);
   const plotBox = useRef<HTMLDivElement>(null);
   const legendBox = useRef<HTMLDivElement>(null);
   const frame = useRef<HTMLDivElement>(null);
 
-  useEffect(() => engine().subscribe(setEngineState), []);
-  useEffect(() => {
-    engine()
-      .whenReady()
-      .catch(() => undefined); // shown through engineState
-  }, []);
-
-  const info = engineState.status === 'ready' ? engineState.info : null;
+  const { engineState, info } = useEngine();
+  const width = useWidth(frame);
   const lensAvailable = info?.lenses.includes(state.lens) ?? false;
   const lens = info && !lensAvailable ? 'logit' : state.lens;
 
@@ -78,23 +71,8 @@ export default function Heatmap(props: HeatmapProps) {
     };
   }, [state.text, lens, state.topk, info?.key, info?.lenses.join()]);
 
-  // The figure's state lives in the URL, replaced (not pushed) so Back leaves the page as usual.
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      const params = new URLSearchParams(location.search);
-      params.set(id, encodeState(state));
-      history.replaceState(history.state, '', `${location.pathname}?${params.toString()}${location.hash}`);
-    }, 300);
-    return () => clearTimeout(timer);
-  }, [state]);
+  useUrlState(id, encodeState(state), encodeState(defaults));
 
-  useEffect(() => {
-    const box = frame.current;
-    if (!box) return;
-    const observer = new ResizeObserver(([entry]) => setWidth(Math.floor(entry.contentRect.width)));
-    observer.observe(box);
-    return () => observer.disconnect();
-  }, []);
 
   const shown = useMemo(() => {
     if (!full) return null;

@@ -6,9 +6,10 @@
  * the page or downloaded as tuned-lens files.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { CancelledError, engine, type EngineState, type TrainingRun } from '../../src/engine/client.ts';
+import { CancelledError, engine, type TrainingRun } from '../../src/engine/client.ts';
 import { TRAIN_LIMITS, type TrainPlan, type TrainProgress } from '../../src/engine/protocol.ts';
 import { EngineStatus } from '../shared/EngineStatus.tsx';
+import { useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import { LensDownloads } from './LensDownloads.tsx';
 import { LossTable } from './LossTable.tsx';
 import { fmtDuration, fmtInt, fmtNats, initLabel } from './train-format.ts';
@@ -34,7 +35,6 @@ export default function Train(props: TrainProps) {
   const [state, setState] = useState<TrainState>(() => decodeTrainState(new URLSearchParams(location.search).get(id), defaults));
   const [ownText, setOwnText] = useState('');
   const [sampleBytes, setSampleBytes] = useState<number | null>(null);
-  const [engineState, setEngineState] = useState<EngineState>(() => engine().state);
   const [phase, setPhase] = useState<Phase>('idle');
   const [plan, setPlan] = useState<TrainPlan | null>(null);
   /** The progress of every step of the run so far. */
@@ -43,16 +43,13 @@ export default function Train(props: TrainProps) {
   const [added, setAdded] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
   const [files, setFiles] = useState<{ step: number; files: Record<string, Uint8Array> } | null>(null);
-  const [width, setWidth] = useState(600);
   const run = useRef<TrainingRun | null>(null);
   const frame = useRef<HTMLDivElement>(null);
   const plotBox = useRef<HTMLDivElement>(null);
 
-  useEffect(() => engine().subscribe(setEngineState), []);
+  const { engineState, info } = useEngine();
+  const width = useWidth(frame, 600);
   useEffect(() => {
-    engine()
-      .whenReady()
-      .catch(() => undefined); // shown through engineState
     fetchSample().then(
       (text) => setSampleBytes(new TextEncoder().encode(text).byteLength),
       () => undefined, // said again, with the reason, if the reader trains on it
@@ -60,7 +57,6 @@ export default function Train(props: TrainProps) {
     return () => run.current?.reset();
   }, []);
 
-  const info = engineState.status === 'ready' ? engineState.info : null;
   const initChoices = info?.lenses ?? ['logit'];
   const init = initChoices.includes(state.init) ? state.init : 'logit';
   const context = info ? Math.min(TRAIN_LIMITS.context, info.nPositions) : null;
@@ -69,23 +65,9 @@ export default function Train(props: TrainProps) {
   const last = log.at(-1) ?? null;
   const first = log[0] ?? null;
 
-  // The settings live in the URL (not the reader's own text), replaced so Back leaves the page as usual.
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      const params = new URLSearchParams(location.search);
-      params.set(id, encodeTrainState(state));
-      history.replaceState(history.state, '', `${location.pathname}?${params.toString()}${location.hash}`);
-    }, 300);
-    return () => clearTimeout(timer);
-  }, [state]);
+  // The settings live in the URL; the reader's own text never does.
+  useUrlState(id, encodeTrainState(state), encodeTrainState(defaults));
 
-  useEffect(() => {
-    const box = frame.current;
-    if (!box) return;
-    const observer = new ResizeObserver(([entry]) => setWidth(Math.floor(entry.contentRect.width)));
-    observer.observe(box);
-    return () => observer.disconnect();
-  }, []);
 
   const points = useMemo(() => lossPoints(log), [log]);
   const placeholder =

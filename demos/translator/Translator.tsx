@@ -7,7 +7,7 @@ import { engine } from '../../src/engine/client.ts';
 import type { TranslatorStats } from '../../src/engine/protocol.ts';
 import { EngineStatus } from '../shared/EngineStatus.tsx';
 import { CopyLink } from '../curves/CopyLink.tsx';
-import { urlState, useEngine, useUrlState, useWidth } from '../curves/island-hooks.ts';
+import { urlState, useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import { NORM_SERIES, normPlot, spectrumPlot } from './translator-plot.ts';
 import '../heatmap/heatmap.css';
 import '../curves/curves.css';
@@ -31,7 +31,7 @@ export default function Translator(props: TranslatorProps) {
   const normBox = useRef<HTMLDivElement>(null);
   const spectrumBox = useRef<HTMLDivElement>(null);
   const width = useWidth(frame);
-  useUrlState(id, { lens });
+  useUrlState(id, { lens }, { lens: props.lens ?? 'tuned' });
   const shownLens = info && !info.lenses.includes(lens) ? 'logit' : lens;
 
   useEffect(() => {

@@ -81,7 +81,7 @@ test.describe('a chapter page', () => {
     await heading.hover();
     await expect(anchor).toHaveCSS('opacity', '1');
     await anchor.click();
-    await expect(page.getByRole('status')).toHaveText('Link copied');
+    await expect(page.getByRole('status').and(page.locator('[data-toast]'))).toHaveText('Link copied');
     await expect(page).toHaveURL(/\/#the-logit-lens$/);
     await expect
       .poll(() => page.evaluate(() => navigator.clipboard.readText()))

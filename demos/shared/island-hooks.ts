@@ -1,7 +1,6 @@
 /**
- * The plumbing the comparison, curves and translator islands share: the page's engine state, an
- * element's width, and the island's state in the page URL (`?<figure id>=<encoded state>`).
- * (Candidates for demos/shared/, beside EngineStatus, once the heatmap uses them too.)
+ * The plumbing the live figures share: the page's engine state, an element's width, and the
+ * figure's state in the page URL (`?<figure id>=<encoded state>`).
  */
 import type { RefObject } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -40,16 +39,24 @@ export function urlState(id: string): URLSearchParams {
 
 /**
  * Writes the figure's state (key–value pairs, or already encoded) into the page URL under `id`,
- * replacing (not pushing) the history entry so Back leaves the page as usual.
+ * replacing (not pushing) the history entry so Back leaves the page as usual. A figure in its
+ * default state takes its key out, so an untouched page keeps its plain address.
  */
-export function useUrlState(id: string, state: Record<string, string> | string): void {
-  const encoded = typeof state === 'string' ? state : new URLSearchParams(state).toString();
+export function useUrlState(id: string, state: Record<string, string> | string, defaults: Record<string, string> | string): void {
+  const encoded = encode(state);
+  const encodedDefaults = encode(defaults);
   useEffect(() => {
     const timer = setTimeout(() => {
       const params = new URLSearchParams(location.search);
-      params.set(id, encoded);
-      history.replaceState(history.state, '', `${location.pathname}?${params.toString()}${location.hash}`);
+      if (encoded === encodedDefaults) params.delete(id);
+      else params.set(id, encoded);
+      const query = params.toString();
+      history.replaceState(history.state, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
     }, 300);
     return () => clearTimeout(timer);
-  }, [encoded]);
+  }, [encoded, encodedDefaults]);
+}
+
+function encode(state: Record<string, string> | string): string {
+  return typeof state === 'string' ? state : new URLSearchParams(state).toString();
 }
