@@ -11,7 +11,9 @@
  *                                            → bench/out/torch-mkldnn.json
  *   npm run bench -- --profile             … where the head graph's time goes (profile-head.ts → bench/out/profile-node*.json;
  *                                            with --browser also profile-core.ts in Chromium → bench/out/profile-wasm-t{n}.json)
- *   npm run bench -- --report              only rewrite bench/RESULTS.md from bench/out/*.json
+ *   npm run bench -- --quiet               only the T = 64 budget cases, once the machine looks idle (quiet.sh waits
+ *                                            up to 45 min for it) → bench/out/*-quiet.json
+ *   npm run bench -- --report              only rewrite bench/RESULTS.md (and the README's budget table) from bench/out/*.json
  *
  * Options: --T 16,64,256  --runs 5  --lens tuned,logit  --threads 1,2 (browser)
  * Every run ends by rewriting the generated part of bench/RESULTS.md.
@@ -36,7 +38,9 @@ function run(command: string, args: string[]): void {
 
 const passThrough = ['--T', options.lengths.join(','), '--runs', String(options.runs), '--lens', options.lenses.join(',')];
 
-if (!has('--report')) {
+if (has('--quiet')) {
+  run('bash', ['bench/trajectory/quiet.sh', process.execPath, '--import', 'tsx', 'bench/trajectory/quiet-t64.ts']);
+} else if (!has('--report')) {
   if (!has('--no-node')) {
     // A process of its own, so its VmHWM is the benchmark's alone.
     run(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/trajectory/node.ts', ...passThrough, '--out', 'bench/out/node.json']);
