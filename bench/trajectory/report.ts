@@ -145,6 +145,89 @@ export function generate(): string {
 
   push('### Budget (issue): one lens, whole trajectory, T = 64', '', ...budgetTable(), '');
 
+  push('### Trajectory timings', '');
+  push(
+    'Median of the timed runs after one warm-up (min–max in brackets), ms. model = the model graph\'s session.run (residualStream); head = the head graph\'s session.run; other = the JS in `trajectory()` around them. ' +
+      'GFLOP/s = design.md §7 FLOPs / median time, as model / head / **total** (model 2·12·d²·L·T ≈ 2×85 M×T; head 13 × 2·d·V·T, + 12 × 2·d²·T for the tuned lens). ' +
+      'CPU / wait: per run, CPU time of all the process\'s threads and their time runnable but waiting for a CPU (/proc schedstat; Node process, or the browser\'s renderer) — the machine is shared, so wait ≫ 0 means the run was slowed by other work. ' +
+      'Peak MiB: Node = VmHWM after a reset before the case (and process.memoryUsage().rss sampled every 5 ms); browser = the renderer process\'s VmHWM, and the WASM heap (which only grows); PyTorch = VmHWM.',
+    '',
+  );
+  push('| runtime | threads | T | lens | total ms | model ms | head ms | other ms | GFLOP/s model / head / total | warm-up ms | CPU / wait ms per run | peak MiB |');
+  push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of all) push(...caseRows(r));
+  push('');
+  if (quiet.length) {
+    push('T = 64 again, in a quiet window (same columns):', '');
+    push('| runtime | threads | T | lens | total ms | model ms | head ms | other ms | GFLOP/s model / head / total | warm-up ms | CPU / wait ms per run | peak MiB |');
+    push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of quiet) push(...caseRows(r));
+    push('');
+  }
+
+  push('### Graph build and session creation (once per model)', '');
+  push('| runtime | threads | random weights s | model graph build s | model session s | head graph build s | head session s | LensModel.create total s | graph bytes (model / head) MB | after create MiB |');
+  push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of [node, nodeOneThread, ...browsers].filter((x): x is BenchResult => !!x && !!x.create)) {
+    const c = r.create;
+    const m = r.memoryAfterCreate ?? {};
+    const memory = r.runtime === 'onnxruntime-node' ? `VmHWM ${mb(m.vmHWM)}, RSS ${mb(m.vmRSS)}` : `renderer VmHWM ${mb(m.rendererVmHWM)}, WASM heap ${mb(m.wasmMemory)}`;
+    push(
+      `| ${r.runtime} | ${r.threads ?? `default (${cpus().length})`} | ${s(c.weightsMs)} | ${s(c.modelGraphBuildMs)} | ${s(c.modelSessionMs)} | ${s(c.headGraphBuildMs)} | ${s(c.headSessionMs)} | **${s(c.totalMs)}** | ${(c.modelGraphBytes / 1e6).toFixed(0)} / ${(c.headGraphBytes / 1e6).toFixed(0)} | ${memory} |`,
+    );
+  }
+  push('');
+
+  const browserMemory = browsers.filter((b) => b.memoryEnd);
+  if (browserMemory.length) {
+    push('### Browser memory at the end (bytes → MiB)', '');
+    push('| threads | renderer VmHWM | WASM heap | Worker JS heap used | page JS heap used | measureUserAgentSpecificMemory |', '|---|---|---|---|---|---|');
+    for (const b of browserMemory) {
+      const m = b.memoryEnd ?? {};
+      push(`| ${b.threads} | ${mb(m.rendererVmHWM)} | ${mb(m.wasmMemory)} | ${mb(m.workerJsHeapUsed)} | ${mb(m.pageJsHeapUsed)} | ${m.uaSpecificMemoryTimedOut ? 'no answer in 10 s' : mb(m.uaSpecificMemory)} |`);
+    }
+    push('');
+  }
+
+  const profiles = ['profile-node-t1.json', 'profile-node.json', 'profile-wasm-t1.json', 'profile-wasm-t2.json']
+    .filter((f) => existsSync(`${OUT}/${f}`))
+    .map((f) => ({ file: f, ...(JSON.parse(readFileSync(`${OUT}/${f}`, 'utf8')) as ProfileFile) }));
+  if (profiles.length) {
+    push('### Where the head\'s time goes (profile-head.ts / browser-profile-entry.ts)', '');
+    push(
+      'Random inputs of the head\'s shapes; one warm-up, median of the runs. CPU = CPU time per run of all the process\'s threads (renderer for WASM); ' +
+        'with one thread it is the work itself, little disturbed by other load. Cumulative variants are the real head graph pruned to fewer outputs (head-variants.ts); ' +
+        'candidate rewrites are head-graph-alt.ts, each checked against the real graph (largest |difference| of any statistic shown).',
+      '',
+    );
+    for (const profile of profiles) {
+      for (const entry of profile.perT) {
+        push(`**${profile.runtime}, threads ${profile.threads}, T = ${entry.T}** (${profile.file}, ${profile.date.slice(0, 16).replace('T', ' ')} UTC)`, '');
+        push('| graph | median ms | CPU ms/run | |', '|---|---|---|---|');
+        for (const [label, g] of Object.entries(entry.gemm)) {
+          push(`| unembedding GEMM alone, ${label} | ${ms(g.ms.median)} | ${ms(g.cpuMs?.median)} | ${g.gflops} GFLOP/s${g.gflopsPerCpuSecond ? ` (${g.gflopsPerCpuSecond} per CPU-second)` : ''} |`);
+        }
+        for (const [label, v] of Object.entries(entry.headVariants)) push(`| head: ${label} | ${ms(v.ms.median)} | ${ms(v.cpuMs?.median)} | ${v.description} |`);
+        for (const [label, v] of Object.entries(entry.alternatives ?? {})) {
+          const worst = Math.max(...Object.entries(v.check ?? {}).filter(([k]) => k.startsWith('maxAbsDiff')).map(([, x]) => x));
+          push(`| rewrite: ${label} | ${ms(v.ms.median)} | ${ms(v.cpuMs?.median)} | max abs diff ${worst.toPrecision(2)}, top-k ids equal ${((v.check?.topkIdsEqual ?? 0) * 100).toFixed(1)} % |`);
+        }
+        push('');
+        if (entry.headProfile) {
+          const ops = Object.entries(entry.headProfile.byOp).filter(([, v]) => v >= 0.5);
+          push(`ORT profiler, real head graph, ms per run by op: ${ops.map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+        }
+      }
+      for (const m of profile.model ?? []) {
+        const ops = Object.entries(m.byOp).filter(([, v]) => v >= 0.5);
+        push(
+          `Model graph (${profile.runtime}, threads ${profile.threads}) T = ${m.T}: ${ms(m.ms.median)} ms, CPU ${ms(m.cpuMs?.median)} ms (${m.gflops} GFLOP/s); ORT profiler by op, ms per run: ${ops.map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+          '',
+        );
+      }
+    }
+  }
+
   const notes = all.flatMap((r) => r.notes.map((n) => `- ${r.runtime}${r.threads ? ` t${r.threads}` : ''}: ${n}`));
   if (notes.length) push('### Run notes', '', ...notes, '');
   return lines.join('\n');
