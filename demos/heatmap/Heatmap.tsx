@@ -11,7 +11,7 @@ import { useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import { CellGrid, type Cell } from './CellGrid.tsx';
 import { CellReadout } from './CellReadout.tsx';
 import { DEFAULT_STATE, decodeState, encodeState, shareUrl, STRIDE_CHOICES, strideLabel, TOPK_CHOICES, visibleRange, type HeatmapState } from './heatmap-state.ts';
-import { heatmapLayout, heatmapLegend, heatmapPlot } from './heatmap-plot.ts';
+import { heatmapLayout, heatmapLegend, heatmapPlot, heatmapWantsWideFrame } from './heatmap-plot.ts';
 import { LensUpload } from './LensUpload.tsx';
 import { STATISTIC_SCALES } from './statistic-scales.ts';
 import './heatmap.css';
@@ -111,7 +111,7 @@ export default function Heatmap(props: HeatmapProps) {
   };
 
   return (
-    <figure class="heatmap" id={id} aria-labelledby={`${id}-caption`}>
+    <figure class={shown && heatmapWantsWideFrame(shown.numPositions) ? 'heatmap lens-figure-wide' : 'heatmap'} id={id} aria-labelledby={`${id}-caption`}>
       <div class="heatmap-controls">
         <label class="heatmap-prompt">
           <span>Prompt</span>

@@ -6,6 +6,7 @@
 import * as Plot from '@observablehq/plot';
 import type { PredictionTrajectory, Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { formatToken } from '../../src/lens/trajectory/token-format.ts';
+import { STATIC_FRAME_WIDTH } from './heatmap-static.ts';
 import { STATISTIC_SCALES, textColorOn } from './statistic-scales.ts';
 
 export interface HeatmapLayout {
@@ -39,12 +40,30 @@ export function heatmapCells(trajectory: PredictionTrajectory, statistic: Statis
   );
 }
 
+const MARGIN_LEFT = 64;
+const MARGIN_RIGHT = 12;
+/** Room for a top-1 token of about seven characters in the monospace cell label. */
+const MIN_CELL_WIDTH = 56;
+
+/** The narrowest heatmap whose cells keep their labels readable; a narrower frame scrolls sideways. */
+function minimumWidth(positions: number): number {
+  return MARGIN_LEFT + MARGIN_RIGHT + MIN_CELL_WIDTH * positions;
+}
+
+/**
+ * Whether a heatmap of this many positions should break out of the text measure (.lens-figure-wide):
+ * it would not fit the prose column on a laptop. Decided by the count alone, so the static figure and
+ * the live one that replaces it agree.
+ */
+export function heatmapWantsWideFrame(positions: number): boolean {
+  return minimumWidth(positions) > STATIC_FRAME_WIDTH;
+}
+
 export function heatmapLayout(trajectory: PredictionTrajectory, availableWidth: number): HeatmapLayout {
   const cellHeight = 30;
-  const marginLeft = 64;
-  const marginRight = 12;
-  const minCellWidth = 58;
-  const width = Math.max(availableWidth, marginLeft + marginRight + minCellWidth * trajectory.numPositions);
+  const marginLeft = MARGIN_LEFT;
+  const marginRight = MARGIN_RIGHT;
+  const width = Math.max(availableWidth, minimumWidth(trajectory.numPositions));
   return { width, height: trajectory.rows.length * cellHeight + 8 + 64, marginLeft, marginTop: 8, marginRight, marginBottom: 64, cellHeight };
 }
 
