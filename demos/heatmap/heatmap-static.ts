@@ -17,7 +17,10 @@ export function lensLabel(lens: string, capitalised = false): string {
   return capitalised ? label.charAt(0).toUpperCase() + label.slice(1) : label;
 }
 
-/** The caption's last sentence on a static figure. */
-export function staticNote(modelName: string): string {
-  return `Drawn when this page was built, by the embedded model ${modelName}; with JavaScript on, the live figure takes its place once the model has loaded in your browser.`;
+/**
+ * The caption's last sentence on a static figure. `doing` says what the model did, where its name alone
+ * does not (", training a lens for …"); `then`, what the live figure offers in its place.
+ */
+export function staticNote(modelName: string, { doing = '', then = 'the live figure takes its place' } = {}): string {
+  return `Drawn when this page was built, by the embedded model ${modelName}${doing}; with JavaScript on, ${then} once the model has loaded in your browser.`;
 }

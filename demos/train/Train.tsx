@@ -12,8 +12,10 @@ import { EngineStatus } from '../shared/EngineStatus.tsx';
 import { useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import { LensDownloads } from './LensDownloads.tsx';
 import { LossTable } from './LossTable.tsx';
-import { fmtDuration, fmtInt, fmtNats, initLabel } from './train-format.ts';
-import { emptyLossPlot, layerColor, lossCurvePlot, lossPoints } from './train-plot.ts';
+import { LayerLegend } from './LayerLegend.tsx';
+import { TrainSettings, TrainSource } from './TrainControls.tsx';
+import { fmtDuration, fmtInt, fmtNats, initLabel, meanKlFell, stepReads } from './train-format.ts';
+import { emptyLossPlot, LOSS_CURVES_EXPLAINED, lossCurvePlot, lossPoints } from './train-plot.ts';
 import { DEFAULT_TRAIN_STATE, decodeTrainState, encodeTrainState, fetchSample, SAMPLE, type TrainState } from './train-state.ts';
 import '../heatmap/heatmap.css';
 import './train.css';
@@ -72,13 +74,15 @@ export default function Train(props: TrainProps) {
   const points = useMemo(() => lossPoints(log), [log]);
   const placeholder =
     phase === 'starting' ? 'Setting up the run…' : plan ? 'The first step is running…' : 'The loss curves grow here, one line per layer, once training starts.';
+  // Drawn once the model is ready: the drawing is what hands the figure over from its static version (LiveFigure.astro).
+  const ready = info !== null;
   useEffect(() => {
-    if (!plotBox.current) return;
+    if (!plotBox.current || !ready) return;
     const steps = plan?.steps ?? state.steps;
     const plot = points.length > 0 ? lossCurvePlot(points, { numLayers, steps, width, yScale: state.yScale }) : emptyLossPlot({ steps, width, message: placeholder });
     plot.setAttribute('aria-hidden', 'true'); // the box's label says what it shows; the table below has the numbers
     plotBox.current.replaceChildren(plot);
-  }, [points, plan, width, state.yScale, state.steps, numLayers, placeholder]);
+  }, [points, plan, width, state.yScale, state.steps, numLayers, placeholder, ready]);
 
   // Paused or done: the lens as it is now, ready to download.
   useEffect(() => {
@@ -176,64 +180,21 @@ export default function Train(props: TrainProps) {
 
   const sourceWords = state.source === 'sample' ? 'the bundled sample' : 'your text';
   const canUse = (phase === 'paused' || phase === 'done') && (last?.step ?? 0) > 0;
-  const colorOf = layerColor(numLayers);
 
   return (
     <figure class="heatmap train" id={id} aria-labelledby={`${id}-caption`}>
-      <fieldset class="train-source" disabled={live}>
-        <legend>Train on</legend>
-        <label class="train-radio">
-          <input type="radio" name={`${id}-source`} checked={state.source === 'sample'} onChange={() => update({ source: 'sample' })} />
-          <span>
-            the bundled sample: {SAMPLE.title}
-            {sampleBytes !== null && ` (${Math.round(sampleBytes / 1000)} kB)`},{' '}
-            <a href={new URL(SAMPLE.path, new URL(import.meta.env.BASE_URL, location.href)).href} target="_blank" rel="noopener">
-              read it
-            </a>
-          </span>
-        </label>
-        <label class="train-radio">
-          <input type="radio" name={`${id}-source`} checked={state.source === 'own'} onChange={() => update({ source: 'own' })} />
-          <span>your own text</span>
-        </label>
-        {state.source === 'own' && (
-          <label class="heatmap-prompt train-own">
-            <span>
-              Your text{context !== null && ` — at least ${context} tokens (one training chunk, about ${fmtInt(context * 4)} characters of English); more is better`}
-            </span>
-            <textarea rows={5} value={ownText} spellcheck={false} onInput={(e) => setOwnText((e.target as HTMLTextAreaElement).value)} />
-            <span class="train-muted">{fmtInt(ownText.length)} characters</span>
-          </label>
-        )}
-      </fieldset>
-
-      <div class="heatmap-settings train-settings">
-        <label>
-          <span>Start from</span>
-          <select value={init} disabled={live} onChange={(e) => update({ init: (e.target as HTMLSelectElement).value })}>
-            {initChoices.map((name) => (
-              <option key={name} value={name}>
-                {initLabel(name)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <NumberField label="Steps" value={state.steps} min={1} max={TRAIN_LIMITS.steps} step={1} disabled={live} onChange={(steps) => update({ steps })} />
-        <NumberField
-          label="Tokens per step"
-          value={state.tokensPerStep}
-          min={1}
-          max={TRAIN_LIMITS.tokensPerStep}
-          step={context ?? 1}
-          disabled={live}
-          onChange={(tokensPerStep) => update({ tokensPerStep })}
-        />
-        <NumberField label="Learning rate" value={state.lr} min={0} max={TRAIN_LIMITS.lr} step={0.1} disabled={live} onChange={(lr) => update({ lr })} />
-      </div>
-      <p class="train-muted train-recipe">
-        The paper’s optimiser: SGD with Nesterov momentum 0.9 at learning rate × (1 − 0.9), weight decay 10⁻³, gradient norm clipped to 1,
-        decayed linearly to 0 over the steps.{context !== null && ` Tokens per step are rounded up to whole chunks of ${context}.`}
-      </p>
+      <TrainSource
+        id={id}
+        source={state.source}
+        sampleBytes={sampleBytes}
+        sampleHref={new URL(SAMPLE.path, new URL(import.meta.env.BASE_URL, location.href)).href}
+        ownText={ownText}
+        context={context}
+        disabled={live}
+        onSource={(source) => update({ source })}
+        onOwnText={setOwnText}
+      />
+      <TrainSettings settings={state} init={init} initChoices={initChoices} context={context} disabled={live} onChange={update} />
 
       <div class="train-buttons">
         <button type="button" class="train-button train-primary" onClick={start} disabled={!info || live}>
@@ -291,14 +252,7 @@ export default function Train(props: TrainProps) {
       <div class="heatmap-frame train-frame" ref={frame}>
         {plan && numLayers > 0 && (
           <div class="train-plot-head">
-            <ul class="train-legend" aria-label="Layers">
-              {Array.from({ length: numLayers }, (_, l) => (
-                <li key={l}>
-                  <span class="train-swatch" style={{ background: colorOf(l) }} aria-hidden="true" />
-                  layer {l}
-                </li>
-              ))}
-            </ul>
+            <LayerLegend numLayers={numLayers} />
             <label class="train-check">
               <input type="checkbox" checked={state.yScale === 'log'} onChange={(e) => update({ yScale: (e.target as HTMLInputElement).checked ? 'log' : 'linear' })} />
               <span>log scale</span>
@@ -335,13 +289,11 @@ export default function Train(props: TrainProps) {
         <a class="heatmap-anchor" href={`#${id}`} aria-label="Link to this figure">
           #
         </a>{' '}
-        {props.caption ?? 'A tuned lens trained live, in your browser.'} Each line is one layer’s KL divergence from the model’s output to its lens, in nats,
-        averaged over a step’s tokens; starting from zero translators, every line starts at the logit lens’s value and falls as its translator learns.
+        {props.caption ?? 'A tuned lens trained live, in your browser.'} {LOSS_CURVES_EXPLAINED}
         {plan && info && (
           <span class="heatmap-timing">
             {' '}
-            Each step reads {plan.chunksPerStep} chunk{plan.chunksPerStep === 1 ? '' : 's'} of {plan.context} tokens of a {fmtInt(plan.textTokens)}-token text, on{' '}
-            {plan.backend === 'webgpu' ? 'WebGPU' : `WASM (${info.threads} thread${info.threads === 1 ? '' : 's'})`} in the page’s engine Worker.
+            {stepReads(plan)}, on {plan.backend === 'webgpu' ? 'WebGPU' : `WASM (${info.threads} thread${info.threads === 1 ? '' : 's'})`} in the page’s engine Worker.
           </span>
         )}
       </figcaption>
@@ -350,7 +302,7 @@ export default function Train(props: TrainProps) {
 }
 
 function statusText(phase: Phase, plan: TrainPlan | null, first: TrainProgress | null, last: TrainProgress | null, source: string, init: string, state: TrainState): string {
-  const fell = first && last && last.step > first.step ? ` Mean KL went from ${fmtNats(first.meanLoss)} to ${fmtNats(last.meanLoss)} nats.` : '';
+  const fell = first && last ? meanKlFell(first, last) : '';
   switch (phase) {
     case 'idle':
       return `Ready: ${fmtInt(state.steps)} steps of ${fmtInt(state.tokensPerStep)} tokens from ${source}, starting from ${init}.`;
@@ -367,29 +319,6 @@ function statusText(phase: Phase, plan: TrainPlan | null, first: TrainProgress |
     case 'error':
       return last ? `Stopped after step ${last.step}.` : 'Training did not start.';
   }
-}
-
-function NumberField(props: { label: string; value: number; min: number; max: number; step: number; disabled: boolean; onChange: (value: number) => void }) {
-  return (
-    <label>
-      <span>{props.label}</span>
-      <input
-        type="number"
-        inputMode="decimal"
-        value={props.value}
-        min={props.min}
-        max={props.max}
-        step={props.step}
-        disabled={props.disabled}
-        onChange={(e) => {
-          const input = e.target as HTMLInputElement;
-          const value = Number(input.value);
-          if (input.value !== '' && Number.isFinite(value)) props.onChange(value);
-          else input.value = String(props.value);
-        }}
-      />
-    </label>
-  );
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -40,15 +40,23 @@ export interface LossPlotOptions {
   width: number;
   height?: number;
   yScale: 'log' | 'linear';
+  /** Where Plot builds the figure: the page's own document, or a server-side one at build time. */
+  document?: Document;
 }
 
-export function lossCurvePlot(points: readonly LossPoint[], { numLayers, steps, width, height = 280, yScale }: LossPlotOptions): SVGSVGElement | HTMLElement {
+/** What the curves are, for the figure's caption. */
+export const LOSS_CURVES_EXPLAINED =
+  'Each line is one layer’s KL divergence from the model’s output to its lens, in nats, averaged over a step’s tokens; ' +
+  'starting from zero translators, every line starts at the logit lens’s value and falls as its translator learns.';
+
+export function lossCurvePlot(points: readonly LossPoint[], { numLayers, steps, width, height = 280, yScale, document }: LossPlotOptions): SVGSVGElement | HTMLElement {
   const shown = yScale === 'log' ? points.filter((p) => p.loss > 0) : points;
   const lastStep = points.length ? points[points.length - 1].step : 0;
   const latest = shown.filter((p) => p.step === lastStep);
   return Plot.plot({
     width,
     height,
+    ...(document ? { document } : {}),
     marginLeft: 48,
     marginRight: 16,
     marginBottom: 36,

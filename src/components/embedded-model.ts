@@ -12,6 +12,7 @@ import { LensModel } from '../lens/lens-model.ts';
 import { checkLensFitsModel, LogitLens, TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
 import { translatorStats, type TranslatorStats } from '../lens/lens/translator-stats.ts';
 import { loadModelFiles } from '../lens/model/model-files.ts';
+import { unembeddingOf, type Unembedding } from '../lens/train/unembedding.ts';
 import type { PredictionTrajectory } from '../lens/trajectory/prediction-trajectory.ts';
 
 export interface EmbeddedModel {
@@ -22,6 +23,8 @@ export interface EmbeddedModel {
   numLayers: number;
   dModel: number;
   vocabSize: number;
+  /** The final LayerNorm and unembedding, which training a lens needs. */
+  unembedding: Unembedding;
 }
 
 /** public/models/<name>/ from the project root (where `astro build` runs). */
@@ -44,7 +47,7 @@ async function load(): Promise<EmbeddedModel> {
   const tuned = await TunedLens.load(new PathSource(resolve(EMBEDDED_MODEL_DIR, 'lens')), { onNotice: () => undefined });
   checkLensFitsModel(tuned, { name: files.name, dModel, numLayers });
   lenses.set('tuned', tuned);
-  return { model, lenses, name: DEFAULT_MODEL_NAME, numLayers, dModel, vocabSize };
+  return { model, lenses, name: DEFAULT_MODEL_NAME, numLayers, dModel, vocabSize, unembedding: unembeddingOf(files.checkpoint) };
 }
 
 /** The embedded model's lens by name; a figure asking for one it lacks is a mistake in the chapter. */

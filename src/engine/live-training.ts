@@ -227,6 +227,12 @@ export class LiveTraining {
   }
 }
 
+/** The id joined between documents: the tokenizer's `<|endoftext|>`, or (as GPT-2 places it) the vocabulary's last. */
+export function endOfTextId(tokenizer: TextEncoderLike, vocabSize: number): number {
+  const eos = tokenizer.encode('<|endoftext|>');
+  return eos.length === 1 ? eos[0] : vocabSize - 1;
+}
+
 async function* single(text: string) {
   yield { text, startsDocument: true };
 }

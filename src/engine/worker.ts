@@ -12,7 +12,7 @@ import { translatorStats, type TranslatorStats } from '../lens/lens/translator-s
 import { loadModelFiles } from '../lens/model/model-files.ts';
 import { unembeddingOf, type Unembedding } from '../lens/train/unembedding.ts';
 import { chooseBackend, wasmThreads } from './backend.ts';
-import { LiveTraining } from './live-training.ts';
+import { endOfTextId, LiveTraining } from './live-training.ts';
 import type { Backend, ErrorInfo, ModelEntry, ModelInfo, Request, Response, TrainStartOptions } from './protocol.ts';
 
 // Our pinned onnxruntime-web's WASM and its loader script, emitted by Vite beside this chunk. Both
@@ -248,7 +248,6 @@ async function startTraining(id: number, text: string, options: TrainStartOption
 
   const current = model;
   const unembedding = await unembeddingFor(id, loadedEntry);
-  const eos = current.tokenizer.encode('<|endoftext|>');
   const setup = {
     ort,
     modelName: current.name,
@@ -256,7 +255,7 @@ async function startTraining(id: number, text: string, options: TrainStartOption
     unembedding,
     numLayers: current.config.numLayers,
     nPositions: current.config.nPositions,
-    eosId: eos.length === 1 ? eos[0] : current.config.vocabSize - 1,
+    eosId: endOfTextId(current.tokenizer, current.config.vocabSize),
     tokenizer: current.tokenizer,
     residualStream: (ids: number[]) => current.residualStream(ids),
     init,

@@ -6,8 +6,11 @@ export const DEFAULT_MODEL_DIR = 'public/models/pd-gpt2-6l';
 
 const config = JSON.parse(readFileSync(`${DEFAULT_MODEL_DIR}/config.json`, 'utf8')) as { n_layer: number };
 
+/** The default model's transformer layers: a tuned lens has a translator, and training a loss curve, for each. */
+export const DEFAULT_MODEL_LAYERS = config.n_layer;
+
 /** Rows a heatmap of the default model shows: each layer and the output. */
-export const DEFAULT_MODEL_ROWS = config.n_layer + 1;
+export const DEFAULT_MODEL_ROWS = DEFAULT_MODEL_LAYERS + 1;
 
 let tokenizer: Promise<Tokenizer> | undefined;
 

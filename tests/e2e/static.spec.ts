@@ -8,11 +8,11 @@ import { buildTrajectory, buildTranslatorStats, embeddedModel } from '../../src/
 import { layerCurves } from '../../demos/curves/curves-data.ts';
 import { heatmapCells } from '../../demos/heatmap/heatmap-plot.ts';
 import type { Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
-import { DEFAULT_MODEL_ROWS as ROWS, tokenCount } from './default-model.ts';
+import { DEFAULT_MODEL_LAYERS as LAYERS, DEFAULT_MODEL_ROWS as ROWS, tokenCount } from './default-model.ts';
 import { chapterPaths } from './figures.ts';
 
 /** The chapters without a live figure of their own. */
-const NO_LIVE_FIGURES = ['/training/', '/reference/'];
+const NO_LIVE_FIGURES = ['/reference/'];
 
 /** "showing tokens 39–48 of 48" → the shown slice [from, to) and the prompt's length. */
 async function shownRange(figure: Locator): Promise<{ from: number; to: number; T: number }> {
@@ -169,6 +169,43 @@ test.describe('without JavaScript', () => {
       await expect(rows.nth(1 + s.layer).getByRole('cell')).toHaveText([s.weightNorm, s.biasNorm, sigma[0], sigma[sigma.length - 1]].map((v) => v.toFixed(3)));
     }
   });
+
+  test('the static training figure draws a loss curve per layer of a run made at build time, and its table has every step’s losses, falling', async ({ page }) => {
+    await page.goto('/training/');
+    const figure = staticFigures(page).filter({ has: page.getByRole('list', { name: 'Layers' }) });
+    await expect(figure).toHaveCount(1);
+    await expect(figure).toHaveAttribute('id', 'fig-train');
+    const layers = Array.from({ length: LAYERS }, (_, l) => `layer ${l}`);
+    await expect(figure.getByRole('list', { name: 'Layers' }).getByRole('listitem')).toHaveText(layers);
+
+    // The caption says how long the run was; the disabled controls show the same settings.
+    const [, steps, tokens] = (await figure.locator('figcaption').textContent())!.match(/training this lens for (\d+) steps × ([\d,]+) tokens of the bundled sample/)!;
+    await expect(figure.getByRole('spinbutton', { name: 'Steps' })).toHaveValue(steps);
+    await expect(figure.getByRole('spinbutton', { name: 'Tokens per step' })).toHaveValue(tokens.replace(/,/g, ''));
+    await expect(figure.getByRole('spinbutton', { name: 'Steps' })).toBeDisabled();
+
+    const plot = figure.getByRole('img', { name: /^Training loss by layer: after step \d+/ });
+    await expect(plot).toHaveAttribute('aria-label', new RegExp(`after step ${steps},`));
+    const shown = plot.locator('svg').filter({ visible: true });
+    await expect(shown).toHaveCount(1);
+    await expect(shown.locator('g[aria-label="line"] > path'), 'a curve per layer').toHaveCount(LAYERS);
+    await expect(shown.locator('g[aria-label="dot"] > circle'), 'each curve’s last step marked').toHaveCount(LAYERS);
+
+    // The numbers: a row per step, a column per layer; every loss finite and positive, each layer's last below its first.
+    await figure.getByText('The numbers, step by step').click();
+    const table = figure.getByRole('table');
+    await expect(table.locator('thead th')).toHaveText(['step', 'mean KL', ...layers]);
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => Number(c.textContent))));
+    expect(rows.map(([step]) => step)).toEqual(Array.from({ length: Number(steps) }, (_, i) => i + 1));
+    for (const [step, mean, ...perLayer] of rows) {
+      expect(perLayer, `step ${step}: a loss per layer`).toHaveLength(LAYERS);
+      for (const loss of [mean, ...perLayer]) expect(Number.isFinite(loss) && loss > 0, `step ${step}: ${loss} is a finite, positive KL`).toBe(true);
+      expect(mean, `step ${step}: the mean of the layers`).toBeCloseTo(perLayer.reduce((a, b) => a + b, 0) / LAYERS, 2);
+    }
+    const [first, last] = [rows[0], rows[rows.length - 1]];
+    for (let l = 0; l < LAYERS; l++) expect(last[2 + l], `layer ${l}: the last step's loss is below the first's`).toBeLessThan(first[2 + l]);
+    await expect(figure.locator('.train-status')).toContainText(`Mean KL went from ${first[1].toFixed(3)} to ${last[1].toFixed(3)} nats.`);
+  });
 });
 
 test.describe('with JavaScript', () => {
@@ -197,6 +234,32 @@ test.describe('with JavaScript', () => {
     await expect(standIn).toHaveCount(0);
     const after = await live.evaluate((e) => e.getBoundingClientRect().top + window.scrollY);
     expect(Math.abs(after - before), 'the live figure appears where the static one was').toBeLessThanOrEqual(1);
+  });
+
+  test('the training figure keeps its build-time run until the model is ready, then the live figure, ready to train, takes its place', async ({ page }) => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.context().route('**/model.safetensors', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto('/training/#fig-train');
+    const wrapper = page.locator('[data-live-figure]');
+    await expect(wrapper).toHaveCount(1);
+    const standIn = wrapper.locator('[data-static-figure]');
+    await expect(standIn.getByRole('img', { name: /^Training loss by layer: after step \d+/ })).toBeVisible();
+    // The island has mounted (it carries the id now), out of sight, with no loss frame yet: nothing to hand over to.
+    const live = page.locator('#fig-train');
+    await expect(live).toBeHidden();
+    await expect(live.getByRole('button', { name: 'Start', includeHidden: true })).toBeDisabled();
+    await expect(live.locator('.heatmap-frame svg')).toHaveCount(0);
+    await expect(standIn).toBeVisible();
+
+    release();
+    await expect(live.getByRole('button', { name: 'Start' })).toBeEnabled({ timeout: 45_000 });
+    await expect(live.locator('.heatmap-frame svg')).toBeVisible();
+    await expect(standIn).toHaveCount(0);
+    await expect(wrapper).toHaveAttribute('data-state', 'live');
   });
 
   test('if the model cannot load, the static figure stays and the live figure’s error and retry appear under it', async ({ page }) => {
