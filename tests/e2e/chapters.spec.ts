@@ -50,52 +50,56 @@ test('the training chapter computes its cost figures from the formulas', async (
   await expect(page.locator('strong', { hasText: /^\d+ PFLOP$/ })).toBeVisible();
 });
 
-test('every link on the site resolves: table of contents, in-text links, figure anchors and demos', async ({ page, request }) => {
-  test.setTimeout(240_000);
-  const chapters = await chapterPaths(page);
-  const ids = new Map<string, Set<string>>();
-  const links: { from: string; href: string }[] = [];
-  const queue = [...chapters, '/demos/'];
-  const seen = new Set<string>();
+test.describe('the built site, as served', () => {
+  // The pages as built (the live figures carry the same ids as their static versions: static.spec.ts).
+  test.use({ javaScriptEnabled: false });
 
-  while (queue.length > 0) {
-    const path = queue.shift()!;
-    if (seen.has(path)) continue;
-    seen.add(path);
-    await page.goto(path);
-    await expectFiguresDrawn(page);
-    const found = await page.evaluate(() => ({
-      ids: [...document.querySelectorAll('[id]')].map((e) => e.id),
-      hrefs: [...document.querySelectorAll('a[href]')].map((a) => (a as HTMLAnchorElement).href),
-    }));
-    ids.set(path, new Set(found.ids));
-    const here = new URL(page.url());
-    for (const href of found.hrefs) {
-      const url = new URL(href);
-      if (url.origin !== here.origin) continue; // the paper, the hub, LessWrong: not reachable from the test machine
-      links.push({ from: path, href });
-      // Follow links into the demos, so every full-page demo is visited too.
-      if (url.pathname.startsWith('/demos/') && !seen.has(url.pathname)) queue.push(url.pathname);
-    }
-  }
+  test('every link on the site resolves: table of contents, in-text links, figure anchors and demos', async ({ page, request }) => {
+    test.setTimeout(120_000);
+    const chapters = await chapterPaths(page);
+    const ids = new Map<string, Set<string>>();
+    const links: { from: string; href: string }[] = [];
+    const queue = [...chapters, '/demos/'];
+    const seen = new Set<string>();
 
-  const problems: string[] = [];
-  for (const { from, href } of links) {
-    const url = new URL(href);
-    let targetIds = ids.get(url.pathname);
-    if (!targetIds) {
-      const response = await request.get(url.pathname);
-      if (!response.ok()) {
-        problems.push(`${from}: ${url.pathname} answers HTTP ${response.status()}`);
-        continue;
+    while (queue.length > 0) {
+      const path = queue.shift()!;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      await page.goto(path);
+      const found = await page.evaluate(() => ({
+        ids: [...document.querySelectorAll('[id]')].map((e) => e.id),
+        hrefs: [...document.querySelectorAll('a[href]')].map((a) => (a as HTMLAnchorElement).href),
+      }));
+      ids.set(path, new Set(found.ids));
+      const here = new URL(page.url());
+      for (const href of found.hrefs) {
+        const url = new URL(href);
+        if (url.origin !== here.origin) continue; // the paper, the hub, LessWrong: not reachable from the test machine
+        links.push({ from: path, href });
+        // Follow links into the demos, so every full-page demo is visited too.
+        if (url.pathname.startsWith('/demos/') && !seen.has(url.pathname)) queue.push(url.pathname);
       }
-      // A page not crawled above (not expected): check its static HTML.
-      targetIds = new Set([...(await response.text()).matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]));
-      ids.set(url.pathname, targetIds);
     }
-    const anchor = decodeURIComponent(url.hash.slice(1));
-    if (anchor && !targetIds.has(anchor)) problems.push(`${from}: ${url.pathname}#${anchor} has no element with that id`);
-  }
-  expect(links.length).toBeGreaterThan(50);
-  expect(problems).toEqual([]);
+
+    const problems: string[] = [];
+    for (const { from, href } of links) {
+      const url = new URL(href);
+      let targetIds = ids.get(url.pathname);
+      if (!targetIds) {
+        const response = await request.get(url.pathname);
+        if (!response.ok()) {
+          problems.push(`${from}: ${url.pathname} answers HTTP ${response.status()}`);
+          continue;
+        }
+        // A page not crawled above (not expected): check its static HTML.
+        targetIds = new Set([...(await response.text()).matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]));
+        ids.set(url.pathname, targetIds);
+      }
+      const anchor = decodeURIComponent(url.hash.slice(1));
+      if (anchor && !targetIds.has(anchor)) problems.push(`${from}: ${url.pathname}#${anchor} has no element with that id`);
+    }
+    expect(links.length).toBeGreaterThan(50);
+    expect(problems).toEqual([]);
+  });
 });
