@@ -108,7 +108,7 @@ test.describe('layer-by-layer curves', () => {
   test('draws one line per lens for the KL and the cross-entropy, and recomputes for new text', async ({ page }) => {
     const errors = watchForErrors(page);
     await page.goto('/demos/curves/');
-    const figure = page.locator('#demo-curves');
+    const figure = page.locator('figure.heatmap#demo-curves'); // the live figure, not its static stand-in
     const kl = figure.getByRole('img', { name: /Mean KL divergence/ });
     const ce = figure.getByRole('img', { name: /cross-entropy on your text/ });
     await expect(kl.locator('svg')).toBeVisible({ timeout: 45_000 });
@@ -166,7 +166,7 @@ test.describe('the translators of the loaded lens', () => {
   test('draws every singular value of I + A for every layer, and the logit lens as the identity', async ({ page }) => {
     const errors = watchForErrors(page);
     await page.goto('/demos/translator/');
-    const figure = page.locator('#demo-translator');
+    const figure = page.locator('figure.heatmap#demo-translator'); // the live figure, not its static stand-in
     const spectrum = figure.getByRole('img', { name: /Singular-value spectrum of I \+ A/ });
     await expect(spectrum.locator('svg')).toBeVisible({ timeout: 45_000 });
     const [, layers, d] = (await figure.getByText(/\d+ translators of \d+ × \d+/).textContent())!.match(/(\d+) translators of (\d+)/)!;
