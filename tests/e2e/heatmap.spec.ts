@@ -3,7 +3,7 @@
  * the embedded model in the page's engine Worker.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { DEFAULT_MODEL_ROWS as ROWS, tokenCount } from './default-model.ts';
+import { DEFAULT_MODEL_CONTEXT, DEFAULT_MODEL_DIR, DEFAULT_MODEL_WIDTH, DEFAULT_MODEL_ROWS as ROWS, tokenCount } from './default-model.ts';
 import { watchForErrors } from './watch-errors.ts';
 
 const FIGURE = 'fig-seed-heatmap';
@@ -126,6 +126,65 @@ test.describe('the seed heatmap', () => {
     await figure(page).getByRole('textbox', { name: 'Prompt' }).fill('Hello world');
     await expect(figure(page).getByRole('alert')).toHaveCount(0);
     await expect(figure(page)).toContainText(`of ${await tokenCount('Hello world')}`);
+  });
+
+  test('a prompt longer than the model reads says by how much, and a shorter one works again', async ({ page }) => {
+    const errors = watchForErrors(page);
+    await openFigure(page);
+    const long = 'the cat sat on the mat. '.repeat(60);
+    const T = await tokenCount(long);
+    expect(T).toBeGreaterThan(DEFAULT_MODEL_CONTEXT);
+    const prompt = figure(page).getByRole('textbox', { name: 'Prompt' });
+    await prompt.fill(long);
+    await expect(figure(page).getByRole('alert')).toContainText(
+      `The prompt is ${T} tokens but pd-gpt2-6l reads at most ${DEFAULT_MODEL_CONTEXT} — shorten it by ${T - DEFAULT_MODEL_CONTEXT} tokens.`,
+    );
+    await expect(prompt).toHaveValue(long); // the reader's text is kept, to be shortened
+    await prompt.fill('the cat sat on the mat.');
+    await expect(figure(page).getByRole('alert')).toHaveCount(0);
+    await expect(figure(page)).toContainText(`of ${await tokenCount('the cat sat on the mat.')}`);
+    expect(errors).toEqual([]);
+  });
+
+  test('a lens file that is broken, hostile or for another model is refused with the reason; a good one is added', async ({ page }) => {
+    const errors = watchForErrors(page);
+    await openFigure(page);
+    await figure(page).getByText('Use your own lens file…').click();
+    const input = figure(page).getByLabel('config.json with params.pt or params.safetensors');
+    const lensMenu = figure(page).getByRole('combobox', { name: 'Lens' });
+    const lensesBefore = await lensMenu.locator('option').allTextContents();
+    const labelsBefore = await cellLabels(page);
+    const alert = figure(page).locator('.lens-upload').getByRole('alert');
+    const fixture = (name: string) => [`tests/fixtures/lenses/${name}/config.json`, `tests/fixtures/lenses/${name}/params.pt`];
+
+    // Made for the tiny test model (d_model 32), not for the embedded one.
+    await input.setInputFiles(fixture('current'));
+    await expect(alert).toContainText(`has d_model ${DEFAULT_MODEL_WIDTH} — is this lens for another model?`);
+    // Cut short in the middle of its zip archive.
+    await input.setInputFiles(fixture('truncated'));
+    await expect(alert).toHaveText('params.pt: the zip has no end-of-central-directory record — the file is truncated or not a zip (a torch.save file is a zip); download it again');
+    // A pickle that would call os.system: refused by name, never run.
+    await input.setInputFiles(fixture('malicious'));
+    await expect(alert).toHaveText('params.pt: the pickle names os.system, which is not allowed in a lens file — refusing to load it (nothing was executed)');
+    // Only one of the two files.
+    await input.setInputFiles(`${DEFAULT_MODEL_DIR}/lens/params.pt`);
+    await expect(alert).toContainText('Choose config.json together with params.pt or params.safetensors');
+
+    await expect(lensMenu.locator('option')).toHaveText(lensesBefore);
+    expect(await cellLabels(page)).toEqual(labelsBefore);
+
+    // The embedded model's own lens, as files from disk: added to the menu and usable.
+    await input.setInputFiles([`${DEFAULT_MODEL_DIR}/lens/config.json`, `${DEFAULT_MODEL_DIR}/lens/params.pt`]);
+    await expect(figure(page).locator('.lens-upload').getByRole('status')).toContainText('Loaded the lens as');
+    await expect(lensMenu.locator('option')).toHaveCount(lensesBefore.length + 1);
+    const added = (await lensMenu.locator('option').allTextContents()).find((t) => !lensesBefore.includes(t))!;
+    await lensMenu.selectOption({ label: added });
+    // The same weights as the built-in tuned lens: the same cells.
+    await lensMenu.selectOption('tuned');
+    const tunedLabels = await cellLabels(page);
+    await lensMenu.selectOption({ label: added });
+    await expect.poll(() => cellLabels(page)).toEqual(tunedLabels);
+    expect(errors).toEqual([]);
   });
 
   test('runs on WebGPU when asked, on the software adapter', async ({ page }) => {

@@ -19,4 +19,8 @@ export class FilesSource implements Source {
   async has(file: string): Promise<boolean> {
     return this.files.has(file);
   }
+
+  label(file: string): string {
+    return file;
+  }
 }

@@ -21,6 +21,13 @@ export interface Source {
   read(file: string, onProgress?: ProgressCallback): Promise<Uint8Array>;
   /** Whether `file` exists, without reading all of it. */
   has(file: string): Promise<boolean>;
+  /** How messages name `file`, when not `<name>/<file>` (files a reader picked are known by their own names). */
+  label?(file: string): string;
+}
+
+/** `file` of `source` as a message names it. */
+export function fileLabel(source: Source, file: string): string {
+  return source.label?.(file) ?? `${source.name}/${file}`;
 }
 
 export async function readText(source: Source, file: string): Promise<string> {
@@ -32,6 +39,6 @@ export async function readJson(source: Source, file: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new LensFormatError(`${source.name}/${file}: not valid JSON (${(e as Error).message})`);
+    throw new LensFormatError(`${fileLabel(source, file)}: not valid JSON (${(e as Error).message})`);
   }
 }

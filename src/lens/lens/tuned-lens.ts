@@ -6,7 +6,7 @@
 import { LensFormatError, ModelMismatchError } from '../errors.ts';
 import { readTorchStateDict } from '../formats/torch-pickle.ts';
 import { readSafetensors } from '../formats/safetensors.ts';
-import { readJson, type ProgressCallback, type Source } from '../io/source.ts';
+import { fileLabel, readJson, type ProgressCallback, type Source } from '../io/source.ts';
 import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
 import { parseLensConfig, type LensConfig } from './lens-config.ts';
 
@@ -53,14 +53,14 @@ export class TunedLens implements Lens {
   /** Reads `config.json` and `params.pt` (or `params.safetensors`) from a folder, URL or dropped files. */
   static async load(source: Source, options: LoadOptions = {}): Promise<TunedLens> {
     const notice = options.onNotice ?? ((message: string) => console.warn(message));
-    const config = parseLensConfig(await readJson(source, 'config.json'), `${source.name}/config.json`, notice);
+    const config = parseLensConfig(await readJson(source, 'config.json'), fileLabel(source, 'config.json'), notice);
     let tensors: Map<string, Tensor32>;
     let fileName: string;
     if (await source.has('params.pt')) {
-      fileName = `${source.name}/params.pt`;
+      fileName = fileLabel(source, 'params.pt');
       tensors = readTorchStateDict(await source.read('params.pt', options.onProgress), fileName);
     } else if (await source.has('params.safetensors')) {
-      fileName = `${source.name}/params.safetensors`;
+      fileName = fileLabel(source, 'params.safetensors');
       tensors = readSafetensors(await source.read('params.safetensors', options.onProgress), fileName);
     } else {
       throw new LensFormatError(`${source.name}: found config.json but neither params.pt nor params.safetensors`);

@@ -4,7 +4,7 @@
  */
 import { LensFormatError } from '../errors.ts';
 import { readSafetensors } from '../formats/safetensors.ts';
-import { readJson, type ProgressCallback, type Source } from '../io/source.ts';
+import { fileLabel, readJson, type ProgressCallback, type Source } from '../io/source.ts';
 import { Tokenizer } from '../tokenizer.ts';
 import { parseGPT2Config } from './gpt2-config.ts';
 import { GPT2Checkpoint } from './gpt2-checkpoint.ts';
@@ -24,7 +24,7 @@ export interface ModelFilesOptions {
 }
 
 export async function loadModelFiles(source: Source, options: ModelFilesOptions = {}): Promise<ModelFiles> {
-  const config = parseGPT2Config(await readJson(source, 'config.json'), `${source.name}/config.json`);
+  const config = parseGPT2Config(await readJson(source, 'config.json'), fileLabel(source, 'config.json'));
   const tokenizerSource = options.tokenizer ?? ((await source.has('tokenizer.json')) ? source : options.tokenizerFallback);
   if (!tokenizerSource) {
     throw new LensFormatError(`${source.name}: has no tokenizer.json and no fallback tokenizer was given`);
@@ -36,7 +36,7 @@ export async function loadModelFiles(source: Source, options: ModelFilesOptions 
     },
     `${tokenizerSource.name}/tokenizer.json`,
   );
-  const fileName = `${source.name}/model.safetensors`;
+  const fileName = fileLabel(source, 'model.safetensors');
   const tensors = readSafetensors(await source.read('model.safetensors', options.onProgress), fileName);
   return { name: source.name.split('/').filter(Boolean).pop() ?? source.name, checkpoint: GPT2Checkpoint.fromTensors(config, tensors, fileName), tokenizer };
 }
