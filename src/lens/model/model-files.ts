@@ -34,7 +34,7 @@ export async function loadModelFiles(source: Source, options: ModelFilesOptions 
       tokenizerJson: await readJson(tokenizerSource, 'tokenizer.json'),
       tokenizerConfig: (await tokenizerSource.has('tokenizer_config.json')) ? await readJson(tokenizerSource, 'tokenizer_config.json') : undefined,
     },
-    `${tokenizerSource.name}/tokenizer.json`,
+    fileLabel(tokenizerSource, 'tokenizer.json'),
   );
   const fileName = fileLabel(source, 'model.safetensors');
   const tensors = readSafetensors(await source.read('model.safetensors', options.onProgress), fileName);
