@@ -24,6 +24,16 @@ export interface TrainProps extends Partial<TrainState> {
   /** The figure's anchor and URL key; unique on the page. */
   id: string;
   caption?: string;
+  /** A run made when the site was built (TrainFigure.astro), drawn faintly until the reader starts one. */
+  example?: ExampleRun;
+}
+
+export interface ExampleRun {
+  /** The model it was trained on: shown only while that model is loaded. */
+  model: string;
+  steps: number;
+  tokensPerStep: number;
+  history: TrainProgress[];
 }
 
 /** The lens menus' name for the result, followed by its step count. */
@@ -71,18 +81,22 @@ export default function Train(props: TrainProps) {
   useUrlState(id, encodeTrainState(state), encodeTrainState(defaults));
 
 
-  const points = useMemo(() => lossPoints(log), [log]);
+  const example = props.example && phase === 'idle' && log.length === 0 && info?.name === props.example.model ? props.example : null;
+  const points = useMemo(() => lossPoints(example ? example.history : log), [log, example]);
   const placeholder =
     phase === 'starting' ? 'Setting up the run…' : plan ? 'The first step is running…' : 'The loss curves grow here, one line per layer, once training starts.';
+  const exampleNote = example
+    ? `For example, the run made when this page was built: ${fmtInt(example.steps)} steps × ${fmtInt(example.tokensPerStep)} tokens of the sample. Press Start to train your own.`
+    : null;
   // Drawn once the model is ready: the drawing is what hands the figure over from its static version (LiveFigure.astro).
   const ready = info !== null;
   useEffect(() => {
     if (!plotBox.current || !ready) return;
-    const steps = plan?.steps ?? state.steps;
+    const steps = example?.steps ?? plan?.steps ?? state.steps;
     const plot = points.length > 0 ? lossCurvePlot(points, { numLayers, steps, width, yScale: state.yScale }) : emptyLossPlot({ steps, width, message: placeholder });
     plot.setAttribute('aria-hidden', 'true'); // the box's label says what it shows; the table below has the numbers
     plotBox.current.replaceChildren(plot);
-  }, [points, plan, width, state.yScale, state.steps, numLayers, placeholder, ready]);
+  }, [points, plan, width, state.yScale, state.steps, numLayers, placeholder, ready, example]);
 
   // Paused or done: the lens as it is now, ready to download.
   useEffect(() => {
@@ -250,7 +264,7 @@ export default function Train(props: TrainProps) {
       )}
 
       <div class="heatmap-frame train-frame" ref={frame}>
-        {plan && numLayers > 0 && (
+        {(plan || example) && numLayers > 0 && (
           <div class="train-plot-head">
             <LayerLegend numLayers={numLayers} />
             <label class="train-check">
@@ -261,10 +275,13 @@ export default function Train(props: TrainProps) {
         )}
         <div
           ref={plotBox}
-          class="train-plot"
+          class={example ? 'train-plot is-example' : 'train-plot'}
           role="img"
-          aria-label={last ? `Training loss by layer: after step ${last.step}, mean KL ${fmtNats(last.meanLoss)} nats` : `Training loss by layer: ${placeholder}`}
+          aria-label={
+            last ? `Training loss by layer: after step ${last.step}, mean KL ${fmtNats(last.meanLoss)} nats` : `Training loss by layer: ${exampleNote ?? placeholder}`
+          }
         />
+        {exampleNote && <p class="train-example-note">{exampleNote}</p>}
       </div>
 
       {log.length > 0 && <LossTable history={log} numLayers={numLayers} />}

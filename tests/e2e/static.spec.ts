@@ -260,6 +260,9 @@ test.describe('with JavaScript', () => {
     await expect(live.locator('.heatmap-frame svg')).toBeVisible();
     await expect(standIn).toHaveCount(0);
     await expect(wrapper).toHaveAttribute('data-state', 'live');
+    // Until the reader starts a run of their own, the live figure keeps the build's run as an example.
+    await expect(live.locator('.train-example-note')).toContainText('the run made when this page was built: 12 steps × 256 tokens');
+    await expect(live.getByRole('img', { name: /^Training loss by layer: For example/ }).locator('g[aria-label="line"] > path')).toHaveCount(LAYERS);
   });
 
   test('if the model cannot load, the static figure stays and the live figure’s error and retry appear under it', async ({ page }) => {
