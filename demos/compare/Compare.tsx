@@ -7,11 +7,11 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { CancelledError, engine } from '../../src/engine/client.ts';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
-import { STATISTICS } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { EngineStatus } from '../shared/EngineStatus.tsx';
 import { CellGrid, type Cell } from '../heatmap/CellGrid.tsx';
-import { DEFAULT_STATE, decodeState, encodeState, STRIDE_CHOICES, strideLabel, visibleRange, type HeatmapState } from '../heatmap/heatmap-state.ts';
+import { DEFAULT_STATE, decodeState, encodeState, visibleRange, type HeatmapState } from '../heatmap/heatmap-state.ts';
 import { heatmapLegend, heatmapPlot } from '../heatmap/heatmap-plot.ts';
+import { StatisticChoice, StrideChoice } from '../heatmap/HeatmapSettings.tsx';
 import { STATISTIC_SCALES } from '../heatmap/statistic-scales.ts';
 import { CopyLink } from '../curves/CopyLink.tsx';
 import { useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
@@ -142,26 +142,8 @@ export default function Compare(props: CompareProps) {
           <textarea rows={2} value={state.text} spellcheck={false} onInput={(e) => update({ text: (e.target as HTMLTextAreaElement).value })} />
         </label>
         <div class="heatmap-settings">
-          <label>
-            <span>Statistic</span>
-            <select value={state.statistic} onChange={(e) => update({ statistic: (e.target as HTMLSelectElement).value as HeatmapState['statistic'] })}>
-              {STATISTICS.map((s) => (
-                <option key={s} value={s}>
-                  {STATISTIC_SCALES[s].label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            <span>Layer stride</span>
-            <select value={state.stride} onChange={(e) => update({ stride: Number((e.target as HTMLSelectElement).value) })}>
-              {STRIDE_CHOICES.map((n) => (
-                <option key={n} value={n}>
-                  {strideLabel(n)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <StatisticChoice value={state.statistic} onChange={(statistic) => update({ statistic })} />
+          <StrideChoice value={state.stride} onChange={(stride) => update({ stride })} />
           <label class="compare-start">
             <span>
               Start position <output>{state.start}</output>

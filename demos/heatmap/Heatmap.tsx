@@ -5,13 +5,13 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { CancelledError, engine } from '../../src/engine/client.ts';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
-import { STATISTICS } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { EngineStatus } from '../shared/EngineStatus.tsx';
 import { useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import { CellGrid, type Cell } from './CellGrid.tsx';
 import { CellReadout } from './CellReadout.tsx';
-import { DEFAULT_STATE, decodeState, encodeState, shareUrl, STRIDE_CHOICES, strideLabel, TOPK_CHOICES, visibleRange, type HeatmapState } from './heatmap-state.ts';
+import { DEFAULT_STATE, decodeState, encodeState, shareUrl, visibleRange, type HeatmapState } from './heatmap-state.ts';
 import { heatmapLayout, heatmapLegend, heatmapPlot, heatmapWantsWideFrame } from './heatmap-plot.ts';
+import { LensChoice, StatisticChoice, StrideChoice, TopkChoice } from './HeatmapSettings.tsx';
 import { LensUpload } from './LensUpload.tsx';
 import { STATISTIC_SCALES } from './statistic-scales.ts';
 import './heatmap.css';
@@ -124,46 +124,10 @@ export default function Heatmap(props: HeatmapProps) {
           />
         </label>
         <div class="heatmap-settings">
-          <label>
-            <span>Lens</span>
-            <select value={lens} onChange={(e) => update({ lens: (e.target as HTMLSelectElement).value })}>
-              {(info?.lenses ?? ['tuned', 'logit']).map((name) => (
-                <option key={name} value={name}>
-                  {name === 'tuned' ? 'tuned lens' : name === 'logit' ? 'logit lens' : name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            <span>Statistic</span>
-            <select value={state.statistic} onChange={(e) => update({ statistic: (e.target as HTMLSelectElement).value as HeatmapState['statistic'] })}>
-              {STATISTICS.map((s) => (
-                <option key={s} value={s}>
-                  {STATISTIC_SCALES[s].label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            <span>Layer stride</span>
-            <select value={state.stride} onChange={(e) => update({ stride: Number((e.target as HTMLSelectElement).value) })}>
-              {STRIDE_CHOICES.map((n) => (
-                <option key={n} value={n}>
-                  {strideLabel(n)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            <span>Top-k</span>
-            <select value={state.topk} onChange={(e) => update({ topk: Number((e.target as HTMLSelectElement).value) })}>
-              {TOPK_CHOICES.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          </label>
+          <LensChoice value={lens} lenses={info?.lenses ?? ['tuned', 'logit']} onChange={(lens) => update({ lens })} />
+          <StatisticChoice value={state.statistic} onChange={(statistic) => update({ statistic })} />
+          <StrideChoice value={state.stride} onChange={(stride) => update({ stride })} />
+          <TopkChoice value={state.topk} onChange={(topk) => update({ topk })} />
         </div>
         <div class="heatmap-range">
           <label>

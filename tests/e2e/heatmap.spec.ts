@@ -80,8 +80,7 @@ test.describe('the seed heatmap', () => {
     await expect(readout.getByRole('listitem')).toHaveCount(5);
   });
 
-  test('a copied link reopens the same figure in the same state', async ({ page, context, browserName }) => {
-    test.skip(browserName !== 'chromium');
+  test('a copied link reopens the same figure in the same state', async ({ page, context }) => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     await openFigure(page);
     await figure(page).getByRole('textbox', { name: 'Prompt' }).fill('To be, or not to be');

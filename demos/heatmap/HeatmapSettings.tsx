@@ -1,0 +1,52 @@
+/**
+ * The heatmap's setting menus (lens, statistic, layer stride, top-k), shared by the live figures and,
+ * rendered at build time with `disabled`, by their static versions — one markup for both.
+ */
+import { STATISTICS, type Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import { lensLabel } from './heatmap-static.ts';
+import { STRIDE_CHOICES, strideLabel, TOPK_CHOICES } from './heatmap-state.ts';
+import { STATISTIC_SCALES } from './statistic-scales.ts';
+
+interface ChoiceProps<T extends string | number> {
+  label: string;
+  value: T;
+  options: readonly T[];
+  format?: (option: T) => string;
+  /** Absent on a static figure, whose menus are `disabled`. */
+  onChange?: (option: T) => void;
+}
+
+function Choice<T extends string | number>({ label, value, options, format = String, onChange }: ChoiceProps<T>) {
+  return (
+    <label>
+      <span>{label}</span>
+      <select
+        value={String(value)}
+        disabled={!onChange}
+        onChange={(e) => onChange?.(options.find((o) => String(o) === (e.target as HTMLSelectElement).value)!)}
+      >
+        {options.map((option) => (
+          <option key={String(option)} value={String(option)} selected={option === value}>
+            {format(option)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function LensChoice(props: { value: string; lenses: readonly string[]; onChange?: (lens: string) => void }) {
+  return <Choice label="Lens" value={props.value} options={props.lenses} format={(lens) => lensLabel(lens)} onChange={props.onChange} />;
+}
+
+export function StatisticChoice(props: { value: Statistic; onChange?: (statistic: Statistic) => void }) {
+  return <Choice label="Statistic" value={props.value} options={STATISTICS} format={(s) => STATISTIC_SCALES[s].label} onChange={props.onChange} />;
+}
+
+export function StrideChoice(props: { value: number; onChange?: (stride: number) => void }) {
+  return <Choice label="Layer stride" value={props.value} options={STRIDE_CHOICES} format={strideLabel} onChange={props.onChange} />;
+}
+
+export function TopkChoice(props: { value: number; onChange?: (k: number) => void }) {
+  return <Choice label="Top-k" value={props.value} options={TOPK_CHOICES} onChange={props.onChange} />;
+}
