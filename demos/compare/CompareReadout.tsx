@@ -5,7 +5,7 @@
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { STATISTICS } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { formatToken } from '../../src/lens/trajectory/token-format.ts';
-import { rowName } from '../heatmap/CellReadout.tsx';
+import { ReadoutHead } from '../heatmap/CellReadout.tsx';
 import { formatProbability, STATISTIC_SCALES } from '../heatmap/statistic-scales.ts';
 
 export interface LensColumn {
@@ -27,27 +27,9 @@ export function CompareReadout({ columns, row, position, pinned, onClose }: Prop
   const reference = columns.find((c) => c.trajectory)?.trajectory;
   if (!reference) return null;
   const nextId = position + 1 < reference.numPositions ? reference.inputIds[position + 1] : null;
-  const next = nextId === null ? null : reference.tokens[position + 1];
   return (
     <div class="heatmap-readout compare-readout" role="group" aria-label="Cell details, both lenses">
-      <div class="heatmap-readout-head">
-        <strong>{rowName(reference.rows[row])}</strong>
-        <span>
-          {' · after '}
-          <code>{formatToken(reference.tokens[position], { maxLength: 24 })}</code>
-          {next !== null && (
-            <>
-              {' · next is '}
-              <code>{formatToken(next, { maxLength: 24 })}</code>
-            </>
-          )}
-        </span>
-        {pinned && (
-          <button type="button" class="heatmap-readout-close" onClick={onClose} aria-label="Unpin cell details">
-            ×
-          </button>
-        )}
-      </div>
+      <ReadoutHead trajectory={reference} row={row} position={position} pinned={pinned} onClose={onClose} />
       <div class="compare-readout-columns">
         {columns.map(({ lens, label, trajectory }) => (
           <section key={lens} class={`compare-readout-column lens-${lens}`} aria-label={`${label}: top predictions`}>

@@ -19,27 +19,9 @@ export function cellLabel(trajectory: PredictionTrajectory, row: number, positio
 export function CellReadout(props: { trajectory: PredictionTrajectory; row: number; position: number; pinned: boolean; onClose: () => void }) {
   const { trajectory, row, position, pinned } = props;
   const entries = trajectory.topk(row, position);
-  const next = position + 1 < trajectory.numPositions ? trajectory.tokens[position + 1] : null;
   return (
     <div class="heatmap-readout" role="group" aria-label="Cell details">
-      <div class="heatmap-readout-head">
-        <strong>{rowName(trajectory.rows[row])}</strong>
-        <span>
-          {' · after '}
-          <code>{formatToken(trajectory.tokens[position], { maxLength: 24 })}</code>
-          {next !== null && (
-            <>
-              {' · next is '}
-              <code>{formatToken(next, { maxLength: 24 })}</code>
-            </>
-          )}
-        </span>
-        {pinned && (
-          <button type="button" class="heatmap-readout-close" onClick={props.onClose} aria-label="Unpin cell details">
-            ×
-          </button>
-        )}
-      </div>
+      <ReadoutHead trajectory={trajectory} row={row} position={position} pinned={pinned} onClose={props.onClose} />
       <ol class="heatmap-topk">
         {entries.map((e) => (
           <li key={e.id}>
@@ -60,6 +42,32 @@ export function CellReadout(props: { trajectory: PredictionTrajectory; row: numb
           );
         })}
       </dl>
+    </div>
+  );
+}
+
+/** Which cell the readout is about: its row, the token it reads after, and the token that comes next. */
+export function ReadoutHead(props: { trajectory: PredictionTrajectory; row: number; position: number; pinned: boolean; onClose: () => void }) {
+  const { trajectory, row, position } = props;
+  const next = position + 1 < trajectory.numPositions ? trajectory.tokens[position + 1] : null;
+  return (
+    <div class="heatmap-readout-head">
+      <strong>{rowName(trajectory.rows[row])}</strong>
+      <span>
+        {' · after '}
+        <code>{formatToken(trajectory.tokens[position], { maxLength: 24 })}</code>
+        {next !== null && (
+          <>
+            {' · next is '}
+            <code>{formatToken(next, { maxLength: 24 })}</code>
+          </>
+        )}
+      </span>
+      {props.pinned && (
+        <button type="button" class="heatmap-readout-close" onClick={props.onClose} aria-label="Unpin cell details">
+          ×
+        </button>
+      )}
     </div>
   );
 }
