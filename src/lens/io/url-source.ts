@@ -13,6 +13,15 @@ export interface UrlSourceOptions {
 
 export const DEFAULT_CACHE_NAME = 'tuned-lens-live-v1';
 
+/** The part of Cache Storage we use, declared here so the library compiles without DOM types. */
+interface ResponseCache {
+  match(url: string): Promise<Response | undefined>;
+  put(url: string, response: Response): Promise<void>;
+}
+interface ResponseCaches {
+  open(name: string): Promise<ResponseCache>;
+}
+
 export class UrlSource implements Source {
   readonly name: string;
   private readonly base: string;
@@ -69,8 +78,9 @@ export class UrlSource implements Source {
     }
   }
 
-  private async openCache(): Promise<Cache | undefined> {
-    if (this.cacheName === null || typeof caches === 'undefined') return undefined;
+  private async openCache(): Promise<ResponseCache | undefined> {
+    const caches = (globalThis as { caches?: ResponseCaches }).caches;
+    if (this.cacheName === null || caches === undefined) return undefined;
     try {
       return await caches.open(this.cacheName);
     } catch {
