@@ -4,6 +4,7 @@
  * page shares one loaded model and the page stays responsive while it runs.
  */
 import * as ort from 'onnxruntime-web/webgpu';
+import { hubModelIdOfUrl } from '../lens/hub.ts';
 import { FilesSource } from '../lens/io/files-source.ts';
 import { UrlSource } from '../lens/io/url-source.ts';
 import { LensModel } from '../lens/lens-model.ts';
@@ -369,8 +370,7 @@ async function unembeddingFor(id: number, entry: ModelEntry): Promise<Unembeddin
 
 /** `base_model_name_or_path` for the lens files: the hub id for a hub model, else the folder's name. */
 function baseModelName(entry: ModelEntry, fallback: string): string {
-  const hub = /huggingface\.co\/([^/]+\/[^/]+)\/resolve\//.exec(entry.modelUrl);
-  return hub ? hub[1] : fallback;
+  return hubModelIdOfUrl(entry.modelUrl) ?? fallback;
 }
 
 function uniqueLensName(base: string): string {

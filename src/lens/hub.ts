@@ -14,6 +14,12 @@ export function hubLensUrl(modelId: string): string {
   return `${HUB}/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/${modelId}/`;
 }
 
+/** The model id (`EleutherAI/pythia-70m-deduped`) of a model repo's `resolve` URL, else undefined. */
+export function hubModelIdOfUrl(url: string): string | undefined {
+  const match = /^https:\/\/huggingface\.co\/([^/]+\/[^/]+)\/resolve\//.exec(url);
+  return match && !match[1].startsWith('spaces/') ? match[1] : undefined;
+}
+
 /** The Space names lenses by the short id the model had before it moved to openai-community/. */
 export function lensIdForModel(modelId: string): string {
   return modelId.replace(/^openai-community\//, '');

@@ -1,5 +1,5 @@
 /**
- * A GPT-2 with its lens head, ready to run: the model graph (ids → residual stream) and the head graph
+ * A model of any registered architecture with its lens head, ready to run: the model graph (ids → residual stream) and the head graph
  * (residual stream + translators → statistics and top-k) as two ONNX Runtime sessions. The runtime is
  * passed in, so the same class runs on onnxruntime-node and onnxruntime-web.
  */
@@ -7,8 +7,7 @@ import type { InferenceSession as OrtSession, Tensor as OrtTensor } from 'onnxru
 import { PromptError } from './errors.ts';
 import { buildHeadGraph } from './lens/head-graph.ts';
 import { checkLensFitsModel, type Lens } from './lens/tuned-lens.ts';
-import type { GPT2Config } from './model/gpt2-config.ts';
-import { buildGPT2Graph } from './model/gpt2-graph.ts';
+import type { ModelConfig } from './model/architecture.ts';
 import type { ModelFiles } from './model/model-files.ts';
 import type { Tensor32 } from './tensor.ts';
 import type { Tokenizer } from './tokenizer.ts';
@@ -34,7 +33,7 @@ export class LensModel {
   private constructor(
     private readonly ort: Ort,
     readonly name: string,
-    readonly config: GPT2Config,
+    readonly config: ModelConfig,
     readonly tokenizer: Tokenizer,
     private readonly modelSession: OrtSession,
     private readonly headSession: OrtSession,
@@ -48,7 +47,7 @@ export class LensModel {
       logSeverityLevel: 3,
     };
     // Build and create one graph at a time so only one serialised copy of the weights is alive.
-    const modelSession = await ort.InferenceSession.create(buildGPT2Graph(files.checkpoint), sessionOptions);
+    const modelSession = await ort.InferenceSession.create(files.checkpoint.modelGraph(), sessionOptions);
     const headSession = await ort.InferenceSession.create(buildHeadGraph(files.checkpoint), sessionOptions);
     return new LensModel(ort, files.name, files.checkpoint.config, files.tokenizer, modelSession, headSession);
   }

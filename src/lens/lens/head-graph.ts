@@ -21,7 +21,7 @@
  *   `max_probability`  max q
  *   `rank`             1 + #{v : log q_v > log q_target}
  *
- * Per row r: h̃ = h + h·Wᵀ + b (except the last row: h̃ = h), z = LN_f(h̃)·wteᵀ, q = softmax(z),
+ * Per row r: h̃ = h + h·Wᵀ + b (except the last row: h̃ = h), z = LN_f(h̃)·W_Uᵀ, q = softmax(z),
  * natural logs. The softmax is written out so that one exp pass serves everything: with
  * c = z − max z, e = exp c and s = Σ e, log q = c − log s, max q = 1/s,
  * entropy = log s − Σ e·c / s and Σ p log q = Σ e_p·c / s_p − log s. Ranks and top-k compare the
@@ -36,7 +36,7 @@
  * ReduceSum, Log, Reciprocal, Mul, Div, Shape, Expand, GatherElements, Greater, Cast, TopK, Squeeze.
  */
 import { float, GraphBuilder } from '../onnx/graph-builder.ts';
-import type { GPT2Checkpoint } from '../model/gpt2-checkpoint.ts';
+import type { ModelCheckpoint } from '../model/architecture.ts';
 
 const FLOAT = 1; // onnx.TensorProto.DataType.FLOAT, for Cast
 
@@ -51,11 +51,12 @@ export const HEAD_OUTPUTS = [
   'rank',
 ] as const;
 
-export function buildHeadGraph(ckpt: GPT2Checkpoint): Uint8Array {
-  const { dModel: d, vocabSize: V, layerNormEpsilon: epsilon } = ckpt.config;
+export function buildHeadGraph(ckpt: ModelCheckpoint): Uint8Array {
+  const { dModel: d, vocabSize: V, layerNormEpsilon: epsilon, lnFWeight, lnFBias, wte } = ckpt.unembedding();
   const g = new GraphBuilder('lens-head');
-  const lnF = (name: string) => g.initializer(`ln_f.${name}`, ckpt.get(`ln_f.${name}`).data, [d]);
-  const unembedding = g.initializer('wte.weight.T', transpose(ckpt.get('wte.weight').data, V, d), [d, V]); // [d, V]
+  const lnFGamma = g.initializer('ln_f.weight', lnFWeight, [d]); // [d]
+  const lnFBeta = g.initializer('ln_f.bias', lnFBias, [d]); // [d]
+  const unembedding = g.initializer('wte.weight.T', transpose(wte, V, d), [d, V]); // [d, V]
 
   const residualStream = g.input('residual_stream', 'float32', ['R', 'T', d]); // [R, T, d]
   const translatorWeight = g.input('translator_weight', 'float32', ['R-1', d, d]); // [R-1, d(out), d(in)]
@@ -81,8 +82,8 @@ export function buildHeadGraph(ckpt: GPT2Checkpoint): Uint8Array {
   const translated = g.node('Add', [lensRows, translation]); // [R-1, T, d]
   const h = g.node('Concat', [translated, outputRow], { axis: 0 }); // [R, T, d]
 
-  // Unembed: z = LN_f(h̃)·wteᵀ
-  const normed = g.node('LayerNormalization', [h, lnF('weight'), lnF('bias')], { axis: -1, epsilon: float(epsilon) }); // [R, T, d]
+  // Unembed: z = LN_f(h̃)·W_Uᵀ
+  const normed = g.node('LayerNormalization', [h, lnFGamma, lnFBeta], { axis: -1, epsilon: float(epsilon) }); // [R, T, d]
   const logits = g.node('MatMul', [normed, unembedding]); // [R, T, V]
 
   // Softmax, written out: c = z − max z, e = exp c, s = Σ e, log q = c − log s

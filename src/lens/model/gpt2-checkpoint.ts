@@ -12,7 +12,10 @@
  */
 import { LensFormatError } from '../errors.ts';
 import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
+import type { Unembedding } from '../train/unembedding.ts';
+import type { ModelCheckpoint } from './architecture.ts';
 import type { GPT2Config } from './gpt2-config.ts';
+import { buildGPT2Graph } from './gpt2-graph.ts';
 
 /** One expected tensor: its shape, and that shape in config terms for messages. */
 interface Expected {
@@ -59,7 +62,7 @@ export function expectedGPT2Tensors(config: GPT2Config): Map<string, Expected> {
 const MASK_BUFFER = /^h\.\d+\.attn\.(bias|masked_bias)$/;
 const BLOCK = /^h\.(\d+)\./;
 
-export class GPT2Checkpoint {
+export class GPT2Checkpoint implements ModelCheckpoint {
   private constructor(
     readonly config: GPT2Config,
     private readonly tensors: Map<string, Tensor32>,
@@ -141,6 +144,16 @@ export class GPT2Checkpoint {
   /** The unprefixed names of all weights, in the order of `expectedGPT2Tensors`. */
   names(): string[] {
     return [...this.tensors.keys()];
+  }
+
+  modelGraph(): Uint8Array {
+    return buildGPT2Graph(this);
+  }
+
+  /** ln_f and the tied head: W_U is the token embedding wte. */
+  unembedding(): Unembedding {
+    const { dModel, vocabSize, layerNormEpsilon } = this.config;
+    return { dModel, vocabSize, layerNormEpsilon, lnFWeight: this.get('ln_f.weight').data, lnFBias: this.get('ln_f.bias').data, wte: this.get('wte.weight').data };
   }
 }
 

@@ -1,17 +1,19 @@
 /**
- * A GPT-2 checkpoint folder (config.json + model.safetensors, optionally its own tokenizer.json),
- * read from any Source. A folder without a tokenizer gets GPT-2's from `tokenizerFallback`.
+ * A Hugging Face checkpoint folder (config.json + model.safetensors, optionally its own
+ * tokenizer.json), read from any Source, of any architecture in the registry (architectures.ts,
+ * chosen by config.json's model_type). A folder without a tokenizer gets the one from `tokenizerFallback`.
  */
 import { LensFormatError } from '../errors.ts';
 import { readSafetensors } from '../formats/safetensors.ts';
 import { fileLabel, readJson, type ProgressCallback, type Source } from '../io/source.ts';
+import { hubModelIdOfUrl } from '../hub.ts';
 import { Tokenizer } from '../tokenizer.ts';
-import { parseGPT2Config } from './gpt2-config.ts';
-import { GPT2Checkpoint } from './gpt2-checkpoint.ts';
+import type { ModelCheckpoint } from './architecture.ts';
+import { parseModelConfig } from './architectures.ts';
 
 export interface ModelFiles {
   name: string;
-  checkpoint: GPT2Checkpoint;
+  checkpoint: ModelCheckpoint;
   tokenizer: Tokenizer;
 }
 
@@ -24,7 +26,7 @@ export interface ModelFilesOptions {
 }
 
 export async function loadModelFiles(source: Source, options: ModelFilesOptions = {}): Promise<ModelFiles> {
-  const config = parseGPT2Config(await readJson(source, 'config.json'), fileLabel(source, 'config.json'));
+  const parsed = parseModelConfig(await readJson(source, 'config.json'), fileLabel(source, 'config.json'));
   const tokenizerSource = options.tokenizer ?? ((await source.has('tokenizer.json')) ? source : options.tokenizerFallback);
   if (!tokenizerSource) {
     throw new LensFormatError(`${source.name}: has no tokenizer.json and no fallback tokenizer was given`);
@@ -38,5 +40,7 @@ export async function loadModelFiles(source: Source, options: ModelFilesOptions 
   );
   const fileName = fileLabel(source, 'model.safetensors');
   const tensors = readSafetensors(await source.read('model.safetensors', options.onProgress), fileName);
-  return { name: source.name.split('/').filter(Boolean).pop() ?? source.name, checkpoint: GPT2Checkpoint.fromTensors(config, tensors, fileName), tokenizer };
+  // A hub folder is named by its repo (pythia-70m-deduped), not by the revision that ends its URL.
+  const folder = hubModelIdOfUrl(`${source.name}/`) ?? source.name;
+  return { name: folder.split('/').filter(Boolean).pop() ?? source.name, checkpoint: parsed.checkpoint(tensors, fileName), tokenizer };
 }

@@ -1,13 +1,13 @@
 /**
- * The frozen part of every lens — the model's own final LayerNorm and tied unembedding,
- * Unembed(h) = LN_f(h)·W_Uᵀ with W_U = wte [V, d] — and the subgraphs that the training and
+ * The frozen part of every lens — the model's own final LayerNorm and unembedding,
+ * Unembed(h) = LN_f(h)·W_Uᵀ with W_U [V, d] (GPT-2's tied wte, GPT-NeoX's embed_out) — and the subgraphs that the training and
  * evaluation graphs share: the translators, LN_f written out, and the unembedding product.
  *
  * The unembedding is one initializer, wte as stored ([V, d]): the forward product is a Gemm with
  * transB (z = x·wteᵀ) and the backward product a MatMul (dx = dz·wte), so the 154 MB matrix of
  * GPT-2 is held once per session rather than once per orientation.
  */
-import type { GPT2Checkpoint } from '../model/gpt2-checkpoint.ts';
+import type { ModelCheckpoint } from '../model/architecture.ts';
 import type { GraphBuilder } from '../onnx/graph-builder.ts';
 
 export interface Unembedding {
@@ -18,20 +18,12 @@ export interface Unembedding {
   lnFWeight: Float32Array;
   /** ln_f.bias [d] */
   lnFBias: Float32Array;
-  /** wte.weight [V, d], the tied unembedding. */
+  /** W_U [V, d]: GPT-2's tied wte.weight, GPT-NeoX's embed_out.weight (the name is GPT-2's). */
   wte: Float32Array;
 }
 
-export function unembeddingOf(ckpt: GPT2Checkpoint): Unembedding {
-  const { dModel, vocabSize, layerNormEpsilon } = ckpt.config;
-  return {
-    dModel,
-    vocabSize,
-    layerNormEpsilon,
-    lnFWeight: ckpt.get('ln_f.weight').data,
-    lnFBias: ckpt.get('ln_f.bias').data,
-    wte: ckpt.get('wte.weight').data,
-  };
+export function unembeddingOf(ckpt: ModelCheckpoint): Unembedding {
+  return ckpt.unembedding();
 }
 
 /** The unembedding's initializers in graph `g`. */

@@ -1,0 +1,129 @@
+/**
+ * GPT-NeoX weights (Pythia's `GPTNeoXForCausalLM` files), checked against their config before
+ * anything is built from them.
+ *
+ * Names are Hugging Face's: `gpt_neox.embed_in.weight [V, d]`, per layer i
+ * `gpt_neox.layers.{i}.input_layernorm.{weight,bias} [d]`, `….post_attention_layernorm.*`,
+ * `….attention.query_key_value.{weight [3d, d], bias [3d]}`, `….attention.dense.{weight [d, d], bias}`,
+ * `….mlp.dense_h_to_4h.{weight [I, d], bias [I]}`, `….mlp.dense_4h_to_h.{weight [d, I], bias [d]}`,
+ * `gpt_neox.final_layer_norm.*`, and the untied head `embed_out.weight [V, d]` (no prefix, no bias).
+ * torch.nn.Linear weights are stored [out, in] (y = x·Wᵀ + b). Accepted variations:
+ * - names without the `gpt_neox.` prefix (files saved from GPTNeoXModel);
+ * - `tie_word_embeddings: true`: no embed_out, the head is embed_in;
+ * - the buffers older files carry (`attention.bias`, `attention.masked_bias`,
+ *   `attention.rotary_emb.inv_freq`) and anything else the model does not use are ignored (listed in
+ *   `ignored`) — the rotary frequencies are recomputed from the config, as transformers does.
+ */
+import { LensFormatError } from '../errors.ts';
+import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
+import type { Unembedding } from '../train/unembedding.ts';
+import type { ModelCheckpoint } from './architecture.ts';
+import type { GPTNeoXConfig } from './gpt-neox-config.ts';
+import { buildGPTNeoXGraph } from './gpt-neox-graph.ts';
+
+/** The tensors a GPT-NeoX with this config must have, by their unprefixed names, with their shapes in config terms. */
+export function expectedGPTNeoXTensors(config: GPTNeoXConfig): Map<string, { shape: number[]; formula: string }> {
+  const { dModel: d, vocabSize: V, intermediateSize: I } = config;
+  const out = new Map<string, { shape: number[]; formula: string }>();
+  const add = (name: string, shape: number[], formula: string) => out.set(name, { shape, formula });
+  add('embed_in.weight', [V, d], '[vocab_size, hidden_size]');
+  for (let i = 0; i < config.numLayers; i++) {
+    const l = `layers.${i}`;
+    for (const norm of ['input_layernorm', 'post_attention_layernorm']) {
+      add(`${l}.${norm}.weight`, [d], '[hidden_size]');
+      add(`${l}.${norm}.bias`, [d], '[hidden_size]');
+    }
+    add(`${l}.attention.query_key_value.weight`, [3 * d, d], '[3·hidden_size, hidden_size]');
+    add(`${l}.attention.query_key_value.bias`, [3 * d], '[3·hidden_size]');
+    add(`${l}.attention.dense.weight`, [d, d], '[hidden_size, hidden_size]');
+    add(`${l}.attention.dense.bias`, [d], '[hidden_size]');
+    add(`${l}.mlp.dense_h_to_4h.weight`, [I, d], '[intermediate_size, hidden_size]');
+    add(`${l}.mlp.dense_h_to_4h.bias`, [I], '[intermediate_size]');
+    add(`${l}.mlp.dense_4h_to_h.weight`, [d, I], '[hidden_size, intermediate_size]');
+    add(`${l}.mlp.dense_4h_to_h.bias`, [d], '[hidden_size]');
+  }
+  add('final_layer_norm.weight', [d], '[hidden_size]');
+  add('final_layer_norm.bias', [d], '[hidden_size]');
+  if (!config.tiedEmbeddings) add('embed_out.weight', [V, d], '[vocab_size, hidden_size]');
+  return out;
+}
+
+const PREFIX = 'gpt_neox.';
+const LAYER = /^layers\.(\d+)\./;
+const BUFFER = /^layers\.\d+\.attention\.(bias|masked_bias|rotary_emb\.inv_freq)$/;
+
+export class GPTNeoXCheckpoint implements ModelCheckpoint {
+  private constructor(
+    readonly config: GPTNeoXConfig,
+    private readonly tensors: Map<string, Tensor32>,
+    readonly ignored: string[],
+  ) {}
+
+  /** Checks `tensors` (as read from `fileName`) against `config` and keeps them by reference. */
+  static fromTensors(config: GPTNeoXConfig, tensors: Map<string, Tensor32>, fileName: string): GPTNeoXCheckpoint {
+    const expected = expectedGPTNeoXTensors(config);
+    const found = new Map<string, { nameInFile: string; tensor: Tensor32 }>();
+    const ignored: string[] = [];
+    for (const [nameInFile, tensor] of tensors) {
+      const name = nameInFile.startsWith(PREFIX) ? nameInFile.slice(PREFIX.length) : nameInFile;
+      if (found.has(name)) {
+        throw new LensFormatError(`${fileName}: ${name} appears twice (with and without the '${PREFIX}' prefix) — which one is meant?`);
+      }
+      if (expected.has(name)) {
+        found.set(name, { nameInFile, tensor });
+        continue;
+      }
+      const layer = LAYER.exec(name);
+      if (layer && Number(layer[1]) >= config.numLayers && !BUFFER.test(name)) {
+        throw new LensFormatError(
+          `${fileName}: ${nameInFile} belongs to layer ${layer[1]} but config says num_hidden_layers ${config.numLayers} — are config.json and the weights from the same model?`,
+        );
+      }
+      ignored.push(nameInFile);
+    }
+
+    const missing = [...expected.keys()].filter((name) => !found.has(name));
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
+      const head = missing.includes('embed_out.weight') && missing.length === 1 ? ' (the untied output head: config says tie_word_embeddings false)' : '';
+      throw new LensFormatError(
+        `${fileName}: ${missing.length === 1 ? 'a tensor is' : `${missing.length} tensors are`} missing: ${shown}${head} — config says num_hidden_layers ${config.numLayers}; is the file complete and a GPT-NeoX checkpoint?`,
+      );
+    }
+    for (const [name, want] of expected) {
+      const { nameInFile, tensor } = found.get(name)!;
+      if (!sameShape(tensor.shape, want.shape)) {
+        throw new LensFormatError(
+          `${fileName}: ${nameInFile} has shape ${formatShape(tensor.shape)} but config says hidden_size ${config.dModel}, vocab_size ${config.vocabSize}, intermediate_size ${config.intermediateSize} — expected ${formatShape(want.shape)} = ${want.formula}; are config.json and the weights from the same model?`,
+        );
+      }
+    }
+    const byName = new Map<string, Tensor32>();
+    for (const name of expected.keys()) byName.set(name, found.get(name)!.tensor);
+    return new GPTNeoXCheckpoint(config, byName, ignored);
+  }
+
+  /** A weight by its unprefixed Hugging Face name, e.g. `layers.0.attention.query_key_value.weight`. */
+  get(name: string): Tensor32 {
+    const tensor = this.tensors.get(name);
+    if (!tensor) throw new Error(`GPTNeoXCheckpoint: no tensor named '${name}' (names look like 'layers.0.input_layernorm.weight')`);
+    return tensor;
+  }
+
+  modelGraph(): Uint8Array {
+    return buildGPTNeoXGraph(this);
+  }
+
+  /** final_layer_norm and the untied head embed_out (embed_in when the config ties them). */
+  unembedding(): Unembedding {
+    const { dModel, vocabSize, layerNormEpsilon, tiedEmbeddings } = this.config;
+    return {
+      dModel,
+      vocabSize,
+      layerNormEpsilon,
+      lnFWeight: this.get('final_layer_norm.weight').data,
+      lnFBias: this.get('final_layer_norm.bias').data,
+      wte: this.get(tiedEmbeddings ? 'embed_in.weight' : 'embed_out.weight').data,
+    };
+  }
+}

@@ -1,0 +1,13 @@
+/** GPT-NeoX (`model_type: "gpt_neox"`, the Pythia suite) in the architecture registry: design.md §3b. */
+import type { Architecture } from './architecture.ts';
+import { GPTNeoXCheckpoint } from './gpt-neox-checkpoint.ts';
+import { parseGPTNeoXConfig } from './gpt-neox-config.ts';
+
+export const GPT_NEOX: Architecture = {
+  modelType: 'gpt_neox',
+  label: 'GPT-NeoX',
+  parseConfig(json, fileName) {
+    const config = parseGPTNeoXConfig(json, fileName);
+    return { config, checkpoint: (tensors, tensorsFile) => GPTNeoXCheckpoint.fromTensors(config, tensors, tensorsFile) };
+  },
+};
