@@ -31,7 +31,8 @@ commands:
       per-layer cross-entropy (nats), bits per byte and KL to the output, beside the logit lens;
       with --heldout-fraction, only the held-out chunks of the split train uses
 
-  hub:ID means the Hugging Face hub, e.g. --model hub:openai-community/gpt2 --lens hub:gpt2`;
+  hub:ID means the Hugging Face hub (or the mirror HF_ENDPOINT names), e.g. --model hub:openai-community/gpt2 --lens hub:gpt2,
+  or --model hub:EleutherAI/pythia-70m-deduped --lens hub:EleutherAI/pythia-70m-deduped`;
 
 /** Lets `--start -3` mean what the seed's start_pos=-3 means (parseArgs would read -3 as a flag). */
 function joinNegativeNumbers(args: string[]): string[] {

@@ -1,7 +1,7 @@
 /** Turns the CLI's --model and --lens arguments into Sources, and loads what they name. */
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { hubLensUrl, hubModelUrl } from '../lens/hub.ts';
+import { HUB, hubLensUrl, hubModelUrl } from '../lens/hub.ts';
 import { UrlSource } from '../lens/io/url-source.ts';
 import { LensModel } from '../lens/lens-model.ts';
 import { LogitLens, TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
@@ -12,12 +12,17 @@ import { sourceFor } from './path-source.ts';
 /** GPT-2's tokenizer as the build writes it (scripts/build-tokenizer.ts). */
 export const GPT2_TOKENIZER_DIR = fileURLToPath(new URL('../../public/tokenizers/gpt2/', import.meta.url));
 
+/** The hub, or the mirror that `HF_ENDPOINT` names (as for Hugging Face's own tools). */
+function hubEndpoint(): string {
+  return process.env.HF_ENDPOINT || HUB;
+}
+
 export function modelSource(location: string): Source {
-  return location.startsWith('hub:') ? new UrlSource(hubModelUrl(location.slice(4)), { cacheName: null }) : sourceFor(location);
+  return location.startsWith('hub:') ? new UrlSource(hubModelUrl(location.slice(4), 'main', hubEndpoint()), { cacheName: null }) : sourceFor(location);
 }
 
 export function lensSource(location: string): Source {
-  return location.startsWith('hub:') ? new UrlSource(hubLensUrl(location.slice(4)), { cacheName: null }) : sourceFor(location);
+  return location.startsWith('hub:') ? new UrlSource(hubLensUrl(location.slice(4), hubEndpoint()), { cacheName: null }) : sourceFor(location);
 }
 
 export async function loadLensModel(location: string): Promise<LensModel> {

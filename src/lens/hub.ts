@@ -4,19 +4,22 @@
  */
 export const HUB = 'https://huggingface.co';
 
-/** Folder URL of a model repo's files, e.g. `openai-community/gpt2` → …/resolve/main/. */
-export function hubModelUrl(modelId: string, revision = 'main'): string {
-  return `${HUB}/${modelId}/resolve/${encodeURIComponent(revision)}/`;
+/**
+ * Folder URL of a model repo's files, e.g. `openai-community/gpt2` → …/resolve/main/. `endpoint` is
+ * the hub's address, or a mirror's (the CLI honours `HF_ENDPOINT`, as Hugging Face's own tools do).
+ */
+export function hubModelUrl(modelId: string, revision = 'main', endpoint = HUB): string {
+  return `${endpoint.replace(/\/$/, '')}/${modelId}/resolve/${encodeURIComponent(revision)}/`;
 }
 
 /** Folder URL of the pretrained lens for `modelId` (the Space's naming: gpt2, EleutherAI/pythia-…). */
-export function hubLensUrl(modelId: string): string {
-  return `${HUB}/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/${modelId}/`;
+export function hubLensUrl(modelId: string, endpoint = HUB): string {
+  return `${endpoint.replace(/\/$/, '')}/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/${modelId}/`;
 }
 
-/** The model id (`EleutherAI/pythia-70m-deduped`) of a model repo's `resolve` URL, else undefined. */
+/** The model id (`EleutherAI/pythia-70m-deduped`) of a model repo's `resolve` URL on the hub or a mirror, else undefined. */
 export function hubModelIdOfUrl(url: string): string | undefined {
-  const match = /^https:\/\/huggingface\.co\/([^/]+\/[^/]+)\/resolve\//.exec(url);
+  const match = /^https?:\/\/[^/]+\/([^/]+\/[^/]+)\/resolve\//.exec(url);
   return match && !match[1].startsWith('spaces/') ? match[1] : undefined;
 }
 
