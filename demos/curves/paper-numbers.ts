@@ -19,3 +19,17 @@ export interface PaperPoint {
 export function paperPoints(): PaperPoint[] {
   return (['logit', 'tuned'] as const).flatMap((lens) => PAPER_BITS_PER_BYTE[lens].map((bitsPerByte, layer) => ({ lens, layer, bitsPerByte })));
 }
+
+/**
+ * The tuned lens's bits per byte on the Pile by layer for Pythia, quoted (to two decimals) from the
+ * tuned-lens repository's notebooks/icml2023/figures.ipynb, the figure "Tuned lens perplexity across
+ * depth & scale (Pythia)" (commit f38386b). The notebook reads these from the suite's runs under their
+ * names before Pythia's renaming (19m-deduped, 125m-deduped), which it labels 70M and 160M. It plots no
+ * logit-lens baseline for Pythia and leaves 410M out, so neither is quoted here.
+ */
+export const PYTHIA_SOURCE = 'tuned-lens notebooks/icml2023/figures.ipynb, Pile, Pythia (deduped)';
+
+export const PYTHIA_TUNED_BITS_PER_BYTE: Record<string, number[]> = {
+  'pythia-70m': [2.36, 2.08, 1.92, 1.81, 1.39, 1.21],
+  'pythia-160m': [2.36, 2.1, 2.01, 1.89, 1.83, 1.69, 1.5, 1.36, 1.3, 1.16, 1.07, 0.99],
+};

@@ -26,6 +26,15 @@ export const bibliography = {
     url: 'https://arxiv.org/abs/2303.08112',
     arxiv: '2303.08112',
   },
+  biderman2023: {
+    authors: 'Stella Biderman, Hailey Schoelkopf, Quentin Anthony, Herbie Bradley, Kyle O’Brien, Eric Hallahan, et al.',
+    short: 'Biderman et al.',
+    year: 2023,
+    title: 'Pythia: A Suite for Analyzing Large Language Models Across Training and Scaling',
+    venue: 'ICML',
+    url: 'https://arxiv.org/abs/2304.01373',
+    arxiv: '2304.01373',
+  },
   nostalgebraist2020: {
     authors: 'nostalgebraist',
     short: 'nostalgebraist',

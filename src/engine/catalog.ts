@@ -1,6 +1,6 @@
 /**
  * The models a reader can pick. The embedded default ships with the site and needs no network;
- * GPT-2 and its pretrained lens come from the Hugging Face hub.
+ * GPT-2, the Pythia models (GPT-NeoX) and their pretrained lenses come from the Hugging Face hub.
  */
 import { hubLensUrl, hubModelUrl, lensIdForModel } from '../lens/hub.ts';
 import type { ModelEntry } from './protocol.ts';
@@ -44,7 +44,36 @@ export function modelCatalog(): ModelEntry[] {
       ],
       cache: true,
     },
+    ...PYTHIA.map(pythia),
   ];
+}
+
+/** The Pythia models the tuned-lens Space has lenses for, with their shapes (Biderman et al. 2023). */
+const PYTHIA = [
+  { size: '70m', layers: 6, dModel: 512, note: ' — the smallest download here' },
+  { size: '160m', layers: 12, dModel: 768, note: '' },
+  { size: '410m', layers: 24, dModel: 1024, note: ' — the model the tuned-lens Space runs on its server' },
+];
+
+/** A Pythia model from its hub repo, with its own tokenizer.json and the Space's lens for it. */
+function pythia({ size, layers, dModel, note }: (typeof PYTHIA)[number]): ModelEntry {
+  const id = `EleutherAI/pythia-${size}-deduped`;
+  const modelUrl = hubModelUrl(id);
+  const lensUrl = hubLensUrl(lensIdForModel(id));
+  return {
+    key: `pythia-${size}`,
+    label: `Pythia-${size}-deduped (Hugging Face hub)`,
+    description: `EleutherAI’s Pythia-${size}-deduped, a GPT-NeoX model (${layers} layers, d_model ${dModel}) trained on the deduplicated Pile, with the pretrained tuned lens from AlignmentResearch/tuned-lens${note}.`,
+    modelUrl,
+    lensUrl,
+    tokenizerUrl: modelUrl,
+    files: [
+      { url: `${modelUrl}model.safetensors`, label: 'Pythia weights' },
+      { url: `${modelUrl}tokenizer.json`, label: 'tokenizer' },
+      { url: `${lensUrl}params.pt`, label: 'tuned lens' },
+    ],
+    cache: true,
+  };
 }
 
 export function modelByKey(key: string | null | undefined): ModelEntry {

