@@ -33,8 +33,9 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
   const [points, setPoints] = useState<LayerPoint[] | null>(null);
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const frame = useRef<HTMLDivElement>(null);
   const box = useRef<HTMLDivElement>(null);
-  const width = useWidth(box);
+  const width = useWidth(frame);
   useUrlState(id, { text }, { text: props.text });
 
   const pythia = info !== null && info.key.startsWith('pythia-');
@@ -107,7 +108,7 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
           {error}
         </p>
       )}
-      <div class={running ? 'heatmap-frame is-running' : 'heatmap-frame'} aria-busy={running}>
+      <div class={running ? 'heatmap-frame is-running' : 'heatmap-frame'} ref={frame} aria-busy={running}>
         {pythia && (
           <ul class="curves-legend" aria-label="Curves">
             {lenses.map((lens) => (
@@ -124,7 +125,9 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
             )}
           </ul>
         )}
-        <div ref={box} role="img" aria-label={`Bits per byte by layer on your text for each lens${quoted ? ', beside the tuned lens numbers quoted for this model' : ''}`} class="curves-plot" data-plot="family" />
+        {points && (
+          <div ref={box} role="img" aria-label={`Bits per byte by layer on your text for each lens${quoted ? ', beside the tuned lens numbers quoted for this model' : ''}`} class="curves-plot" data-plot="family" />
+        )}
         {points && info && (
           <details class="curves-numbers">
             <summary>The numbers</summary>
