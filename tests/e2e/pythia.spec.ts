@@ -51,10 +51,10 @@ async function serveHub(context: BrowserContext, files: Record<string, string> =
   });
 }
 
-/** The live numbers table of the cross-family figure, as the reader reads it: row label → cells. */
+/** The live numbers table of the cross-family figure (under "The numbers"): each row's label and cells. */
 async function familyNumbers(page: Page): Promise<string[][]> {
   const figure = page.locator(`#${FIGURE}`);
-  await figure.getByText('The numbers').click();
+  await expect(figure.locator('.curves-numbers tbody tr')).toHaveCount(4);
   return figure.locator('.curves-numbers tbody tr').evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent ?? '')));
 }
 
