@@ -461,6 +461,7 @@ describe('fuzzing every reader', () => {
 
 /** Rewrites the block between the fuzz markers in README.md with this run's tally. */
 function writeReadme(): void {
+  const sum = (key: 'tried' | 'unhandled') => [...tallies.values()].reduce((n, t) => n + t[key], 0);
   const rows = [...tallies].map(([reader, t]) => `| ${reader} | ${t.tried} | ${t.loaded} | ${t.refused} | ${t.unhandled} |`);
   const block = [
     '<!-- fuzz:begin (FUZZ_README=1 npx vitest run tests/unit/fuzz-readers.test.ts rewrites this part) -->',
@@ -469,6 +470,8 @@ function writeReadme(): void {
     '| reader | inputs tried | loaded | refused with our typed error | unhandled |',
     '|---|---|---|---|---|',
     ...rows,
+    '',
+    `In all ${sum('tried')} inputs, ${sum('unhandled')} unhandled.`,
     '<!-- fuzz:end -->',
   ].join('\n');
   const readme = readFileSync('README.md', 'utf8');
