@@ -23,7 +23,7 @@ import { parseGPT2Config } from '../../src/lens/model/gpt2-config.ts';
 import { numel, type Tensor32 } from '../../src/lens/tensor.ts';
 import { Tokenizer } from '../../src/lens/tokenizer.ts';
 import { readFixture, readFixtureJson } from '../helpers/fixtures.ts';
-import { concat, deepJsonText, editedJson, mutated, params, summary, tallies, tryReader } from '../helpers/fuzz.ts';
+import { concat, deepJsonText, editedJson, mutated, params, RUN_FACTOR, summary, tallies, tryReader } from '../helpers/fuzz.ts';
 
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const noNotice = () => undefined;
@@ -129,7 +129,8 @@ const TORCH_SEEDS = [
 
 const ZIP_SEEDS = [...TORCH_SEEDS.slice(0, 3), readFixture('formats/zip64.zip'), readFixture('formats/compressed.pt')];
 
-describe('fuzzing every reader', () => {
+// A long run (FUZZ_RUNS) gets the time it needs: the config's 60 s per test, times the factor.
+describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
   afterAll(() => {
     const line = summary();
     console.log(line);
