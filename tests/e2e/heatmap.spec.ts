@@ -2,7 +2,10 @@
  * The seed's interactive heatmap as a reader uses it: the figure on the first chapter, run live on
  * the embedded model in the page's engine Worker.
  */
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { readTorchStateDict } from '../../src/lens/formats/torch-pickle.ts';
+import { writeTorchStateDict } from '../../src/lens/formats/torch-save.ts';
 import { DEFAULT_MODEL_CONTEXT, DEFAULT_MODEL_DIR, DEFAULT_MODEL_WIDTH, DEFAULT_MODEL_ROWS as ROWS, tokenCount } from './default-model.ts';
 import { watchForErrors } from './watch-errors.ts';
 
@@ -10,6 +13,14 @@ const FIGURE = 'fig-seed-heatmap';
 const figure = (page: Page) => page.locator(`#${FIGURE}`);
 const grid = (page: Page) => figure(page).getByRole('grid');
 const cells = (page: Page) => grid(page).getByRole('gridcell');
+
+/** The embedded model's lens as a params.pt with `key`[row, column] set to NaN. */
+function embeddedLensWithNaN(key: string, [row, column]: [number, number]): Uint8Array {
+  const tensors = readTorchStateDict(new Uint8Array(readFileSync(`${DEFAULT_MODEL_DIR}/lens/params.pt`)), 'params.pt');
+  const tensor = tensors.get(key)!;
+  tensor.data[row * tensor.shape[1] + column] = NaN;
+  return writeTorchStateDict(tensors);
+}
 
 async function openFigure(page: Page, query = '') {
   await page.goto(`/${query}#${FIGURE}`);
@@ -145,7 +156,7 @@ test.describe('the seed heatmap', () => {
     expect(errors).toEqual([]);
   });
 
-  test('a lens file that is broken, hostile or for another model is refused with the reason; a good one is added', async ({ page }) => {
+  test('a lens file that is broken, hostile, holds a NaN or is for another model is refused with the reason; a good one is added', async ({ page }) => {
     const errors = watchForErrors(page);
     await openFigure(page);
     await figure(page).getByText('Use your own lens file…').click();
@@ -165,6 +176,14 @@ test.describe('the seed heatmap', () => {
     // A pickle that would call os.system: refused by name, never run.
     await input.setInputFiles(fixture('malicious'));
     await expect(alert).toHaveText('params.pt: the pickle names os.system, which is not allowed in a lens file — refusing to load it (nothing was executed)');
+    // The embedded model's own lens, which fits it, with one NaN in translator 1: refused at load, named.
+    await input.setInputFiles([
+      { name: 'config.json', mimeType: 'application/json', buffer: readFileSync(`${DEFAULT_MODEL_DIR}/lens/config.json`) },
+      { name: 'params.pt', mimeType: 'application/octet-stream', buffer: Buffer.from(embeddedLensWithNaN('1.weight', [2, 5])) },
+    ]);
+    await expect(alert).toHaveText(
+      `params.pt: tensor '1.weight' holds NaN at [2, 5] (element ${2 * DEFAULT_MODEL_WIDTH + 5}) — weights must be finite; the file is corrupted or was saved from a diverged run`,
+    );
     // Only one of the two files.
     await input.setInputFiles(`${DEFAULT_MODEL_DIR}/lens/params.pt`);
     await expect(alert).toContainText('Choose config.json together with params.pt or params.safetensors');

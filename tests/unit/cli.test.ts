@@ -3,8 +3,11 @@
  * with the PyTorch reference, its table read as text, its errors read as messages.
  */
 import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExpected } from '../helpers/tiny-gpt2.ts';
 import { expectTrajectoryMatches, type TrajectoryJson } from '../helpers/trajectory.ts';
 
@@ -120,6 +123,45 @@ describe('lens trajectory (CLI)', () => {
     expect(run.code).not.toBe(0);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^lens: .*tests\/fixtures\/lenses\/no-such-lens\/config\.json: no such file/m);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+// After the runs above have finished, so these two do not add to the machine's load while they start.
+describe('lens trajectory (CLI) refusing non-finite weights', () => {
+  const model = ['--model', 'tests/fixtures/tiny-gpt2'];
+  const runs: Record<string, Promise<Run>> = {};
+  const scratch = mkdtempSync(join(tmpdir(), 'cli-nonfinite-'));
+  /** The tiny model with h.0.ln_1.weight[3] = +Infinity, patched in the file's bytes. */
+  function infinityModel(): string {
+    const bytes = readFileSync(join(ROOT, 'tests/fixtures/tiny-gpt2/model.safetensors'));
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
+    bytes.writeFloatLE(Infinity, 8 + headerLength + header['h.0.ln_1.weight'].data_offsets[0] + 3 * 4);
+    writeFileSync(join(scratch, 'model.safetensors'), bytes);
+    copyFileSync(join(ROOT, 'tests/fixtures/tiny-gpt2/config.json'), join(scratch, 'config.json'));
+    return scratch;
+  }
+
+  beforeAll(() => {
+    runs.nanLens = lens(['trajectory', ...model, '--lens', 'tests/fixtures/lenses/nonfinite', '--ids', '464,2068']);
+    runs.infModel = lens(['trajectory', '--model', infinityModel(), '--lens', 'logit', '--ids', '464,2068']);
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('refuses a lens holding a NaN, naming the tensor and where, and prints no trajectory', async () => {
+    const run = await runs.nanLens;
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^lens: .*tests\/fixtures\/lenses\/nonfinite\/params\.pt: tensor '1\.weight' holds NaN at \[2, 5\]/m);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('refuses a checkpoint holding +Infinity, naming the tensor and where', async () => {
+    const run = await runs.infModel;
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/model\.safetensors: tensor 'h\.0\.ln_1\.weight' holds Infinity at \[3\] \(element 3\)/);
     expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 });

@@ -4,8 +4,9 @@
  * Every tensor is returned as float32 (F16 and BF16 are widened) because all our graphs run in fp32.
  */
 import { LensFormatError } from '../errors.ts';
-import { numel, type Tensor32 } from '../tensor.ts';
+import { formatShape, numel, type Tensor32 } from '../tensor.ts';
 import { float16ToFloat32, bfloat16ToFloat32 } from './half.ts';
+import { MAX_HEADER_BYTES, MAX_TENSORS } from './limits.ts';
 
 const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 
@@ -15,45 +16,106 @@ export interface SafetensorsHeaderEntry {
   data_offsets: [number, number];
 }
 
+/**
+ * Every tensor of a safetensors file, validated as the safetensors library validates before it
+ * touches any data: the header within MAX_HEADER_BYTES and UTF-8 JSON, at most MAX_TENSORS entries,
+ * each with a known dtype, a shape of non-negative integers and data offsets that tile the data
+ * section exactly (in order, no gaps, no overlaps, nothing left over).
+ */
 export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string, Tensor32> {
   if (bytes.byteLength < 8) throw new LensFormatError(`${fileName}: ${bytes.byteLength} bytes is too short for a safetensors file`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > bytes.byteLength - 8 || headerLength > 100_000_000) {
+  const declared = view.getBigUint64(0, true);
+  if (declared > BigInt(MAX_HEADER_BYTES)) {
+    throw new LensFormatError(
+      `${fileName}: the header says it is ${declared} bytes, more than the ${MAX_HEADER_BYTES} a safetensors header may be — the file is corrupted or not safetensors`,
+    );
+  }
+  const headerLength = Number(declared);
+  if (headerLength > bytes.byteLength - 8) {
     throw new LensFormatError(
       `${fileName}: header says ${headerLength} bytes but the file has ${bytes.byteLength} — is the file truncated or not safetensors?`,
     );
   }
-  let header: Record<string, SafetensorsHeaderEntry | Record<string, string>>;
+  const header = parseHeader(bytes.subarray(8, 8 + headerLength), fileName);
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.byteLength - dataStart;
+
+  const entries = Object.entries(header).filter(([name]) => name !== '__metadata__');
+  if (entries.length > MAX_TENSORS) {
+    throw new LensFormatError(`${fileName}: the header lists ${entries.length} tensors, more than the ${MAX_TENSORS} a file may hold — the file is corrupted`);
+  }
+  const tensors = entries.map(([name, entry]) => checkEntry(name, entry, fileName));
+  // The data offsets must tile the data section: sorted by where they begin, each starts where the
+  // previous one ended and the last ends at the end of the file (safetensors' own `validate`).
+  const byOffset = [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let expectedBegin = 0;
+  for (const t of byOffset) {
+    if (t.begin !== expectedBegin) {
+      throw new LensFormatError(
+        `${fileName}: tensor '${t.name}' starts at byte ${t.begin} of the data section, where ${expectedBegin} was expected — the offsets overlap or leave a gap; the file is corrupted`,
+      );
+    }
+    expectedBegin = t.end;
+  }
+  if (expectedBegin !== dataLength) {
+    throw new LensFormatError(
+      `${fileName}: the tensors need ${expectedBegin} bytes of data but the data section has ${dataLength} — the file is ${expectedBegin > dataLength ? 'truncated' : 'corrupted'}`,
+    );
+  }
+
+  const out = new Map<string, Tensor32>();
+  for (const { name, dtype, shape, begin, end } of tensors) {
+    out.set(name, { shape, data: toFloat32(bytes.subarray(dataStart + begin, dataStart + end), dtype) });
+  }
+  return out;
+}
+
+function parseHeader(raw: Uint8Array, fileName: string): Record<string, unknown> {
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
   } catch {
     throw new LensFormatError(`${fileName}: the safetensors header is not valid JSON — the file is corrupted or not safetensors`);
   }
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.byteLength - dataStart;
-  const out = new Map<string, Tensor32>();
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const { dtype, shape, data_offsets } = entry as SafetensorsHeaderEntry;
-    const width = BYTES[dtype];
-    if (width === undefined) {
-      throw new LensFormatError(`${fileName}: tensor '${name}' has dtype ${dtype}; only F32, F16 and BF16 are supported`);
-    }
-    if (!Array.isArray(shape) || !Array.isArray(data_offsets) || data_offsets.length !== 2) {
-      throw new LensFormatError(`${fileName}: tensor '${name}' has a malformed header entry`);
-    }
-    const [begin, end] = data_offsets;
-    const expected = numel(shape) * width;
-    if (end - begin !== expected || begin < 0 || end > dataLength) {
-      throw new LensFormatError(
-        `${fileName}: tensor '${name}' ${dtype}[${shape.join(', ')}] needs ${expected} bytes at [${begin}, ${end}) but the data section has ${dataLength} — the file is truncated or corrupted`,
-      );
-    }
-    const raw = bytes.subarray(dataStart + begin, dataStart + end);
-    out.set(name, { shape: [...shape], data: toFloat32(raw, dtype) });
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new LensFormatError(`${fileName}: the safetensors header is not a JSON object of tensors — the file is corrupted or not safetensors`);
   }
-  return out;
+  return header as Record<string, unknown>;
+}
+
+interface CheckedEntry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+function checkEntry(name: string, entry: unknown, fileName: string): CheckedEntry {
+  const malformed = () => new LensFormatError(`${fileName}: tensor '${name}' has a malformed header entry (${JSON.stringify(entry)?.slice(0, 80)})`);
+  if (typeof entry !== 'object' || entry === null) throw malformed();
+  const { dtype, shape, data_offsets } = entry as Partial<SafetensorsHeaderEntry>;
+  if (typeof dtype !== 'string') throw malformed();
+  const width = BYTES[dtype];
+  if (width === undefined) {
+    throw new LensFormatError(`${fileName}: tensor '${name}' has dtype ${dtype}; only F32, F16 and BF16 are supported`);
+  }
+  if (!Array.isArray(shape) || !shape.every(isIndex) || !Array.isArray(data_offsets) || data_offsets.length !== 2 || !data_offsets.every(isIndex)) {
+    throw malformed();
+  }
+  const [begin, end] = data_offsets;
+  const expected = numel(shape) * width;
+  if (end - begin !== expected) {
+    throw new LensFormatError(
+      `${fileName}: tensor '${name}' ${dtype}${formatShape(shape)} needs ${expected} bytes but its data offsets [${begin}, ${end}) hold ${end - begin} — the file is corrupted`,
+    );
+  }
+  return { name, dtype, shape: [...shape], begin, end };
+}
+
+function isIndex(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function toFloat32(raw: Uint8Array, dtype: string): Float32Array {

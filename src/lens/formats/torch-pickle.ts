@@ -18,6 +18,7 @@
 import { LensFormatError } from '../errors.ts';
 import { formatShape, type Tensor32 } from '../tensor.ts';
 import { bfloat16ToFloat32, float16ToFloat32 } from './half.ts';
+import { MAX_EXPANSION, MAX_PICKLE_DEPTH, MAX_TENSORS } from './limits.ts';
 import { readZip } from './zip.ts';
 
 /** The state dict in `bytes`, a `torch.save` zip, as float32 tensors in the pickle's key order. */
@@ -38,14 +39,19 @@ export function readTorchStateDict(bytes: Uint8Array, fileName: string): Map<str
   if (!(root instanceof PickleDict)) {
     throw new LensFormatError(`${fileName}: data.pkl holds ${describe(root)}, not a state dict — is this a lens's params.pt?`);
   }
+  if (root.items.size > MAX_TENSORS) {
+    throw new LensFormatError(`${fileName}: the state dict has ${root.items.size} entries, more than the ${MAX_TENSORS} a file may hold — the file is corrupted`);
+  }
   const storages = new Map<string, Float32Array>();
   const out = new Map<string, Tensor32>();
+  // What the tensors may take as float32, set from the file's real size (see MAX_EXPANSION).
+  const budget = { elements: (MAX_EXPANSION * bytes.byteLength) / 4 };
   for (const [key, value] of root.items) {
     if (typeof key !== 'string') throw new LensFormatError(`${fileName}: the state dict has a key ${describe(key)}; keys are strings`);
     if (!(value instanceof TensorView)) {
       throw new LensFormatError(`${fileName}: state dict entry '${key}' is ${describe(value)}, not a tensor`);
     }
-    out.set(key, materialize(value, key, entries, folder, storages, fileName));
+    out.set(key, materialize(value, key, entries, folder, storages, budget, fileName));
   }
   return out;
 }
@@ -135,6 +141,10 @@ export function unpickle(
   let stack: PickleValue[] = [];
   const marks: PickleValue[][] = [];
   const memo = new Map<number, PickleValue>();
+  // How deeply each tuple, list and dict nests others, so that nesting past MAX_PICKLE_DEPTH is
+  // refused as it is built (a few bytes of TUPLE1s could otherwise nest a million deep).
+  const depths = new WeakMap<object, number>();
+  const depthOf = (value: PickleValue): number => (typeof value === 'object' && value !== null ? (depths.get(value) ?? 0) : 0);
   let at = 0;
 
   const corrupt = (what: string) => new LensFormatError(`${fileName}: data.pkl is corrupted (${what} at byte ${at}) — download the file again`);
@@ -148,6 +158,17 @@ export function unpickle(
   const top = (): PickleValue => {
     if (stack.length === 0) throw corrupt('an empty stack');
     return stack[stack.length - 1];
+  };
+  const nest = <T extends PickleValue[] | PickleDict>(container: T, items: PickleValue[]): T => {
+    let depth = depthOf(container);
+    for (const item of items) depth = Math.max(depth, depthOf(item) + 1);
+    if (depth > MAX_PICKLE_DEPTH) {
+      throw new LensFormatError(
+        `${fileName}: data.pkl nests values more than ${MAX_PICKLE_DEPTH} deep (at byte ${at}); a state dict is 4 deep — refusing to load it (nothing was executed)`,
+      );
+    }
+    depths.set(container, depth);
+    return container;
   };
   const popMark = (): PickleValue[] => {
     const items = stack;
@@ -191,10 +212,12 @@ export function unpickle(
       if (typeof key !== 'string' && typeof key !== 'number') throw corrupt(`a dict key that is ${describe(key)}`);
       dict.items.set(key, items[i + 1]);
     }
+    nest(dict, items);
   };
   const append = (list: PickleValue, items: PickleValue[]) => {
     if (!Array.isArray(list)) throw corrupt(`APPEND to ${describe(list)}`);
-    list.push(...items);
+    for (const item of items) list.push(item); // not push(...items): a long APPENDS would overflow the call stack
+    nest(list, items);
   };
 
   while (true) {
@@ -214,6 +237,11 @@ export function unpickle(
         return stack[0];
 
       case 0x28: // MARK
+        if (marks.length >= MAX_PICKLE_DEPTH) {
+          throw new LensFormatError(
+            `${fileName}: data.pkl opens more than ${MAX_PICKLE_DEPTH} MARKs at once (at byte ${at - 1}); a state dict needs 3 — refusing to load it (nothing was executed)`,
+          );
+        }
         marks.push(stack);
         stack = [];
         break;
@@ -292,27 +320,32 @@ export function unpickle(
       case 0x29: // EMPTY_TUPLE
         stack.push([]);
         break;
-      case 0x85: // TUPLE1
-        stack.push([pop()]);
+      case 0x85: {
+        // TUPLE1
+        const a = pop();
+        stack.push(nest([a], [a]));
         break;
+      }
       case 0x86: {
         // TUPLE2
         const b = pop();
-        stack.push([pop(), b]);
+        const a = pop();
+        stack.push(nest([a, b], [a, b]));
         break;
       }
       case 0x87: {
         // TUPLE3
         const c = pop();
         const b = pop();
-        stack.push([pop(), b, c]);
+        const a = pop();
+        stack.push(nest([a, b, c], [a, b, c]));
         break;
       }
       case 0x74: // TUPLE
       case 0x6c: {
         // LIST (popMark swaps the stack, so pop before naming it)
         const items = popMark();
-        stack.push(items);
+        stack.push(nest(items, items));
         break;
       }
       case 0x5d: // EMPTY_LIST
@@ -436,7 +469,7 @@ function reduce(
       const [storage, offset, size, stride] = args;
       if (args.length < 4 || !(storage instanceof StorageRef) || !isIndex(offset) || !isIndexList(size) || !isIndexList(stride) || size.length !== stride.length) {
         throw new LensFormatError(
-          `${fileName}: _rebuild_tensor_v2 got (${args.slice(0, 4).map(describe).join(', ')}); expected (storage, offset, size, stride)`,
+          `${fileName}: _rebuild_tensor_v2 got (${args.slice(0, 4).map((arg) => describe(arg)).join(', ')}); expected (storage, offset, size, stride)`,
         );
       }
       return new TensorView(storage, offset, size, stride);
@@ -473,6 +506,7 @@ function materialize(
   entries: Map<string, Uint8Array>,
   folder: string,
   storages: Map<string, Float32Array>,
+  budget: { elements: number },
   fileName: string,
 ): Tensor32 {
   const { storage, offset, shape, stride } = tensor;
@@ -504,6 +538,13 @@ function materialize(
   if (count > MAX_ELEMENTS) {
     throw new LensFormatError(`${fileName}: tensor '${name}' ${formatShape(shape)} has ${count} elements, more than a lens can hold — the file is corrupted`);
   }
+  if (count > budget.elements) {
+    throw new LensFormatError(
+      `${fileName}: tensor '${name}' ${formatShape(shape)} would bring the tensors past ${MAX_EXPANSION}× the file's size as float32 ` +
+        `(its strides repeat its storage) — the file is corrupted or a memory bomb`,
+    );
+  }
+  budget.elements -= count;
   const data = new Float32Array(count);
   if (count === 0) return { data, shape: [...shape] };
   const contiguous = isContiguous(shape, stride);
@@ -583,9 +624,13 @@ function isIndexList(value: PickleValue): value is number[] {
   return Array.isArray(value) && value.every(isIndex);
 }
 
-function describe(value: PickleValue): string {
+/** `value` for a message, shown 3 levels deep at most (a pickle can build a list that holds itself). */
+function describe(value: PickleValue, depth = 0): string {
   if (value === null) return 'None';
-  if (Array.isArray(value)) return `(${value.slice(0, 6).map(describe).join(', ')}${value.length > 6 ? ', …' : ''})`;
+  if (Array.isArray(value)) {
+    if (depth >= 3) return '(…)';
+    return `(${value.slice(0, 6).map((item) => describe(item, depth + 1)).join(', ')}${value.length > 6 ? ', …' : ''})`;
+  }
   if (value instanceof PickleDict) return `a dict of ${value.items.size}`;
   if (value instanceof PickleGlobal) return value.qualifiedName;
   if (value instanceof StorageRef) return `a ${value.dtype} storage`;

@@ -123,6 +123,10 @@ export function readZip(bytes: Uint8Array, fileName: string): Map<string, Uint8A
         `${fileName}: zip entry '${name}' fails its CRC-32 check (expected ${hex(crc)}, found ${hex(actual)}) — the file is corrupted; download it again`,
       );
     }
+    if (entries.has(name)) {
+      // Readers disagree on which copy wins (Python's zipfile takes the last, others the first).
+      throw new LensFormatError(`${fileName}: the zip has two entries named '${name}' — the file is corrupted; download it again`);
+    }
     entries.set(name, data);
   }
   return entries;

@@ -3,6 +3,7 @@
  * read into one shape. Keys we do not use are dropped with a notice, as the Python loader does.
  */
 import { LensFormatError } from '../errors.ts';
+import { MAX_TENSORS } from '../formats/limits.ts';
 
 export interface LensConfig {
   format: 'current' | 'legacy';
@@ -52,10 +53,17 @@ export function parseLensConfig(json: unknown, fileName: string, notice: (messag
   } else if ((config.extra_layers ?? 0) !== 0) {
     throw new LensFormatError(`${fileName}: extra_layers ${String(config.extra_layers)} is not supported; only affine translators (extra_layers 0) are`);
   }
+  const dModel = integer('d_model');
+  const layersKey = format === 'current' ? 'num_hidden_layers' : 'num_layers';
+  const numLayers = integer(layersKey);
+  // Each layer is at least one tensor of the weights file, so more layers than a file may hold tensors is corrupt.
+  if (numLayers > MAX_TENSORS) {
+    throw new LensFormatError(`${fileName}: '${layersKey}' is ${numLayers}, more than the ${MAX_TENSORS} tensors a lens file may hold — the config is corrupted`);
+  }
   return {
     format,
-    dModel: integer('d_model'),
-    numLayers: integer(format === 'current' ? 'num_hidden_layers' : 'num_layers'),
+    dModel,
+    numLayers,
     bias: config.bias !== false,
     baseModel: typeof config.base_model_name_or_path === 'string' ? config.base_model_name_or_path : undefined,
     includeInput: config.include_input !== false,

@@ -5,6 +5,7 @@
  */
 import { LensFormatError, ModelMismatchError } from '../errors.ts';
 import { readTorchStateDict } from '../formats/torch-pickle.ts';
+import { checkFiniteWeights } from '../formats/finite-weights.ts';
 import { readSafetensors } from '../formats/safetensors.ts';
 import { fileLabel, readJson, type ProgressCallback, type Source } from '../io/source.ts';
 import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
@@ -68,19 +69,33 @@ export class TunedLens implements Lens {
     return TunedLens.fromStateDict(config, tensors, fileName, notice);
   }
 
-  /** Builds the lens from a state dict in either format's key names, checking every shape. */
+  /**
+   * Builds the lens from a state dict in either format's key names, checking every shape and that
+   * every weight is finite. The [L, d, d] buffer is allocated only once the file has shown it holds
+   * those translators, so a config.json that claims a huge d_model cannot make us allocate for it.
+   */
   static fromStateDict(config: LensConfig, tensors: Map<string, Tensor32>, fileName: string, notice: (message: string) => void): TunedLens {
     const { dModel: d, numLayers: L } = config;
     const keyOf = translatorKeys(tensors, config);
     const used = new Set<string>();
-    const weight = new Float32Array(L * d * d);
-    const bias = new Float32Array(L * d);
+    const translators: { layer: number; weight: Tensor32; bias: Tensor32 | undefined }[] = [];
     for (let layer = 0; layer < L; layer++) {
       const prefix = keyOf(layer);
       if (prefix === undefined) continue;
-      const w = take(tensors, `${prefix}.weight`, [d, d], fileName, layer, used);
-      weight.set(w.data, layer * d * d);
-      if (config.bias) bias.set(take(tensors, `${prefix}.bias`, [d], fileName, layer, used).data, layer * d);
+      translators.push({
+        layer,
+        weight: take(tensors, `${prefix}.weight`, [d, d], fileName, layer, used),
+        bias: config.bias ? take(tensors, `${prefix}.bias`, [d], fileName, layer, used) : undefined,
+      });
+    }
+    if (translators.length === 0) {
+      throw new LensFormatError(`${fileName}: config.json leaves no translator to read (${L} layer, include_input false) — this is not a tuned lens`);
+    }
+    const weight = new Float32Array(L * d * d);
+    const bias = new Float32Array(L * d);
+    for (const t of translators) {
+      weight.set(t.weight.data, t.layer * d * d);
+      if (t.bias) bias.set(t.bias.data, t.layer * d);
     }
     for (const key of tensors.keys()) {
       if (used.has(key)) continue;
@@ -148,6 +163,7 @@ function take(tensors: Map<string, Tensor32>, key: string, shape: number[], file
       `${fileName}: translator ${layer} ('${key}') has shape ${formatShape(tensor.shape)} but config.json says ${formatShape(shape)} — the file is inconsistent`,
     );
   }
+  checkFiniteWeights(tensor, key, fileName);
   used.add(key);
   return tensor;
 }

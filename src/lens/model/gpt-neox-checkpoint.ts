@@ -15,6 +15,7 @@
  *   `ignored`) — the rotary frequencies are recomputed from the config, as transformers does.
  */
 import { LensFormatError } from '../errors.ts';
+import { checkFiniteWeights } from '../formats/finite-weights.ts';
 import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
 import type { Unembedding } from '../train/unembedding.ts';
 import type { ModelCheckpoint } from './architecture.ts';
@@ -98,6 +99,7 @@ export class GPTNeoXCheckpoint implements ModelCheckpoint {
         );
       }
     }
+    for (const { nameInFile, tensor } of found.values()) checkFiniteWeights(tensor, nameInFile, fileName);
     const byName = new Map<string, Tensor32>();
     for (const name of expected.keys()) byName.set(name, found.get(name)!.tensor);
     return new GPTNeoXCheckpoint(config, byName, ignored);

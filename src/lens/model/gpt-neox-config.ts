@@ -10,6 +10,7 @@
  * biases — are refused with a clear error rather than computed wrongly.
  */
 import { LensFormatError } from '../errors.ts';
+import { MAX_TENSORS } from '../formats/limits.ts';
 import type { ModelConfig } from './architecture.ts';
 
 export interface GPTNeoXConfig extends ModelConfig {
@@ -62,10 +63,17 @@ export function parseGPTNeoXConfig(json: unknown, fileName = 'config.json'): GPT
       `${fileName}: rotary_pct ${rotaryPct} rotates ${rotaryDims} of each head's ${headSize} dimensions, an odd number — rotary embeddings turn them in pairs`,
     );
   }
+  const numLayers = positiveInteger(c, 'num_hidden_layers', fileName);
+  // Every layer is 12 tensors of the checkpoint, which may hold at most MAX_TENSORS (as for GPT-2).
+  if (numLayers * 12 > MAX_TENSORS) {
+    throw new LensFormatError(
+      `${fileName}: num_hidden_layers ${numLayers} needs ${numLayers * 12} tensors, more than the ${MAX_TENSORS} a checkpoint may hold — the config is corrupted`,
+    );
+  }
   return {
     modelType: 'gpt_neox',
     dModel: d,
-    numLayers: positiveInteger(c, 'num_hidden_layers', fileName),
+    numLayers,
     numHeads,
     nPositions: positiveInteger(c, 'max_position_embeddings', fileName),
     vocabSize: positiveInteger(c, 'vocab_size', fileName),

@@ -11,6 +11,7 @@
  * Conv1D weights are stored [in, out], as the model graph uses them (x·W + b).
  */
 import { LensFormatError } from '../errors.ts';
+import { checkFiniteWeights } from '../formats/finite-weights.ts';
 import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
 import type { Unembedding } from '../train/unembedding.ts';
 import type { ModelCheckpoint } from './architecture.ts';
@@ -119,6 +120,8 @@ export class GPT2Checkpoint implements ModelCheckpoint {
         );
       }
     }
+    // After the shapes, so that a file for another model is named as such rather than by a stray value.
+    for (const { fileName: nameInFile, tensor } of found.values()) checkFiniteWeights(tensor, nameInFile, fileName);
 
     if (lmHead) {
       const wte = found.get('wte.weight')!.tensor;

@@ -8,6 +8,7 @@
  * `reorder_and_upcast_attn` (only changes precision; accepted) — are refused with a clear error.
  */
 import { LensFormatError } from '../errors.ts';
+import { MAX_TENSORS } from '../formats/limits.ts';
 
 export interface GPT2Config {
   /** `n_embd`: the width d of the residual stream. */
@@ -59,6 +60,13 @@ export function parseGPT2Config(json: unknown, fileName = 'config.json'): GPT2Co
     layerNormEpsilon: c.layer_norm_epsilon === undefined ? 1e-5 : positiveNumber(c, 'layer_norm_epsilon', fileName),
     modelType: 'gpt2',
   };
+  // Every block is 12 tensors of the checkpoint, which may hold at most MAX_TENSORS: refusing here keeps
+  // a config that claims a billion layers from making us list a billion blocks' expected shapes.
+  if (config.numLayers * 12 > MAX_TENSORS) {
+    throw new LensFormatError(
+      `${fileName}: n_layer ${config.numLayers} needs ${config.numLayers * 12} tensors, more than the ${MAX_TENSORS} a checkpoint may hold — the config is corrupted`,
+    );
+  }
   if (config.dModel % config.numHeads !== 0) {
     throw new LensFormatError(
       `${fileName}: n_embd ${config.dModel} is not a multiple of n_head ${config.numHeads}, so the heads cannot split the residual stream`,
