@@ -15,6 +15,10 @@ lm_head), tokenizer.json, tokenizer_config.json, training_log.json.
   python3 train_model.py --data /tmp/default-model/tokens.npy --out /tmp/default-model/ckpt \\
       --device cpu --minutes 8
   python3 train_model.py --data tokens.npy --out out --device cuda --amp bf16 --steps 6000 --batch-size 64
+
+Fine-tuning for induction (README.md, "Induction fine-tune"): --init-from loads an existing HF folder
+(F32 or F16 weights, trained in F32) and --synthetic-share puts that fraction of each batch's rows on
+repeated random sequences (synthetic_row below), the rest on the natural corpus as before.
 """
 from __future__ import annotations
 
@@ -299,6 +303,75 @@ def samples(model: GPT2, enc, device: str, prompts: list[str]) -> list[dict]:
 
 
 # --------------------------------------------------------------------------------------------
+# Synthetic repeats (induction)
+# --------------------------------------------------------------------------------------------
+
+# Printable ASCII without the space: the seed prompt's alphabet. The space separates copies.
+PRINTABLE = [chr(c) for c in range(0x21, 0x7F)]
+IGNORE = -100  # F.cross_entropy's ignore_index
+
+
+def random_printable(rng: np.random.Generator, lo: int, hi: int) -> str:
+    return "".join(rng.choice(PRINTABLE, size=int(rng.integers(lo, hi + 1))))
+
+
+def synthetic_doc(rng: np.random.Generator, enc, eos: int) -> tuple[list[int], list[bool]]:
+    """One document that repeats a random unit 2 or 3 times, and for each token whether it is a
+    training target. Half the documents repeat a printable string of 8-48 characters with a space
+    between copies ("s s", like the seed prompt); half repeat a run of 8-64 token ids drawn uniformly
+    from the vocabulary (no separator), so the copying is learnt on tokens the natural corpus rarely
+    puts side by side. Copy 1 and the first token of copy 2 are random, so they are not targets:
+    training on noise would only teach the model to spread its natural-text predictions."""
+    copies = int(rng.integers(2, 4))
+    if rng.random() < 0.5 and enc is not None:
+        s = random_printable(rng, 8, 48)
+        # copies encoded one by one: the pre-tokenizer always cuts before " s", so this equals
+        # encoding the whole "s s s"
+        parts = [enc.encode(s)] + [enc.encode(" " + s) for _ in range(copies - 1)]
+    else:
+        run = rng.integers(0, eos, size=int(rng.integers(8, 65))).tolist()
+        parts = [run] * copies
+    ids, train = [], []
+    for k, part in enumerate(parts):
+        ids += part
+        train += [k > 0 and (k > 1 or j > 0) for j in range(len(part))]
+    return ids, train
+
+
+def synthetic_row(rng: np.random.Generator, enc, eos: int, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """A window of `length` tokens cut from synthetic documents, each followed by <|endoftext|> as the
+    corpus separates its documents; starts at a random offset in the first document like the corpus
+    windows. Returns the ids and the target mask (the <|endoftext|> after a document is a target)."""
+    ids, train = [], []
+    while len(ids) < length * 2:
+        d, t = synthetic_doc(rng, enc, eos)
+        ids += d + [eos]
+        train += t + [True]
+    start = int(rng.integers(0, len(ids) - length))
+    return np.array(ids[start:start + length], dtype=np.int64), np.array(train[start:start + length])
+
+
+@torch.no_grad()
+def induction_accuracy(model: GPT2, enc, device: str, seed: int, n: int = 32) -> float:
+    """Output top-1 accuracy on the predictable tokens of the second copy of "s s" (s: 16-32 random
+    printable characters): every token of copy 2 after its first. The same measurement as
+    tools/default-model/induction.ts, here for the training log."""
+    rng = np.random.default_rng(seed)
+    hit = total = 0
+    model.eval()
+    for _ in range(n):
+        s = random_printable(rng, 16, 32)
+        first = enc.encode(s)
+        ids = first + enc.encode(" " + s)
+        pred = model(torch.tensor([ids], device=device))[0].float().argmax(-1).tolist()
+        for p in range(len(first) + 1, len(ids)):
+            hit += int(pred[p - 1] == ids[p])
+            total += 1
+    model.train()
+    return hit / max(total, 1)
+
+
+# --------------------------------------------------------------------------------------------
 
 def warn_reference_blas() -> None:
     """Debian's python3-torch 1.13 does its fp32 GEMMs in whatever libblas.so.3 is selected, by default
@@ -343,6 +416,13 @@ def main() -> None:
                     "(windows spread evenly; 0 = all); the final eval always uses all")
     ap.add_argument("--keep-best", action="store_true", help="write the weights of the periodic eval with "
                     "the lowest held-out loss (use with --eval-tokens 0; selects on the held-out set)")
+    ap.add_argument("--init-from", default="", help="start from this HF folder's config.json and "
+                    "model.safetensors (F32 or F16; trained in F32) instead of a fresh init; "
+                    "--n-layer/--n-embd/--n-head/--n-positions are then taken from it")
+    ap.add_argument("--synthetic-share", type=float, default=0.0, help="fraction of each batch's rows "
+                    "made of repeated random sequences (synthetic_row) instead of corpus windows")
+    ap.add_argument("--induction-seed", type=int, default=777, help="seed of the random strings of the "
+                    "periodic induction measurement (never the training seed)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--prompts", default="And God said, Let there be|To be, or not to|In the beginning|"
                     "First Citizen:|The jury said")
@@ -377,9 +457,20 @@ def main() -> None:
     if enc is not None:  # each character of a byte-level token is one byte
         byte_len = np.array([0 if i == eos else len(enc.inv[i]) for i in range(vocab_size)])
 
+    if args.init_from:
+        hf = json.loads((Path(args.init_from) / "config.json").read_text())
+        args.n_layer, args.n_embd, args.n_head, args.n_positions = (
+            hf["n_layer"], hf["n_embd"], hf["n_head"], hf["n_positions"])
+        assert hf["vocab_size"] == vocab_size, (hf["vocab_size"], vocab_size)
     cfg = {"vocab_size": vocab_size, "n_positions": args.n_positions, "n_embd": args.n_embd,
            "n_layer": args.n_layer, "n_head": args.n_head, "layer_norm_epsilon": 1e-5, "eos_token_id": eos}
-    model = GPT2(cfg, dropout=args.dropout).to(device)
+    model = GPT2(cfg, dropout=args.dropout)
+    if args.init_from:
+        model.load_state_dict(read_safetensors(Path(args.init_from) / "model.safetensors"))
+    model = model.to(device)
+    n_synth = round(args.synthetic_share * args.batch_size)
+    if n_synth and enc is None:
+        print("(no tokenizer: the synthetic rows are token runs only)", file=sys.stderr)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {cfg} -> {n_params:,} parameters ({n_params * 4 / 1e6:.1f} MB as F32); "
           f"train {len(train):,} tokens, held-out {len(heldout):,}; device {device}"
@@ -426,14 +517,21 @@ def main() -> None:
         lr = lr_at(progress, step)
         for g in opt.param_groups:
             g["lr"] = lr
-        starts = rng.integers(0, len(train) - seq - 1, size=B)
-        batch = np.stack([train[s:s + seq + 1] for s in starts])
+        starts = rng.integers(0, len(train) - seq - 1, size=B - n_synth)
+        rows = [train[s:s + seq + 1] for s in starts]
+        masks = [np.ones(seq + 1, dtype=bool)] * len(rows)
+        for _ in range(n_synth):
+            r, m = synthetic_row(rng, enc, eos, seq + 1)
+            rows.append(r)
+            masks.append(m)
+        batch = np.stack(rows)
+        target = np.where(np.stack(masks), batch, IGNORE)
         x = torch.from_numpy(batch[:, :-1]).to(device, non_blocking=True)
-        y = torch.from_numpy(batch[:, 1:]).to(device, non_blocking=True)
+        y = torch.from_numpy(target[:, 1:]).to(device, non_blocking=True)
         t0 = time.time()
         with autocast(device, amp_dtype):
             logits = fwd(x)
-        loss = F.cross_entropy(logits.float().reshape(-1, vocab_size), y.reshape(-1))
+        loss = F.cross_entropy(logits.float().reshape(-1, vocab_size), y.reshape(-1), ignore_index=IGNORE)
         opt.zero_grad(set_to_none=True)
         if scaler is None:
             loss.backward()
@@ -460,6 +558,7 @@ def main() -> None:
             loss_n = 0
             te = time.time()
             hl, _ = evaluate(model, heldout, seq, args.eval_batch, device, amp_dtype, args.eval_tokens)
+            ind = induction_accuracy(model, enc, device, args.induction_seed) if enc is not None else None
             if warm_t0:
                 eval_s += time.time() - te
             tps = (tokens_seen - warm_tok) / (time.time() - warm_t0 - eval_s) if warm_t0 else 0
@@ -468,6 +567,8 @@ def main() -> None:
                    "train_loss": round(last_train_loss, 4),
                    "heldout_loss": round(hl, 4), "grad_norm": round(float(gnorm), 3),
                    "train_tokens_per_s": round(tps)}
+            if ind is not None:
+                row["induction"] = round(ind, 4)
             log["history"].append(row)
             if args.keep_best and hl < best["loss"]:
                 best = {"loss": hl, "step": step,
@@ -498,6 +599,7 @@ def main() -> None:
         nbytes = int(byte_len[heldout[1:n * seq + 1]].sum())
         result["heldout_bits_per_byte"] = round(hl * n_eval / math.log(2) / nbytes, 4)
     if enc is not None:
+        result["induction"] = round(induction_accuracy(model, enc, device, args.induction_seed, 64), 4)
         prompts = [p for p in args.prompts.split("|") if p]
         result["samples"] = samples(model, enc, device, prompts)
     log["result"] = result
