@@ -21,9 +21,10 @@ const reference = JSON.parse(readFileSync('tests/fixtures/default-model/greedy.j
 };
 
 let model: LensModel;
+// Building the ORT sessions of an 11.7 MB model takes seconds, more than the default 10 s hook limit on a busy machine.
 beforeAll(async () => {
   model = await LensModel.create(ort, await loadModelFiles(new PathSource(MODEL_DIR)));
-});
+}, 60_000);
 afterAll(() => model?.release());
 
 describe('the embedded default model', () => {
