@@ -3,9 +3,11 @@
  *   trajectory --model <dir|url|hub:id> --lens <dir|url|hub:id|logit> (--text "…" | --ids 1,2,3) [--topk 10] [--json]
  *   train --model … --data <files…> --output <dir> [--steps 250 --tokens-per-step 262144 …] [--resume]
  *   eval --model … --lens <dir|url|hub:id|logit> --data <files…> [--tokens N] [--json]
+ *   induction --model … --lens <dir|url|hub:id|logit> [--strings 32] [--seed 1] [--json]
  */
 import { parseArgs } from 'node:util';
 import { evalCommand, parseEvalArgs } from './eval-command.ts';
+import { inductionCommand, parseInductionArgs } from './induction-command.ts';
 import { parseTrainArgs, trainCommand } from './train-command.ts';
 import { trajectoryCommand } from './trajectory-command.ts';
 
@@ -30,6 +32,11 @@ commands:
        [--tokens N] [--context 1024] [--heldout-fraction F --seed 42] [--batch-tokens N] [--json]
       per-layer cross-entropy (nats), bits per byte and KL to the output, beside the logit lens;
       with --heldout-fraction, only the held-out chunks of the split train uses
+
+  induction --model <dir|url|hub:ID> --lens <dir|url|hub:ID|logit>
+            [--strings 32] [--seed 1] [--min-length 16] [--max-length 32] [--json]
+      per layer, the top-1 accuracy on the second copy of random printable strings typed twice
+      ("s s"), beside the logit lens: where in depth the model's copying (induction) shows up
 
   hub:ID means the Hugging Face hub (or the mirror HF_ENDPOINT names), e.g. --model hub:openai-community/gpt2 --lens hub:gpt2,
   or --model hub:EleutherAI/pythia-70m-deduped --lens hub:EleutherAI/pythia-70m-deduped`;
@@ -70,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'train') return trainCommand(parseTrainArgs(rest));
   if (command === 'eval') return evalCommand(parseEvalArgs(rest));
+  if (command === 'induction') return inductionCommand(parseInductionArgs(rest));
   console.error(`lens: unknown command '${command}'\n\n${USAGE}`);
   return 2;
 }

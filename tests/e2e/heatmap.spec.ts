@@ -45,6 +45,16 @@ test.describe('the seed heatmap', () => {
     expect(errors).toEqual([]);
   });
 
+  test('predicts the second copy of the seed string from the first: the output row copies it (induction)', async ({ page }) => {
+    await openFigure(page);
+    // The first row is the output; its ten cells are the last ten positions, all in the second copy.
+    const output = (await cellLabels(page)).slice(0, 10);
+    const after = output.map((label) => /after “(.*?)”:/.exec(label)![1]);
+    const predicts = output.map((label) => /predicts “(.*?)”/.exec(label)![1]);
+    const copied = predicts.slice(0, -1).filter((token, i) => token === after[i + 1]).length;
+    expect(copied, output.join('\n')).toBeGreaterThanOrEqual(7);
+  });
+
   test('recomputes as the reader types a new prompt', async ({ page }) => {
     const errors = watchForErrors(page);
     await openFigure(page);

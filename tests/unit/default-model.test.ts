@@ -1,7 +1,8 @@
 /**
  * The embedded default model as the site ships it: loaded through the same library path as GPT-2,
- * its file is the one the model card describes, and its predictions match the PyTorch reference
- * (tools/default-model/greedy_reference.py) on held-out sentences.
+ * its file is the one the model card describes, its predictions match the PyTorch reference
+ * (tools/default-model/greedy_reference.py) on held-out sentences, and it copies a random string typed
+ * twice, which is what the seed prompt exists to show.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { PathSource } from '../../src/cli/path-source.ts';
 import { LensModel } from '../../src/lens/lens-model.ts';
 import { LogitLens, TunedLens } from '../../src/lens/lens/tuned-lens.ts';
 import { loadModelFiles } from '../../src/lens/model/model-files.ts';
+import { inductionCurve, randomPrintableStrings } from '../../src/lens/trajectory/induction.ts';
 
 const MODEL_DIR = 'public/models/pd-gpt2-6l';
 const reference = JSON.parse(readFileSync('tests/fixtures/default-model/greedy.json', 'utf8')) as {
@@ -19,9 +21,10 @@ const reference = JSON.parse(readFileSync('tests/fixtures/default-model/greedy.j
 };
 
 let model: LensModel;
+// Building the ORT sessions of an 11.7 MB model takes seconds, more than the default 10 s hook limit on a busy machine.
 beforeAll(async () => {
   model = await LensModel.create(ort, await loadModelFiles(new PathSource(MODEL_DIR)));
-});
+}, 60_000);
 afterAll(() => model?.release());
 
 describe('the embedded default model', () => {
@@ -57,5 +60,16 @@ describe('the embedded default model', () => {
     };
     const [klTuned, klLogit] = [await meanKl(tuned), await meanKl(logit)];
     klTuned.forEach((kl, layer) => expect(kl, `layer ${layer}`).toBeLessThan(klLogit[layer]));
+  });
+
+  it('predicts the second copy of random strings it has never seen (induction), from the output and not from layer 0', async () => {
+    // Fresh strings: a generator (mulberry32) and seed that the training (numpy, seeds 1234 and 777) never used.
+    const strings = randomPrintableStrings(24, { seed: 424242, minLength: 16, maxLength: 32 });
+    const curve = await inductionCurve(model, new LogitLens(model.config.numLayers, model.config.dModel), strings);
+    expect(curve.predictable).toBeGreaterThan(24 * 8);
+    expect(curve.rows.at(-1)).toBe('output');
+    expect(curve.accuracy.at(-1)).toBeGreaterThanOrEqual(0.9);
+    // Copying needs attention to the first copy: the embeddings alone cannot know the string.
+    expect(curve.accuracy[0]).toBeLessThan(0.2);
   });
 });

@@ -15,6 +15,10 @@ lm_head), tokenizer.json, tokenizer_config.json, training_log.json.
   python3 train_model.py --data /tmp/default-model/tokens.npy --out /tmp/default-model/ckpt \\
       --device cpu --minutes 8
   python3 train_model.py --data tokens.npy --out out --device cuda --amp bf16 --steps 6000 --batch-size 64
+
+Fine-tuning for induction (README.md, "Induction fine-tune"): --init-from loads an existing HF folder
+(F32 or F16 weights, trained in F32) and --synthetic-share puts that fraction of each batch's rows on
+repeated random sequences (synthetic_row below), the rest on the natural corpus as before.
 """
 from __future__ import annotations
 
@@ -299,6 +303,75 @@ def samples(model: GPT2, enc, device: str, prompts: list[str]) -> list[dict]:
 
 
 # --------------------------------------------------------------------------------------------
+# Synthetic repeats (induction)
+# --------------------------------------------------------------------------------------------
+
+# Printable ASCII without the space: the seed prompt's alphabet. The space separates copies.
+PRINTABLE = [chr(c) for c in range(0x21, 0x7F)]
+IGNORE = -100  # F.cross_entropy's ignore_index
+
+
+def random_printable(rng: np.random.Generator, lo: int, hi: int) -> str:
+    return "".join(rng.choice(PRINTABLE, size=int(rng.integers(lo, hi + 1))))
+
+
+def synthetic_doc(rng: np.random.Generator, enc, eos: int) -> tuple[list[int], list[bool]]:
+    """One document that repeats a random unit 2 or 3 times, and for each token whether it is a
+    training target. Half the documents repeat a printable string of 8-48 characters with a space
+    between copies ("s s", like the seed prompt); half repeat a run of 8-64 token ids drawn uniformly
+    from the vocabulary (no separator), so the copying is learnt on tokens the natural corpus rarely
+    puts side by side. Copy 1 and the first token of copy 2 are random, so they are not targets:
+    training on noise would only teach the model to spread its natural-text predictions."""
+    copies = int(rng.integers(2, 4))
+    if rng.random() < 0.5 and enc is not None:
+        s = random_printable(rng, 8, 48)
+        # copies encoded one by one: the pre-tokenizer always cuts before " s", so this equals
+        # encoding the whole "s s s"
+        parts = [enc.encode(s)] + [enc.encode(" " + s) for _ in range(copies - 1)]
+    else:
+        run = rng.integers(0, eos, size=int(rng.integers(8, 65))).tolist()
+        parts = [run] * copies
+    ids, train = [], []
+    for k, part in enumerate(parts):
+        ids += part
+        train += [k > 0 and (k > 1 or j > 0) for j in range(len(part))]
+    return ids, train
+
+
+def synthetic_row(rng: np.random.Generator, enc, eos: int, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """A window of `length` tokens cut from synthetic documents, each followed by <|endoftext|> as the
+    corpus separates its documents; starts at a random offset in the first document like the corpus
+    windows. Returns the ids and the target mask (the <|endoftext|> after a document is a target)."""
+    ids, train = [], []
+    while len(ids) < length * 2:
+        d, t = synthetic_doc(rng, enc, eos)
+        ids += d + [eos]
+        train += t + [True]
+    start = int(rng.integers(0, len(ids) - length))
+    return np.array(ids[start:start + length], dtype=np.int64), np.array(train[start:start + length])
+
+
+@torch.no_grad()
+def induction_accuracy(model: GPT2, enc, device: str, seed: int, n: int = 32) -> float:
+    """Output top-1 accuracy on the predictable tokens of the second copy of "s s" (s: 16-32 random
+    printable characters): every token of copy 2 after its first. The same measurement as
+    tools/default-model/induction.ts, here for the training log."""
+    rng = np.random.default_rng(seed)
+    hit = total = 0
+    model.eval()
+    for _ in range(n):
+        s = random_printable(rng, 16, 32)
+        first = enc.encode(s)
+        ids = first + enc.encode(" " + s)
+        pred = model(torch.tensor([ids], device=device))[0].float().argmax(-1).tolist()
+        for p in range(len(first) + 1, len(ids)):
+            hit += int(pred[p - 1] == ids[p])
+            total += 1
+    model.train()
+    return hit / max(total, 1)
+
+
+# --------------------------------------------------------------------------------------------
 
 def warn_reference_blas() -> None:
     """Debian's python3-torch 1.13 does its fp32 GEMMs in whatever libblas.so.3 is selected, by default
@@ -343,13 +416,31 @@ def main() -> None:
                     "(windows spread evenly; 0 = all); the final eval always uses all")
     ap.add_argument("--keep-best", action="store_true", help="write the weights of the periodic eval with "
                     "the lowest held-out loss (use with --eval-tokens 0; selects on the held-out set)")
+    ap.add_argument("--init-from", default="", help="start from this HF folder's config.json and "
+                    "model.safetensors (F32 or F16; trained in F32) instead of a fresh init; "
+                    "--n-layer/--n-embd/--n-head/--n-positions are then taken from it")
+    ap.add_argument("--synthetic-share", type=float, default=0.0, help="fraction of each batch's rows "
+                    "made of repeated random sequences (synthetic_row) instead of corpus windows")
+    ap.add_argument("--synthetic-seq-len", type=int, default=0, help="length of the synthetic rows "
+                    "(0 = --seq-len); copying needs little context, so short rows buy more steps")
+    ap.add_argument("--save-at-eval", action="store_true", help="also write the checkpoint to --out at every "
+                    "periodic eval, so a run stopped early leaves its latest weights")
+    ap.add_argument("--train-only", default="", help="train only the parameters whose name contains this "
+                    "(e.g. .attn.); the rest stay as loaded")
+    ap.add_argument("--freeze", default="", help="keep the parameters whose name contains this as loaded")
+    ap.add_argument("--induction-seed", type=int, default=777, help="seed of the random strings of the "
+                    "periodic induction measurement (never the training seed)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--prompts", default="And God said, Let there be|To be, or not to|In the beginning|"
                     "First Citizen:|The jury said")
+    ap.add_argument("--eval-only", action="store_true", help="with --init-from: no training, only the final "
+                    "evaluation (held-out loss, induction, samples); writes nothing")
     args = ap.parse_args()
-    if not args.steps and not args.minutes:
+    if args.eval_only and not args.init_from:
+        ap.error("--eval-only needs --init-from")
+    if not args.steps and not args.minutes and not args.eval_only:
         ap.error("give --steps and/or --minutes")
-    assert args.seq_len <= args.n_positions
+    assert args.seq_len <= args.n_positions and args.synthetic_seq_len <= args.n_positions
 
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
@@ -377,16 +468,35 @@ def main() -> None:
     if enc is not None:  # each character of a byte-level token is one byte
         byte_len = np.array([0 if i == eos else len(enc.inv[i]) for i in range(vocab_size)])
 
+    if args.init_from:
+        hf = json.loads((Path(args.init_from) / "config.json").read_text())
+        args.n_layer, args.n_embd, args.n_head, args.n_positions = (
+            hf["n_layer"], hf["n_embd"], hf["n_head"], hf["n_positions"])
+        assert hf["vocab_size"] == vocab_size, (hf["vocab_size"], vocab_size)
     cfg = {"vocab_size": vocab_size, "n_positions": args.n_positions, "n_embd": args.n_embd,
            "n_layer": args.n_layer, "n_head": args.n_head, "layer_norm_epsilon": 1e-5, "eos_token_id": eos}
-    model = GPT2(cfg, dropout=args.dropout).to(device)
+    model = GPT2(cfg, dropout=args.dropout)
+    if args.init_from:
+        model.load_state_dict(read_safetensors(Path(args.init_from) / "model.safetensors"))
+    model = model.to(device)
+    n_synth = round(args.synthetic_share * args.batch_size)
+    if n_synth and enc is None:
+        print("(no tokenizer: the synthetic rows are token runs only)", file=sys.stderr)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {cfg} -> {n_params:,} parameters ({n_params * 4 / 1e6:.1f} MB as F32); "
           f"train {len(train):,} tokens, held-out {len(heldout):,}; device {device}"
           f"{' threads ' + str(torch.get_num_threads()) if device == 'cpu' else ''}", file=sys.stderr)
 
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    if args.train_only or args.freeze:
+        # e.g. --train-only .attn.: induction is an attention circuit (a previous-token head feeding an
+        # induction head), so the embeddings, MLPs and LayerNorms can keep what natural text taught them;
+        # --freeze .attn. then lets the rest adapt to the new heads without undoing them
+        for n, p in model.named_parameters():
+            p.requires_grad_((not args.train_only or args.train_only in n) and not (args.freeze and args.freeze in n))
+        print(f"training {sum(p.numel() for p in model.parameters() if p.requires_grad):,} parameters "
+              f"(--train-only {args.train_only!r} --freeze {args.freeze!r})", file=sys.stderr)
+    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.dim() < 2]
     opt_kwargs = {}
     try:
         if device.startswith("cuda") and "fused" in inspect.signature(torch.optim.AdamW).parameters:
@@ -408,6 +518,8 @@ def main() -> None:
         return args.lr * (args.min_lr_frac + (1 - args.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * p)))
 
     seq, B = args.seq_len, args.batch_size
+    synth_seq = args.synthetic_seq_len or seq
+    eval_seq = args.n_positions  # the held-out figures always read full-context windows
     budget = args.minutes * 60 if args.minutes else float("inf")
     log = {"args": vars(args), "config": hf_config(cfg), "parameters": n_params, "history": []}
     t_start = time.time()
@@ -421,32 +533,46 @@ def main() -> None:
     while True:
         elapsed = time.time() - t_start
         progress = max(step / args.steps if args.steps else 0.0, elapsed / budget)
-        if progress >= 1.0:
+        if progress >= 1.0 or args.eval_only:
             break
         lr = lr_at(progress, step)
         for g in opt.param_groups:
             g["lr"] = lr
-        starts = rng.integers(0, len(train) - seq - 1, size=B)
-        batch = np.stack([train[s:s + seq + 1] for s in starts])
-        x = torch.from_numpy(batch[:, :-1]).to(device, non_blocking=True)
-        y = torch.from_numpy(batch[:, 1:]).to(device, non_blocking=True)
+        starts = rng.integers(0, len(train) - seq - 1, size=B - n_synth)
+        groups = []  # (inputs, targets): corpus windows of seq tokens, synthetic rows of synth_seq
+        if len(starts):
+            batch = np.stack([train[s:s + seq + 1] for s in starts])
+            groups.append((batch[:, :-1], batch[:, 1:]))
+        if n_synth:
+            rows, masks = zip(*(synthetic_row(rng, enc, eos, synth_seq + 1) for _ in range(n_synth)))
+            batch = np.stack(rows)
+            target = np.where(np.stack(masks), batch, IGNORE)
+            groups.append((batch[:, :-1], target[:, 1:]))
         t0 = time.time()
-        with autocast(device, amp_dtype):
-            logits = fwd(x)
-        loss = F.cross_entropy(logits.float().reshape(-1, vocab_size), y.reshape(-1))
+        # one loss over every target of both groups, as if they were one batch
+        loss_total, n_targets = 0.0, 0
+        for xs, ys in groups:
+            x = torch.from_numpy(np.ascontiguousarray(xs)).to(device, non_blocking=True)
+            y = torch.from_numpy(np.ascontiguousarray(ys)).to(device, non_blocking=True)
+            with autocast(device, amp_dtype):
+                logits = fwd(x)
+            loss_total = loss_total + F.cross_entropy(logits.float().reshape(-1, vocab_size), y.reshape(-1),
+                                                      ignore_index=IGNORE, reduction="sum")
+            n_targets += int((y != IGNORE).sum())
+        loss = loss_total / max(n_targets, 1)
         opt.zero_grad(set_to_none=True)
         if scaler is None:
             loss.backward()
-            gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
+            gnorm = torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], args.grad_clip)
             opt.step()
         else:
             scaler.scale(loss).backward()
             scaler.unscale_(opt)
-            gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
+            gnorm = torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], args.grad_clip)
             scaler.step(opt)
             scaler.update()
         step += 1
-        tokens_seen += B * seq
+        tokens_seen += (B - n_synth) * seq + n_synth * synth_seq
         loss_sum += loss.detach()
         loss_n += 1
         t_train += time.time() - t0
@@ -459,7 +585,8 @@ def main() -> None:
             loss_sum.zero_()
             loss_n = 0
             te = time.time()
-            hl, _ = evaluate(model, heldout, seq, args.eval_batch, device, amp_dtype, args.eval_tokens)
+            hl, _ = evaluate(model, heldout, eval_seq, args.eval_batch, device, amp_dtype, args.eval_tokens)
+            ind = induction_accuracy(model, enc, device, args.induction_seed) if enc is not None else None
             if warm_t0:
                 eval_s += time.time() - te
             tps = (tokens_seen - warm_tok) / (time.time() - warm_t0 - eval_s) if warm_t0 else 0
@@ -468,18 +595,22 @@ def main() -> None:
                    "train_loss": round(last_train_loss, 4),
                    "heldout_loss": round(hl, 4), "grad_norm": round(float(gnorm), 3),
                    "train_tokens_per_s": round(tps)}
+            if ind is not None:
+                row["induction"] = round(ind, 4)
             log["history"].append(row)
             if args.keep_best and hl < best["loss"]:
                 best = {"loss": hl, "step": step,
                         "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
             print(json.dumps(row), file=sys.stderr, flush=True)
+            if args.save_at_eval:
+                save_checkpoint(model, Path(args.out), tokenizer_dir if tokenizer_dir.exists() else None, log)
 
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     wall = time.time() - t_start
     final_step = step
     if args.keep_best and best["state"] is not None:
-        last, _ = evaluate(model, heldout, seq, args.eval_batch, device, amp_dtype, args.eval_tokens)
+        last, _ = evaluate(model, heldout, eval_seq, args.eval_batch, device, amp_dtype, args.eval_tokens)
         if best["loss"] < last:
             model.load_state_dict(best["state"])
             print(f"keeping the weights of step {best['step']} (held-out {best['loss']:.4f} < {last:.4f})",
@@ -487,20 +618,24 @@ def main() -> None:
         else:
             best["step"] = final_step
     tps = (tokens_seen - warm_tok) / (time.time() - warm_t0 - eval_s) if warm_t0 else tokens_seen / wall
-    hl, n_eval = evaluate(model, heldout, seq, args.eval_batch, device, amp_dtype)
+    hl, n_eval = evaluate(model, heldout, eval_seq, args.eval_batch, device, amp_dtype)
     result = {"steps": step, "weights_from_step": best["step"] if args.keep_best else step, "tokens": tokens_seen, "epochs": round(tokens_seen / len(train), 3),
               "wall_s": round(wall, 1), "train_tokens_per_s": round(tps),
               "train_loss_last": round(float(loss_sum) / loss_n if loss_n else last_train_loss, 4),
               "heldout_loss": round(hl, 4), "heldout_perplexity": round(math.exp(hl), 2),
               "heldout_tokens_evaluated": n_eval}
     if byte_len is not None:
-        n = (len(heldout) - 1) // seq
-        nbytes = int(byte_len[heldout[1:n * seq + 1]].sum())
+        n = (len(heldout) - 1) // eval_seq
+        nbytes = int(byte_len[heldout[1:n * eval_seq + 1]].sum())
         result["heldout_bits_per_byte"] = round(hl * n_eval / math.log(2) / nbytes, 4)
     if enc is not None:
+        result["induction"] = round(induction_accuracy(model, enc, device, args.induction_seed, 64), 4)
         prompts = [p for p in args.prompts.split("|") if p]
         result["samples"] = samples(model, enc, device, prompts)
     log["result"] = result
+    if args.eval_only:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
     save_checkpoint(model.to("cpu"), Path(args.out), tokenizer_dir if tokenizer_dir.exists() else None, log)
     print(json.dumps(result, indent=2, ensure_ascii=False))
     size = sum(f.stat().st_size for f in Path(args.out).iterdir())
