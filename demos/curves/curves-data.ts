@@ -1,9 +1,12 @@
 /**
  * Per-layer summaries of a lens's trajectory over a whole text (design.md §4): the mean KL from the
- * model's output to the lens, the mean cross-entropy of the next token, and bits per byte
- * (Σ cross-entropy in nats / ln 2 / UTF-8 bytes of the text). One point per row, the model's own
- * output last. Pure functions over PredictionTrajectory, so a test can check them by hand.
+ * model's output to the lens, the mean cross-entropy of the next token, and bits per byte (the
+ * site's one definition, bitsPerByte in src/lens/train/token-bytes.ts: Σ cross-entropy in nats /
+ * ln 2 / UTF-8 bytes of the predicted tokens, which are every token but the first). One point per
+ * row, the model's own output last. Pure functions over PredictionTrajectory, so a test can check
+ * them by hand.
  */
+import { bitsPerByte } from '../../src/lens/train/token-bytes.ts';
 import type { PredictionTrajectory, Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
 
 export interface LayerPoint {
@@ -17,12 +20,23 @@ export interface LayerPoint {
   meanKl: number;
   /** Mean −log q_ℓ(next token) over the positions that have a next token, nats. */
   meanCrossEntropy: number;
-  /** Σ −log q_ℓ(next token) / ln 2 / UTF-8 bytes of the text. */
+  /** Σ −log q_ℓ(next token) / ln 2 / UTF-8 bytes of the predicted tokens. */
   bitsPerByte: number;
 }
 
 export function utf8Bytes(text: string): number {
   return new TextEncoder().encode(text).length;
+}
+
+/**
+ * UTF-8 bytes of the tokens a trajectory predicts: the text's bytes less its first token's, which
+ * is context only. Counted from the text rather than token by token, because a token that holds
+ * part of a multi-byte character decodes alone to U+FFFD (3 bytes); only a first token that splits
+ * a character is counted inexactly.
+ */
+export function predictedBytes(trajectory: PredictionTrajectory, text: string): number {
+  const first = trajectory.tokens[0];
+  return Math.max(0, utf8Bytes(text) - (first === undefined ? 0 : utf8Bytes(first)));
 }
 
 /** Sum and count of the defined values of one row of a statistic (NaN marks "no value"). */
@@ -40,7 +54,7 @@ function rowTotal(trajectory: PredictionTrajectory, statistic: Statistic, row: n
 
 /** One point per row of `trajectory`, the lens's reading of `text` (the text the trajectory was computed on). */
 export function layerCurves(lens: string, trajectory: PredictionTrajectory, text: string): LayerPoint[] {
-  const bytes = utf8Bytes(text);
+  const bytes = predictedBytes(trajectory, text);
   return trajectory.rows.map((row, r) => {
     const kl = rowTotal(trajectory, 'forwardKl', r);
     const ce = rowTotal(trajectory, 'crossEntropy', r);
@@ -50,7 +64,7 @@ export function layerCurves(lens: string, trajectory: PredictionTrajectory, text
       row,
       meanKl: kl.count ? kl.sum / kl.count : NaN,
       meanCrossEntropy: ce.count ? ce.sum / ce.count : NaN,
-      bitsPerByte: bytes > 0 && ce.count ? ce.sum / Math.LN2 / bytes : NaN,
+      bitsPerByte: ce.count ? bitsPerByte(ce.sum, bytes) : NaN,
     };
   });
 }

@@ -118,6 +118,7 @@ export class LensModel {
       topkProbs,
       topkTokens: Array.from(topkIds, (id) => this.tokenText(id)),
       statistics,
+      bias: stat('bias'),
     });
   }
 

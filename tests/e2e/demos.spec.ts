@@ -4,7 +4,7 @@
  * spectra computed in the engine Worker.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { layerCurves, utf8Bytes } from '../../demos/curves/curves-data.ts';
+import { layerCurves, predictedBytes, utf8Bytes } from '../../demos/curves/curves-data.ts';
 import { PredictionTrajectory, STATISTICS, type Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { watchForErrors } from './watch-errors.ts';
 
@@ -150,15 +150,17 @@ test.describe('layer-by-layer curves', () => {
       topkTokens: ['x', 'x', 'x', 'x', 'x', 'x'],
       statistics,
     });
-    const text = 'a é b'; // 6 UTF-8 bytes: é takes two
-    expect(utf8Bytes(text)).toBe(6);
+    const text = 'aéb'; // 4 UTF-8 bytes: é takes two
+    expect(utf8Bytes(text)).toBe(4);
+    // The first token is context only: the predicted tokens "é" and "b" are 3 bytes.
+    expect(predictedBytes(trajectory, text)).toBe(3);
     const [layer0, output] = layerCurves('tuned', trajectory, text);
-    // Layer 0: (1 + 3) bits over 6 bytes; mean KL (1 + 2 + 3) / 3; mean cross-entropy over the two positions with a target.
-    expect(layer0.bitsPerByte).toBeCloseTo(4 / 6, 6);
+    // Layer 0: (1 + 3) bits over 3 bytes; mean KL (1 + 2 + 3) / 3; mean cross-entropy over the two positions with a target.
+    expect(layer0.bitsPerByte).toBeCloseTo(4 / 3, 6);
     expect(layer0.meanKl).toBeCloseTo(2, 6);
     expect(layer0.meanCrossEntropy).toBeCloseTo(2 * Math.LN2, 6);
     expect(output).toMatchObject({ lens: 'tuned', layer: 1, row: 'output', meanKl: 0 });
-    expect(output.bitsPerByte).toBeCloseTo(2 / 6, 6);
+    expect(output.bitsPerByte).toBeCloseTo(2 / 3, 6);
   });
 });
 

@@ -120,7 +120,7 @@ describe('training a tuned lens on the tiny model', () => {
       num_hidden_layers: 3,
       bias: true,
       base_model_revision: null,
-      unemebd_hash: null,
+      unembed_hash: null,
       lens_type: 'linear_tuned_lens',
     });
     const state = trained.lens.stateDict();

@@ -20,6 +20,10 @@
  *   `forward_kl`       Σ p (log p − log q) = KL(p ‖ q), p = the last row's distribution
  *   `max_probability`  max q
  *   `rank`             1 + #{v : log q_v > log q_target}
+ *   `bias`  [R]        KL(p̄ ‖ q̄_r): p̄ and q̄_r the last row's and row r's distributions averaged
+ *                      over the T positions (the paper's bias of a lens; tuned-lens keeps these
+ *                      averages as LogitStats.marginal_probs). A per-row, whole-prompt statistic,
+ *                      so unlike the cells it does not survive chunking by positions.
  *
  * Per row r: h̃ = h + h·Wᵀ + b (except the last row: h̃ = h), z = LN_f(h̃)·W_Uᵀ, q = softmax(z),
  * natural logs. The softmax is written out so that one exp pass serves everything: with
@@ -33,7 +37,8 @@
  * or chunks of positions (with their targets).
  *
  * Ops: Slice, Transpose, MatMul, Unsqueeze, Add, Concat, LayerNormalization, ReduceMax, Sub, Exp,
- * ReduceSum, Log, Reciprocal, Mul, Div, Shape, Expand, GatherElements, Greater, Cast, TopK, Squeeze.
+ * ReduceSum, Log, Reciprocal, Mul, Div, Shape, Expand, GatherElements, Greater, Cast, TopK, Squeeze,
+ * Max.
  */
 import { float, GraphBuilder } from '../onnx/graph-builder.ts';
 import type { ModelCheckpoint } from '../model/architecture.ts';
@@ -49,7 +54,14 @@ export const HEAD_OUTPUTS = [
   'forward_kl',
   'max_probability',
   'rank',
+  'bias',
 ] as const;
+
+/**
+ * Where an average probability underflows float32 to 0, its log is taken at this floor instead of
+ * −∞: a token the output never gives mass to then adds 0 · (finite) = 0 to the bias, not NaN.
+ */
+const MARGINAL_FLOOR = 1e-30;
 
 export function buildHeadGraph(ckpt: ModelCheckpoint): Uint8Array {
   const { dModel: d, vocabSize: V, layerNormEpsilon: epsilon, lnFWeight, lnFBias, wte } = ckpt.unembedding();
@@ -131,6 +143,20 @@ export function buildHeadGraph(ckpt: ModelCheckpoint): Uint8Array {
   const topCentered = g.node('Sub', [topLogits, max]); // [R, T, k]
   const topLogprobs = g.node('Sub', [topCentered, logSum]); // [R, T, k]
 
+  // bias = KL(p̄ ‖ q̄) with q̄ = (1/T) Σ_t e_t / s_t per row. The sum over positions is one batched
+  // MatMul of the weights 1/s [R, 1, T] with e [R, T, V], so no further [R, T, V] tensor is made;
+  // dividing by the total (T) normalises it.
+  const weights = g.node('Transpose', [maxProbability], { perm: [0, 2, 1] }); // [R, 1, T]  1/s
+  const summedQ = g.node('MatMul', [weights, exp]); // [R, 1, V]  Σ_t q_t
+  const total = g.node('ReduceSum', [summedQ, lastAxis], { keepdims: 1 }); // [R, 1, 1]  T
+  const marginal = g.node('Div', [summedQ, total]); // [R, 1, V]  q̄
+  const logMarginal = g.node('Log', [g.node('Max', [marginal, g.scalar(MARGINAL_FLOOR)])]); // [R, 1, V]
+  const marginalP = g.node('Slice', [marginal, lastRow, end, rowAxis]); // [1, 1, V]  p̄
+  const logMarginalP = g.node('Slice', [logMarginal, lastRow, end, rowAxis]); // [1, 1, V]
+  const marginalGap = g.node('Sub', [logMarginalP, logMarginal]); // [R, 1, V]  log p̄ − log q̄
+  const biasTerms = g.node('Mul', [marginalP, marginalGap]); // [R, 1, V]
+  const lensBias = g.node('ReduceSum', [biasTerms, g.int64s([1, 2])], { keepdims: 0 }); // [R]
+
   g.output('topk_ids', 'int64', ['R', 'T', 'k'], topIds);
   g.output('topk_logprobs', 'float32', ['R', 'T', 'k'], topLogprobs);
   const cell = (name: string, value: string) => g.output(name, 'float32', ['R', 'T'], g.node('Squeeze', [value, lastAxis])); // [R, T]
@@ -139,6 +165,7 @@ export function buildHeadGraph(ckpt: ModelCheckpoint): Uint8Array {
   cell('forward_kl', forwardKl);
   cell('max_probability', maxProbability);
   cell('rank', rank);
+  g.output('bias', 'float32', ['R'], lensBias);
   return g.toModel(17);
 }
 

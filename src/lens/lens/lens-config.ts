@@ -22,8 +22,8 @@ const CURRENT_KEYS = new Set([
   'd_model',
   'num_hidden_layers',
   'bias',
-  'unemebd_hash', // sic: the hub's files spell it this way
-  'unembed_hash',
+  'unemebd_hash', // sic: tuned-lens 0.1.0's spelling, still in the hub's older lens files
+  'unembed_hash', // tuned-lens 0.1.1 and later
   'lens_type',
 ]);
 const LEGACY_KEYS = new Set(['bias', 'extra_layers', 'include_input', 'reuse_unembedding', 'd_model', 'num_layers', 'vocab_size']);

@@ -6,8 +6,9 @@
  * Definitions, over the evaluated chunks (each chunk is read in its own context of `context` tokens):
  *   cross_entropy_ℓ  = mean over positions t = 0..T−2 of −log q_ℓ(ids[t+1])           (nats/token)
  *   bits_per_byte_ℓ  = Σ_t −log q_ℓ(ids[t+1]) / ln 2 / Σ_t bytes(ids[t+1])
- *                      — the bytes of exactly the tokens predicted (see token-bytes.ts); the first
- *                      token of each chunk is context only and is neither predicted nor counted
+ *                      — the bytes of exactly the tokens predicted (bitsPerByte in token-bytes.ts,
+ *                      the site's one definition); the first token of each chunk is context only
+ *                      and is neither predicted nor counted
  *   forward_kl_ℓ     = mean over all positions t = 0..T−1 of KL(p_t ‖ q_ℓ,t)            (nats)
  * The row "output" is the model itself (its forward_kl is 0).
  */
@@ -17,6 +18,7 @@ import { checkLensFitsModel, type Lens } from '../lens/tuned-lens.ts';
 import type { Tensor32 } from '../tensor.ts';
 import { buildLensLossGraph } from './lens-loss-graph.ts';
 import { RowBatcher, tokensPerRun } from './row-batches.ts';
+import { bitsPerByte } from './token-bytes.ts';
 import { sessionOptions, type SessionOptions } from './train-step.ts';
 import type { Unembedding } from './unembedding.ts';
 
@@ -130,7 +132,7 @@ export async function evaluateLenses(run: EvalRun): Promise<Evaluation> {
       return {
         name,
         crossEntropy,
-        bitsPerByte: Array.from(sums[k].ce, (s) => s / Math.LN2 / bytes),
+        bitsPerByte: Array.from(sums[k].ce, (s) => bitsPerByte(s, bytes)),
         forwardKl: Array.from(sums[k].kl, (s, r) => (r === L ? 0 : s / tokens)),
       };
     }),

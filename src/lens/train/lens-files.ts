@@ -2,14 +2,17 @@
  * A trained lens as the files of the current (tuned-lens ≥ 0.1) format, ready to write into a folder:
  *
  *   config.json         {"base_model_name_or_path", "d_model", "num_hidden_layers", "bias": true,
- *                        "base_model_revision", "unemebd_hash" (sic, the hub's spelling), "lens_type":
+ *                        "base_model_revision", "unembed_hash", "lens_type":
  *                        "linear_tuned_lens"}
  *   params.pt           torch.save(ModuleList.state_dict()) — keys "0.weight" [d, d], "0.bias" [d], …
  *                        (zip folder `params/`, as `torch.save(state, path / "params.pt")` names it)
  *   params.safetensors  the same tensors
  *
- * `unemebd_hash` is null: tuned-lens hashes numpy's printed summary of W_U, which we do not
- * reproduce, and a null hash is what its loader skips rather than warning about a mismatch.
+ * The key is spelled `unembed_hash`, as tuned-lens writes it since 0.1.1 (AlignmentResearch/tuned-lens
+ * commit 624a798, "fixed spelling of undembed hash"); 0.1.0, which wrote the hub's first lenses,
+ * spelled it `unemebd_hash`, and lens-config.ts reads both. Its value is null: tuned-lens hashes
+ * numpy's printed summary of W_U, which we do not reproduce, and a null hash is what its loader
+ * skips rather than warning about a mismatch.
  */
 import { writeSafetensors } from '../formats/safetensors.ts';
 import { writeTorchStateDict } from '../formats/torch-save.ts';
@@ -36,7 +39,7 @@ export function lensConfigJson(lens: TunedLens, options: LensFileOptions): Recor
     num_hidden_layers: lens.numLayers,
     bias: true,
     base_model_revision: options.baseModelRevision ?? null,
-    unemebd_hash: options.unembedHash ?? null,
+    unembed_hash: options.unembedHash ?? null,
     lens_type: 'linear_tuned_lens',
   };
 }

@@ -36,3 +36,15 @@ export function tokenByteLengths(tokenizerJson: unknown, vocabSize: number, deco
   }
   return lengths;
 }
+
+/**
+ * Bits per byte, the one definition this site uses everywhere (the live curves, `lens eval`, the
+ * chapters): the cross-entropy summed over the tokens that were predicted, in nats, over ln 2 and
+ * over the UTF-8 bytes of exactly those tokens. The first token of a text (or of an evaluation
+ * chunk) is context only: it is neither predicted nor counted. tuned-lens computes the same ratio
+ * over a whole corpus as mean cross-entropy × (tokens / bytes) / ln 2; on long text the two agree
+ * to within one token per chunk.
+ */
+export function bitsPerByte(crossEntropyNats: number, predictedBytes: number): number {
+  return predictedBytes > 0 ? crossEntropyNats / Math.LN2 / predictedBytes : NaN;
+}

@@ -30,6 +30,12 @@ export interface TrajectoryData {
   topkTokens: string[];
   /** Each [rows, T]; NaN where the statistic has no value (the last position's cross-entropy and rank). */
   statistics: Record<Statistic, Float32Array>;
+  /**
+   * [rows] The lens's bias at each row, KL(p̄ ‖ q̄_ℓ) in nats: the output's and the lens's
+   * distributions averaged over every position of the prompt, then compared (Belrose et al.'s
+   * bias). A statistic of the whole prompt, so a trajectory cut to fewer positions has none.
+   */
+  bias?: Float32Array;
 }
 
 export class PredictionTrajectory implements TrajectoryData {
@@ -41,6 +47,7 @@ export class PredictionTrajectory implements TrajectoryData {
   readonly topkProbs: Float32Array;
   readonly topkTokens: string[];
   readonly statistics: Record<Statistic, Float32Array>;
+  readonly bias?: Float32Array;
 
   constructor(data: TrajectoryData) {
     this.inputIds = data.inputIds;
@@ -51,9 +58,13 @@ export class PredictionTrajectory implements TrajectoryData {
     this.topkProbs = data.topkProbs;
     this.topkTokens = data.topkTokens;
     this.statistics = data.statistics;
+    if (data.bias) this.bias = data.bias;
     const cells = this.rows.length * this.numPositions;
     if (this.topkIds.length !== cells * this.k || STATISTICS.some((s) => this.statistics[s].length !== cells)) {
       throw new Error(`PredictionTrajectory: arrays do not match ${this.rows.length} rows × ${this.numPositions} positions`);
+    }
+    if (this.bias && this.bias.length !== this.rows.length) {
+      throw new Error(`PredictionTrajectory: bias has ${this.bias.length} values for ${this.rows.length} rows`);
     }
   }
 
@@ -126,6 +137,8 @@ export class PredictionTrajectory implements TrajectoryData {
       topkProbs: pick(this.topkProbs, (n) => new Float32Array(n), k),
       topkTokens: cells.flatMap((cell) => this.topkTokens.slice(cell * k, (cell + 1) * k)),
       statistics,
+      // The bias averages over every position: kept when all are (stride), dropped when fewer are (slice).
+      ...(this.bias && positions.length === T ? { bias: Float32Array.from(rows, (r) => this.bias![r]) } : {}),
     });
   }
 
