@@ -1,13 +1,14 @@
 /**
- * How far each lens is from the model, layer by layer, over the reader's own text: the mean KL from
- * the model's output to the lens and the lens's cross-entropy (in bits per byte or nats per token),
- * one line per lens. Trajectories come from the page's engine; the averaging is done here.
+ * How far each lens is from the model, layer by layer, over the reader's own text: the mean
+ * KL(p‖q), the lens's cross-entropy (in bits per byte or nats per token, with the model's own as a
+ * reference line) and the lens's bias KL(p̄‖q̄), one line per lens. Trajectories (with each row's
+ * bias, computed in the engine) come from the page's engine; the averaging is done here.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { CancelledError, engine } from '../../src/engine/client.ts';
 import { EngineStatus } from '../shared/EngineStatus.tsx';
 import { layerCurves, utf8Bytes, type LayerPoint } from './curves-data.ts';
-import { LENS_LABELS, layerCurvePlot } from './curves-plot.ts';
+import { LENS_LABELS, crossEntropyField, curvePlots, type CrossEntropyUnit, type CurvePlotKind } from './curves-plot.ts';
 import { CopyLink } from './CopyLink.tsx';
 import { urlState, useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import '../heatmap/heatmap.css';
@@ -23,7 +24,7 @@ export interface CurvesProps {
   caption?: string;
 }
 
-type Unit = 'bpb' | 'nats';
+type Unit = CrossEntropyUnit;
 const DEBOUNCE_MS = 400;
 const GAP = 16;
 
@@ -40,8 +41,10 @@ export default function Curves(props: CurvesProps) {
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const frame = useRef<HTMLDivElement>(null);
-  const klBox = useRef<HTMLDivElement>(null);
-  const ceBox = useRef<HTMLDivElement>(null);
+  const boxes = { kl: useRef<HTMLDivElement>(null), 'cross-entropy': useRef<HTMLDivElement>(null), bias: useRef<HTMLDivElement>(null) } satisfies Record<
+    CurvePlotKind,
+    unknown
+  >;
   const width = useWidth(frame);
   useUrlState(id, { text, unit }, { text: props.text ?? DEFAULT_CURVES_TEXT, unit: 'bpb' });
 
@@ -77,14 +80,11 @@ export default function Curves(props: CurvesProps) {
 
   const sideBySide = width >= 700;
   const plotWidth = sideBySide ? Math.floor((width - GAP) / 2) : width;
-  const ce = unit === 'bpb' ? { y: 'bitsPerByte' as const, label: 'bits per byte' } : { y: 'meanCrossEntropy' as const, label: 'cross-entropy, nats per token' };
+  const ce = crossEntropyField(unit);
+  const plots = points ? curvePlots(points.points, points.outputRow, unit) : [];
 
   useEffect(() => {
-    if (!points || !klBox.current || !ceBox.current) return;
-    klBox.current.replaceChildren(layerCurvePlot(points.points, { y: 'meanKl', yLabel: 'mean KL(p‖q), nats', outputRow: points.outputRow, width: plotWidth }));
-    ceBox.current.replaceChildren(
-      layerCurvePlot(points.points, { y: ce.y, yLabel: ce.label, yType: 'log', outputRow: points.outputRow, width: plotWidth, format: (v) => v.toFixed(3) }),
-    );
+    for (const plot of plots) boxes[plot.kind].current?.replaceChildren(plot.draw(plotWidth));
   }, [points, plotWidth, unit]);
 
   const byLens = (lens: string) => points?.points.filter((p) => p.lens === lens) ?? [];
@@ -136,8 +136,9 @@ export default function Curves(props: CurvesProps) {
               ))}
             </ul>
             <div class={sideBySide ? 'curves-plots is-side-by-side' : 'curves-plots'} style={{ gap: `${GAP}px` }}>
-              <div role="img" aria-label="Mean KL divergence from the model's output to each lens, by layer" ref={klBox} class="curves-plot" data-plot="kl" />
-              <div role="img" aria-label={`Each lens's cross-entropy on your text (${ce.label}), by layer`} ref={ceBox} class="curves-plot" data-plot="cross-entropy" />
+              {plots.map((plot) => (
+                <div key={plot.kind} role="img" aria-label={plot.label} ref={boxes[plot.kind]} class="curves-plot" data-plot={plot.kind} />
+              ))}
             </div>
             <details class="curves-numbers">
               <summary>The numbers</summary>
@@ -156,6 +157,11 @@ export default function Curves(props: CurvesProps) {
                           {unit === 'bpb' ? 'bits/byte' : 'nats/token'}, {LENS_LABELS[lens]}
                         </th>
                       ))}
+                      {lenses.map((lens) => (
+                        <th scope="col" key={`bias-${lens}`}>
+                          bias, {LENS_LABELS[lens]}
+                        </th>
+                      ))}
                     </tr>
                   </thead>
                   <tbody>
@@ -167,6 +173,9 @@ export default function Curves(props: CurvesProps) {
                         ))}
                         {lenses.map((lens) => (
                           <td key={`ce-${lens}`}>{fmt(byLens(lens)[p.layer]?.[ce.y])}</td>
+                        ))}
+                        {lenses.map((lens) => (
+                          <td key={`bias-${lens}`}>{fmt(byLens(lens)[p.layer]?.bias)}</td>
                         ))}
                       </tr>
                     ))}
@@ -184,12 +193,20 @@ export default function Curves(props: CurvesProps) {
         <a class="heatmap-anchor" href={`#${id}`} aria-label="Link to this figure">
           #
         </a>{' '}
-        {props.caption ?? 'Each lens, layer by layer, on your text.'} First plot: the mean KL(p‖q) from the model’s output p to the lens, over every position. Second:
-        the lens’s cross-entropy on the token that actually comes next{unit === 'bpb' ? ', as bits per byte: Σ cross-entropy (nats) / ln 2 / UTF-8 bytes of the text' : ', averaged over positions'}{' '}
-        (log scale). Computed live on {info ? info.name : 'the loaded model'}. <CopyLink id={id} />
+        {props.caption ?? 'Each lens, layer by layer, on your text.'} {curvesCaption(unit)} Computed live on {info ? info.name : 'the loaded model'}.{' '}
+        <CopyLink id={id} />
       </figcaption>
     </figure>
   );
+}
+
+/** What the three plots show, shared with the build-time figure. */
+export function curvesCaption(unit: Unit): string {
+  const ce =
+    unit === 'bpb'
+      ? 'as bits per byte: Σ cross-entropy (nats) / ln 2 / UTF-8 bytes of the predicted tokens (every token but the first)'
+      : 'averaged over positions';
+  return `First plot: the mean D_KL(p‖q) between the model’s output p and the lens’s q, over every position. Second: the lens’s cross-entropy on the token that actually comes next, ${ce} (log scale); the dashed line is the model’s own. Third: the lens’s bias, D_KL(p̄‖q̄) between the model’s and the lens’s distributions averaged over the whole text.`;
 }
 
 function fmt(value: number | undefined): string {

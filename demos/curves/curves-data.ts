@@ -22,6 +22,8 @@ export interface LayerPoint {
   meanCrossEntropy: number;
   /** Σ −log q_ℓ(next token) / ln 2 / UTF-8 bytes of the predicted tokens. */
   bitsPerByte: number;
+  /** The lens's bias, KL(p̄ ‖ q̄_ℓ) in nats between the position-averaged distributions (NaN when unknown). */
+  bias: number;
 }
 
 export function utf8Bytes(text: string): number {
@@ -65,6 +67,7 @@ export function layerCurves(lens: string, trajectory: PredictionTrajectory, text
       meanKl: kl.count ? kl.sum / kl.count : NaN,
       meanCrossEntropy: ce.count ? ce.sum / ce.count : NaN,
       bitsPerByte: ce.count ? bitsPerByte(ce.sum, bytes) : NaN,
+      bias: trajectory.bias?.[r] ?? NaN,
     };
   });
 }

@@ -17,6 +17,8 @@ export interface CurveOptions<P> {
   format?: (value: number) => string;
   /** Where Plot builds the figure: the page's own document, or a server-side one at build time. */
   document?: Document;
+  /** A dashed horizontal rule across every layer, labelled at its right end (e.g. the model's own value). */
+  reference?: { value: number; label: string };
 }
 
 export const LENS_COLORS: Record<string, string> = {
@@ -40,7 +42,8 @@ export function presentational<E extends Element>(plot: E): E {
 }
 
 export function layerCurvePlot<P extends { lens: string; layer: number }>(points: P[], options: CurveOptions<P>): SVGSVGElement | HTMLElement {
-  const { y, yLabel, yType = 'linear', outputRow, width, height = 260, format = (v: number) => v.toFixed(2), document } = options;
+  const { y, yLabel, yType = 'linear', outputRow, width, height = 260, format = (v: number) => v.toFixed(2), document, reference } = options;
+  const showReference = reference !== undefined && Number.isFinite(reference.value) && (yType !== 'log' || reference.value > 0);
   const finite = points.filter((p) => Number.isFinite(p[y] as number) && (yType !== 'log' || (p[y] as number) > 0));
   const layers = [...new Set(points.map((p) => p.layer))].sort((a, b) => a - b);
   const layerName = (l: number) => (l === outputRow ? 'output' : String(l));
@@ -63,6 +66,12 @@ export function layerCurvePlot<P extends { lens: string; layer: number }>(points
     y: { label: `↑ ${yLabel}`, type: yType, grid: true, ...(yType === 'linear' ? { zero: true, nice: true } : { tickFormat: '~g' }) },
     color: { domain: lenses, range: lenses.map((l) => LENS_COLORS[l] ?? 'currentColor') },
     marks: [
+      ...(showReference
+        ? [
+            Plot.ruleY([reference.value], { stroke: 'var(--muted)', strokeDasharray: '4 3' }),
+            Plot.text([reference.value], { y: (v: number) => v, frameAnchor: 'right', dy: -7, text: () => reference.label, fill: 'var(--muted)' }),
+          ]
+        : []),
       Plot.line(finite, { x: 'layer', y, stroke: 'lens', strokeWidth: 2, ariaLabel: (p: P) => `${LENS_LABELS[p.lens] ?? p.lens}` }),
       Plot.dot(finite, { x: 'layer', y, fill: 'lens', r: 3 }),
       Plot.tip(
@@ -75,4 +84,57 @@ export function layerCurvePlot<P extends { lens: string; layer: number }>(points
       ),
     ],
   }));
+}
+
+/** The curves figure's plots, one spec each, shared by the live island and its build-time drawing. */
+export type CurvePlotKind = 'kl' | 'cross-entropy' | 'bias';
+export type CrossEntropyUnit = 'bpb' | 'nats';
+
+export function crossEntropyField(unit: CrossEntropyUnit): { y: 'bitsPerByte' | 'meanCrossEntropy'; label: string } {
+  return unit === 'bpb' ? { y: 'bitsPerByte', label: 'bits per byte' } : { y: 'meanCrossEntropy', label: 'cross-entropy, nats per token' };
+}
+
+export interface CurvePlotSpec {
+  kind: CurvePlotKind;
+  /** The plot's accessible name. */
+  label: string;
+  draw(width: number, document?: Document): SVGSVGElement | HTMLElement;
+}
+
+export function curvePlots<P extends { lens: string; layer: number; meanKl: number; bitsPerByte: number; meanCrossEntropy: number; bias: number }>(
+  points: P[],
+  outputRow: number,
+  unit: CrossEntropyUnit,
+): CurvePlotSpec[] {
+  const ce = crossEntropyField(unit);
+  // The model's own cross-entropy (its output row, the same through every lens) as the floor a lens
+  // can reach at best on this text.
+  const own = points.find((p) => p.layer === outputRow)?.[ce.y];
+  return [
+    {
+      kind: 'kl',
+      label: "Mean KL divergence D_KL(p‖q) between the model's output and each lens, by layer",
+      draw: (width, document) => layerCurvePlot(points, { y: 'meanKl', yLabel: 'mean KL(p‖q), nats', outputRow, width, document }),
+    },
+    {
+      kind: 'cross-entropy',
+      label: `Each lens's cross-entropy on your text (${ce.label}), by layer, with the model's own as a dashed line`,
+      draw: (width, document) =>
+        layerCurvePlot(points, {
+          y: ce.y,
+          yLabel: ce.label,
+          yType: 'log',
+          outputRow,
+          width,
+          format: (v) => v.toFixed(3),
+          document,
+          ...(own === undefined ? {} : { reference: { value: own, label: `model ${own.toFixed(2)}` } }),
+        }),
+    },
+    {
+      kind: 'bias',
+      label: "Each lens's bias, the KL divergence between the model's and the lens's distributions averaged over your text, by layer",
+      draw: (width, document) => layerCurvePlot(points, { y: 'bias', yLabel: 'bias KL(p̄‖q̄), nats', outputRow, width, format: (v) => v.toFixed(3), document }),
+    },
+  ];
 }

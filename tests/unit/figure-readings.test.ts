@@ -1,0 +1,132 @@
+/**
+ * Every figure's reading (the sentence beside it saying what its default view shows) against the
+ * data that figure draws: the embedded model's own trajectories of the figure's default prompt, as
+ * the build computes them. Each fact is recounted here in a plainer way than readings.ts counts it,
+ * so a reading that stopped describing the model — a new model, a retrained lens — fails here.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { layerCurves } from '../../demos/curves/curves-data.ts';
+import { visibleRange } from '../../demos/heatmap/heatmap-state.ts';
+import { READINGS } from '../../demos/readings/figure-readings.ts';
+import { columnReading, copyReading, curvesReading, driftReading, echoReading, lastPositionOf, translatorReading } from '../../demos/readings/readings.ts';
+import { buildTrajectory, buildTranslatorStats, embeddedModel } from '../../src/components/embedded-model.ts';
+import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
+
+type Lenses = { logit: PredictionTrajectory; tuned: PredictionTrajectory };
+
+async function lenses(text: string): Promise<Lenses> {
+  return { logit: await buildTrajectory(text, 'logit', 10), tuned: await buildTrajectory(text, 'tuned', 10) };
+}
+
+const top1 = (trajectory: PredictionTrajectory, row: number, t: number) => trajectory.topk(row, t)[0].id;
+
+/** "From layer k on": true at k … L−1 and false at k − 1; or, for null, false at L − 1. */
+function expectFirstFromWhichOn(first: number | null, L: number, holds: (layer: number) => boolean, what: string) {
+  if (first === null) {
+    expect(holds(L - 1), `${what}: null means it fails at the last layer`).toBe(false);
+    return;
+  }
+  for (let l = first; l < L; l++) expect(holds(l), `${what} at layer ${l}`).toBe(true);
+  if (first > 0) expect(holds(first - 1), `${what} at layer ${first - 1}`).toBe(false);
+}
+
+afterAll(async () => (await embeddedModel()).model.release());
+
+describe('figure readings against the embedded model’s data', () => {
+  it('the seed heatmap: copyable columns, the output’s hits and each lens’s first majority layer', async () => {
+    const { text, start } = READINGS['fig-seed-heatmap'];
+    const both = await lenses(text);
+    const ids = both.tuned.inputIds;
+    const shown = visibleRange({ start, end: null }, ids.length);
+    const { facts, text: sentence } = copyReading(both, shown);
+    // Copyable: the bigram (x_t, x_t+1) occurred before t.
+    const seen = new Set<string>();
+    const copyable: number[] = [];
+    for (let t = 0; t + 1 < ids.length; t++) {
+      const bigram = `${ids[t]},${ids[t + 1]}`;
+      if (seen.has(bigram) && t >= shown[0] && t < shown[1]) copyable.push(t);
+      seen.add(bigram);
+    }
+    expect(facts.copyable).toEqual(copyable);
+    const out = both.tuned.rows.length - 1;
+    expect(facts.outputCorrect).toBe(copyable.filter((t) => top1(both.tuned, out, t) === ids[t + 1]).length);
+    for (const key of ['tuned', 'logit'] as const) {
+      const majority = (l: number) => 2 * copyable.filter((t) => top1(both[key], l, t) === ids[t + 1]).length > copyable.length;
+      if (copyable.length) expectFirstFromWhichOn(facts.firstMajorityLayer[key]!, out, majority, `${key} lens majority`);
+    }
+    expect(sentence).toContain(`${facts.outputCorrect} of them`);
+  });
+
+  it.each(['fig-logit-rank', 'fig-compare'] as const)('%s: the column’s next token and the layer each lens first ranks it top for good', async (figure) => {
+    const { text, token } = READINGS[figure];
+    const both = await lenses(text);
+    const position = lastPositionOf(both.logit, token);
+    expect(both.logit.tokens[position]).toBe(token);
+    expect(both.logit.tokens.slice(position + 1).includes(token)).toBe(false);
+    const { facts, text: sentence } = columnReading(both, position);
+    const out = both.logit.rows.length - 1;
+    expect(facts.next).toBe(both.logit.tokens[position + 1]);
+    expect(facts.outputRank).toBe(both.logit.statistic('rank', out, position));
+    for (const key of ['tuned', 'logit'] as const) {
+      expectFirstFromWhichOn(facts.firstTopLayer[key]!, out, (l) => both[key].statistic('rank', l, position) === 1, `${key} lens rank 1`);
+    }
+    if (facts.outputRank === 1) expect(sentence).toContain('ranks it first');
+  });
+
+  it.each(['fig-logit-echo', 'fig-tuned-echo'] as const)('%s: how often layer 0 reads back the input token', async (figure) => {
+    const { text, lead } = READINGS[figure];
+    const both = await lenses(text);
+    const { facts, text: sentence } = echoReading(both, lead);
+    for (const key of ['logit', 'tuned'] as const) {
+      const T = both[key].numPositions;
+      const echoes = both[key].inputIds.filter((id, t) => top1(both[key], 0, t) === id).length;
+      const next = both[key].inputIds.slice(1).filter((id, t) => top1(both[key], 0, t) === id).length;
+      expect(facts.echoes[key]).toBe(echoes);
+      expect(facts.nextAtLayer0[key]).toBe(next);
+      expect(sentence).toContain(`input token itself in ${echoes} of the ${T} columns`);
+    }
+  });
+
+  it('the drift heatmap: the mean KL of each lens over the shown columns', async () => {
+    const { text, start } = READINGS['fig-logit-drift'];
+    const both = await lenses(text);
+    const shown = visibleRange({ start, end: null }, both.logit.numPositions);
+    const { facts } = driftReading(both, shown);
+    for (const key of ['logit', 'tuned'] as const) {
+      const cut = both[key].slice(shown[0], shown[1]);
+      const L = cut.rows.length - 1;
+      const expected = Array.from({ length: L }, (_, l) => Array.from(cut.statistics.forwardKl.subarray(l * cut.numPositions, (l + 1) * cut.numPositions)).reduce((a, b) => a + b, 0) / cut.numPositions);
+      facts.meanKl[key]!.forEach((value, l) => expect(value).toBeCloseTo(expected[l], 5));
+    }
+  });
+
+  it('the curves: layers where the tuned lens is closer and less biased, and the model’s own bits per byte', async () => {
+    const { text } = READINGS['fig-curves'];
+    const points = [...layerCurves('logit', await buildTrajectory(text, 'logit', 1), text), ...layerCurves('tuned', await buildTrajectory(text, 'tuned', 1), text)];
+    const { facts } = curvesReading(points);
+    const layer = (lens: string, l: number) => points.find((p) => p.lens === lens && p.layer === l)!;
+    const L = facts.numLayers;
+    let kl = 0;
+    let bias = 0;
+    for (let l = 0; l < L; l++) {
+      if (layer('tuned', l).meanKl < layer('logit', l).meanKl) kl++;
+      if (layer('tuned', l).bias < layer('logit', l).bias) bias++;
+    }
+    expect(facts.tunedKlBelow).toBe(kl);
+    expect(facts.tunedBiasBelow).toBe(bias);
+    expect(facts.modelBitsPerByte).toBe(layer('tuned', L).bitsPerByte);
+    expect(facts.modelBitsPerByte).toBe(layer('logit', L).bitsPerByte);
+    // The output row compared with itself has no bias.
+    expect(layer('tuned', L).bias).toBeCloseTo(0, 5);
+  });
+
+  it('the translators: the layers with the largest and smallest ‖A‖ and the spectrum’s extremes', async () => {
+    const stats = await buildTranslatorStats('tuned');
+    const { facts } = translatorReading(stats);
+    const norms = stats.map((s) => s.weightNorm);
+    expect(facts.largest.norm).toBe(Math.max(...norms));
+    expect(facts.smallest.norm).toBe(Math.min(...norms));
+    expect(stats[facts.largest.layer].weightNorm).toBe(facts.largest.norm);
+    for (const s of stats) for (const v of s.singularValues) expect(v >= facts.minSingular && v <= facts.maxSingular).toBe(true);
+  });
+});
