@@ -1,6 +1,6 @@
 /**
- * Per-layer summaries of a lens's trajectory over a whole text (design.md §4): the mean KL from the
- * model's output to the lens, the mean cross-entropy of the next token, and bits per byte (the
+ * Per-layer summaries of a lens's trajectory over a whole text (design.md §4): the mean KL(p‖q)
+ * between the model's output and the lens, the mean cross-entropy of the next token, the bias, and bits per byte (the
  * site's one definition, bitsPerByte in src/lens/train/token-bytes.ts: Σ cross-entropy in nats /
  * ln 2 / UTF-8 bytes of the predicted tokens, which are every token but the first). One point per
  * row, the model's own output last. Pure functions over PredictionTrajectory, so a test can check

@@ -46,7 +46,7 @@ export interface LossPlotOptions {
 
 /** What the curves are, for the figure's caption. */
 export const LOSS_CURVES_EXPLAINED =
-  'Each line is one layer’s KL divergence from the model’s output to its lens, in nats, averaged over a step’s tokens; ' +
+  'Each line is one layer’s KL divergence D_KL(p‖q) between the model’s output p and its lens q, in nats, averaged over a step’s tokens; ' +
   'starting from zero translators, every line starts at the logit lens’s value and falls as its translator learns.';
 
 export function lossCurvePlot(points: readonly LossPoint[], { numLayers, steps, width, height = 280, yScale, document }: LossPlotOptions): SVGSVGElement | HTMLElement {

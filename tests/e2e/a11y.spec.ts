@@ -7,7 +7,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { chapterPaths } from './figures.ts';
 
-const CHAPTERS = ['/', '/logit-lens/', '/affine-adapters/', '/logit-vs-tuned/', '/training/', '/reference/'];
+const CHAPTERS = ['/', '/logit-lens/', '/affine-adapters/', '/logit-vs-tuned/', '/model-or-lens/', '/training/', '/reference/'];
 const PAGES = [...CHAPTERS, '/demos/'];
 
 const WIDTHS = [

@@ -105,16 +105,20 @@ test.describe('logit lens versus tuned lens, side by side', () => {
 });
 
 test.describe('layer-by-layer curves', () => {
-  test('draws one line per lens for the KL and the cross-entropy, and recomputes for new text', async ({ page }) => {
+  test('draws one line per lens for the KL, the cross-entropy and the bias, and recomputes for new text', async ({ page }) => {
     const errors = watchForErrors(page);
     await page.goto('/demos/curves/');
     const figure = page.locator('figure.heatmap#demo-curves'); // the live figure, not its static stand-in
     const kl = figure.getByRole('img', { name: /Mean KL divergence/ });
     const ce = figure.getByRole('img', { name: /cross-entropy on your text/ });
+    const bias = figure.getByRole('img', { name: /bias/ });
     await expect(kl.locator('svg')).toBeVisible({ timeout: 45_000 });
     await expect(figure.getByRole('list', { name: 'Lenses' }).getByRole('listitem')).toHaveText(['logit lens', 'tuned lens']);
     await expect(kl.locator('g[aria-label="line"] > path')).toHaveCount(2);
     await expect(ce.locator('g[aria-label="line"] > path')).toHaveCount(2);
+    await expect(bias.locator('g[aria-label="line"] > path')).toHaveCount(2);
+    // The model's own cross-entropy, the same through both lenses, as a dashed reference line.
+    await expect(ce.locator('g[aria-label="rule"] line')).toHaveCount(1);
 
     await figure.getByRole('textbox', { name: 'Your text' }).fill('To be, or not to be, that is the question.');
     await expect(figure).toContainText(/\d+ tokens, 42 bytes/);
@@ -134,7 +138,7 @@ test.describe('layer-by-layer curves', () => {
     await expect(paper.locator('[data-plot="paper"] g[aria-label="line"] > path')).toHaveCount(2);
   });
 
-  test('computes bits per byte as Σ cross-entropy (nats) / ln 2 / UTF-8 bytes, per layer', () => {
+  test('computes bits per byte as Σ cross-entropy (nats) / ln 2 / UTF-8 bytes of the predicted tokens, per layer', () => {
     // Two rows (layer 0, output) × three positions; the last position has no next token.
     const stats = (values: number[]) => Float32Array.from(values);
     const statistics = Object.fromEntries(STATISTICS.map((s) => [s, stats([0, 0, 0, 0, 0, 0])])) as Record<Statistic, Float32Array>;

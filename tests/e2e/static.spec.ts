@@ -12,7 +12,7 @@ import { DEFAULT_MODEL_LAYERS as LAYERS, DEFAULT_MODEL_ROWS as ROWS, tokenCount 
 import { chapterPaths } from './figures.ts';
 
 /** The chapters without a live figure of their own. */
-const NO_LIVE_FIGURES = ['/reference/'];
+const NO_LIVE_FIGURES = ['/model-or-lens/', '/reference/'];
 
 /** "showing tokens 39–48 of 48" → the shown slice [from, to) and the prompt's length. */
 async function shownRange(figure: Locator): Promise<{ from: number; to: number; T: number }> {
@@ -134,7 +134,7 @@ test.describe('without JavaScript', () => {
     const figure = staticFigures(page).filter({ has: page.getByRole('textbox', { name: 'Your text' }) });
     await expect(figure).toHaveCount(1);
     await expect(figure.getByRole('list', { name: 'Lenses' }).getByRole('listitem')).toHaveText(['logit lens', 'tuned lens']);
-    for (const name of [/Mean KL divergence/, /cross-entropy on your text/]) {
+    for (const name of [/Mean KL divergence/, /cross-entropy on your text/, /bias/]) {
       const shown = figure.getByRole('img', { name }).locator('svg').filter({ visible: true });
       await expect(shown).toHaveCount(1);
       await expect(shown.locator('g[aria-label="line"] > path')).toHaveCount(2);
@@ -147,7 +147,9 @@ test.describe('without JavaScript', () => {
     for (let layer = 0; layer < ROWS; layer++) {
       const [logit, tuned] = expected.map((points) => points[layer]);
       await expect(rows.nth(1 + layer).getByRole('rowheader')).toHaveText(logit.row);
-      await expect(rows.nth(1 + layer).getByRole('cell')).toHaveText([logit.meanKl, tuned.meanKl, logit.bitsPerByte, tuned.bitsPerByte].map((v) => v.toFixed(3)));
+      await expect(rows.nth(1 + layer).getByRole('cell')).toHaveText(
+        [logit.meanKl, tuned.meanKl, logit.bitsPerByte, tuned.bitsPerByte, logit.bias, tuned.bias].map((v) => v.toFixed(3)),
+      );
     }
   });
 
