@@ -69,7 +69,8 @@ export function layerCurvePlot<P extends { lens: string; layer: number }>(points
       ...(showReference
         ? [
             Plot.ruleY([reference.value], { stroke: 'var(--muted)', strokeDasharray: '4 3' }),
-            Plot.text([reference.value], { y: (v: number) => v, frameAnchor: 'right', dy: -7, text: () => reference.label, fill: 'var(--muted)' }),
+            // Labelled at the left end: lens curves start high there, so the floor's label stays clear of them.
+            Plot.text([reference.value], { y: (v: number) => v, frameAnchor: 'left', textAnchor: 'start', dx: 4, dy: -7, text: () => reference.label, fill: 'var(--muted)' }),
           ]
         : []),
       Plot.line(finite, { x: 'layer', y, stroke: 'lens', strokeWidth: 2, ariaLabel: (p: P) => `${LENS_LABELS[p.lens] ?? p.lens}` }),

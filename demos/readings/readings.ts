@@ -51,9 +51,9 @@ const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? on
 const lensName = { logit: 'the logit lens', tuned: 'the tuned lens' } as const;
 type LensKey = keyof typeof lensName;
 
-function fromLayer(layer: number | null, numLayers: number, lens: LensKey): string {
+function fromLayer(layer: number | null, lens: LensKey): string {
   if (layer === null) return `${lensName[lens]} at no layer below the output`;
-  return layer === 0 ? `${lensName[lens]} from the embeddings (layer 0) on` : `${lensName[lens]} from layer ${layer} of ${numLayers - 1} on`;
+  return layer === 0 ? `${lensName[lens]} from the embeddings (layer 0) on` : `${lensName[lens]} from layer ${layer} on`;
 }
 
 // ——— The seed heatmap: copying in the second copy ———
@@ -98,15 +98,19 @@ export function copyReading(lenses: Partial<Record<LensKey, PredictionTrajectory
   const facts = { shown, copyable, outputCorrect, firstMajorityLayer };
   const columns = shown[1] - shown[0];
   if (copyable.length === 0) return { facts, text: `None of the ${columns} columns shown has a next token that appeared earlier after the same token, so there is nothing to copy here.` };
-  const L = any.rows.length - 1;
   const lensParts = (['tuned', 'logit'] as const)
     .filter((key) => key in firstMajorityLayer)
-    .map((key) => fromLayer(firstMajorityLayer[key]!, L, key).replace(/^the/, 'through the'));
+    .map((key) => fromLayer(firstMajorityLayer[key]!, key).replace(/^the/, 'through the'));
   const model =
     2 * outputCorrect > copyable.length
       ? `the model’s output predicts it in ${outputCorrect} of them`
       : `the model’s output predicts it in only ${outputCorrect} of them, so this model does not copy reliably here`;
-  const read = lensParts.length ? ` The copied token is the top guess at most of those columns ${lensParts.join('; ')}.` : '';
+  const layers = Object.values(firstMajorityLayer);
+  const read = !lensParts.length
+    ? ''
+    : layers.every((l) => l === null)
+      ? ' Neither lens has the copied token as its top guess at most of those columns at any layer below the output.'
+      : ` The copied token is the top guess at most of those columns ${lensParts.join('; ')}.`;
   return {
     facts,
     text: `In the ${columns} columns shown, ${count(copyable.length, 'column has', 'columns have')} a next token that can be copied from earlier in the prompt, and ${model}.${read}`,
@@ -136,7 +140,6 @@ export function lastPositionOf(trajectory: PredictionTrajectory, token: string):
 export function columnReading(lenses: Partial<Record<LensKey, PredictionTrajectory>>, position: number): Reading<ColumnFacts> {
   const any = (lenses.tuned ?? lenses.logit)!;
   const out = outputRow(any);
-  const L = any.rows.length - 1;
   const outputRank = any.statistic('rank', out, position) ?? NaN;
   const at = (out * any.numPositions + position) * any.k;
   const firstTopLayer: ColumnFacts['firstTopLayer'] = {};
@@ -157,7 +160,7 @@ export function columnReading(lenses: Partial<Record<LensKey, PredictionTrajecto
     outputRank === 1 ? 'and the model’s output ranks it first' : `but the model’s output ranks it ${ordinal(outputRank)} and guesses ${quoted(facts.outputTop)} instead`;
   const lensParts = (['tuned', 'logit'] as const)
     .filter((key) => key in firstTopLayer)
-    .map((key) => fromLayer(firstTopLayer[key]!, L, key));
+    .map((key) => fromLayer(firstTopLayer[key]!, key));
   const read = outputRank === 1 ? ` It is the top guess of ${lensParts.join(', and of ')}.` : '';
   return { facts, text: `${where}, ${model}.${read}` };
 }
