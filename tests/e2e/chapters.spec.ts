@@ -12,7 +12,7 @@ const WIDTHS = [
   { name: 'phone', width: 390, height: 844 },
 ];
 
-test('the table of contents lists the six chapters in order', async ({ page }) => {
+test('the table of contents lists the seven chapters in order', async ({ page }) => {
   expect(await chapterPaths(page)).toEqual(['/', '/logit-lens/', '/affine-adapters/', '/logit-vs-tuned/', '/model-or-lens/', '/training/', '/reference/']);
 });
 
