@@ -29,14 +29,21 @@ const CHAPTER = '/logit-vs-tuned/';
 interface ExpectedPrompt {
   name: string;
   text: string;
+  input_ids: number[];
   lenses: Record<'logit' | 'tuned', { cross_entropy: (number | null)[][] }>;
 }
 const EXPECTED = JSON.parse(readFileSync('tests/fixtures/expected/tiny-neox.json', 'utf8')) as { prompts: ExpectedPrompt[] };
 const ENGLISH = EXPECTED.prompts.find((p) => p.name === 'english')!;
 
-/** The reference's bits per byte per row: Σ cross-entropy (nats) / ln 2 / UTF-8 bytes of the text. */
+/**
+ * The reference's bits per byte per row, by the site's one definition: Σ cross-entropy (nats) / ln 2 /
+ * UTF-8 bytes of the predicted tokens, which are every token but the first. The tokenizer is
+ * byte-level BPE, so the first token's vocabulary entry has one character per byte.
+ */
 function referenceBitsPerByte(lens: 'logit' | 'tuned'): number[] {
-  const bytes = new TextEncoder().encode(ENGLISH.text).length;
+  const vocab = (JSON.parse(readFileSync('tests/fixtures/tiny-neox/tokenizer.json', 'utf8')) as { model: { vocab: Record<string, number> } }).model.vocab;
+  const first = Object.keys(vocab).find((entry) => vocab[entry] === ENGLISH.input_ids[0])!;
+  const bytes = new TextEncoder().encode(ENGLISH.text).length - [...first].length;
   return ENGLISH.lenses[lens].cross_entropy.map((row) => row.reduce<number>((sum, v) => sum + (v ?? 0), 0) / Math.LN2 / bytes);
 }
 
