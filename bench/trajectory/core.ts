@@ -129,7 +129,7 @@ export function parseArgs(argv: string[]): { options: BenchOptions; out: string;
 }
 
 /**
- * design.md §7: the model ≈ 2 × (12·d²·L ≈ 85 M) × T; each of the L+1 lens rows 2·d·V·T, plus for the
+ * architecture.md §5: the model ≈ 2 × (12·d²·L ≈ 85 M) × T; each of the L+1 lens rows 2·d·V·T, plus for the
  * tuned lens 2·d²·T per translator (L of them). Attention's T² terms and all elementwise work are
  * left out, as in the design note. (The head graph runs the translator MatMul for the logit lens too,
  * on zeros; its FLOPs are not counted for it.)

@@ -148,7 +148,7 @@ export function generate(): string {
   push('### Trajectory timings', '');
   push(
     'Median of the timed runs after one warm-up (min–max in brackets), ms. model = the model graph\'s session.run (residualStream); head = the head graph\'s session.run; other = the JS in `trajectory()` around them. ' +
-      'GFLOP/s = design.md §7 FLOPs / median time, as model / head / **total** (model 2·12·d²·L·T ≈ 2×85 M×T; head 13 × 2·d·V·T, + 12 × 2·d²·T for the tuned lens). ' +
+      'GFLOP/s = architecture.md §5 FLOPs / median time, as model / head / **total** (model 2·12·d²·L·T ≈ 2×85 M×T; head 13 × 2·d·V·T, + 12 × 2·d²·T for the tuned lens). ' +
       'CPU / wait: per run, CPU time of all the process\'s threads and their time runnable but waiting for a CPU (/proc schedstat; Node process, or the browser\'s renderer) — the machine is shared, so wait ≫ 0 means the run was slowed by other work. ' +
       'Peak MiB: Node = VmHWM after a reset before the case (and process.memoryUsage().rss sampled every 5 ms); browser = the renderer process\'s VmHWM, and the WASM heap (which only grows); PyTorch = VmHWM.',
     '',

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` — the trajectory benchmarks (design.md §7), one at a time (the machine has 2 cores):
+ * `npm run bench` — the trajectory benchmarks (architecture.md §5), one at a time (the machine has 2 cores):
  *
  *   npm run bench                          onnxruntime-node → bench/out/node.json
  *   npm run bench -- --browser             … then onnxruntime-web WASM in Chromium, 1 and 2 threads

@@ -1,5 +1,5 @@
 /**
- * Per-layer summaries of a lens's trajectory over a whole text (design.md §4): the mean KL(p‖q)
+ * Per-layer summaries of a lens's trajectory over a whole text (architecture.md §3): the mean KL(p‖q)
  * between the model's output and the lens, the mean cross-entropy of the next token, the bias, and bits per byte (the
  * site's one definition, bitsPerByte in src/lens/train/token-bytes.ts: Σ cross-entropy in nats /
  * ln 2 / UTF-8 bytes of the predicted tokens, which are every token but the first). One point per

@@ -1,7 +1,7 @@
 /**
  * Numbers quoted from the paper, not computed here: GPT-2 small's bits per byte on the Pile at each
  * layer, for the logit lens and the tuned lens (Belrose et al. 2023; the tuned-lens repository's
- * notebooks/icml2023/scaling-laws.ipynb; design.md §7).
+ * notebooks/icml2023/scaling-laws.ipynb; architecture.md §5).
  */
 export const PAPER_SOURCE = 'Belrose et al. (2023), Pile, GPT-2 small';
 

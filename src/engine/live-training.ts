@@ -1,5 +1,5 @@
 /**
- * The tuned lens trained live in the engine Worker: the paper's recipe (design.md §6) exactly as
+ * The tuned lens trained live in the engine Worker: the paper's recipe (architecture.md §3 (Training)) exactly as
  * src/lens/train/trainer.ts runs it — the same chunking, row batches, train-step graph, gradient
  * weighting and SGD — but cut into small pieces so that the Worker's serial queue can serve the
  * page's other requests in between. `advance()` does one graph run (a chunk's residual stream, or

@@ -1,6 +1,6 @@
 /**
  * Where the pretrained weights live on the Hugging Face hub: GPT-2 checkpoints in model repos, and
- * tuned lenses in the Space AlignmentResearch/tuned-lens under lens/<model id>/ (design.md §5).
+ * tuned lenses in the Space AlignmentResearch/tuned-lens under lens/<model id>/ (architecture.md §4).
  */
 export const HUB = 'https://huggingface.co';
 

@@ -43,7 +43,7 @@ for (const size of WIDTHS) {
 
 test('the training chapter computes its cost figures from the formulas', async ({ page }) => {
   await page.goto('/training/');
-  // 64 × (170 M + 13 × 77.2 M) FLOPs for a 64-token trajectory: design.md §7's ≈ 75 GFLOP.
+  // 64 × (170 M + 13 × 77.2 M) FLOPs for a 64-token trajectory: architecture.md §5's ≈ 75 GFLOP.
   await expect(page.locator('strong', { hasText: /^75\.1 GFLOP$/ })).toBeVisible();
   // 250 steps × 2^18 tokens.
   await expect(page.getByRole('cell', { name: /262,144 tokens: 65,536,000 tokens in all/ })).toBeVisible();

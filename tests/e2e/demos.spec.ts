@@ -1,6 +1,6 @@
 /**
  * The demos on their own pages, used as a reader uses them: the comparison's linked highlight, the
- * layer curves (one line per lens, bits per byte computed as design.md §4 says), and the translator
+ * layer curves (one line per lens, bits per byte computed as architecture.md §3 says), and the translator
  * spectra computed in the engine Worker.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';

@@ -80,7 +80,7 @@ describe('GPT-NeoX config', () => {
   });
 
   it("reads Pythia-70m-deduped's sizes: 25% of each 64-wide head rotates", () => {
-    // The fields of EleutherAI/pythia-70m-deduped's config.json that the graph reads (design.md §3b).
+    // The fields of EleutherAI/pythia-70m-deduped's config.json that the graph reads (architecture.md §3 (GPT-NeoX)).
     const pythia70m = {
       model_type: 'gpt_neox', hidden_size: 512, num_hidden_layers: 6, num_attention_heads: 8, intermediate_size: 2048,
       max_position_embeddings: 2048, vocab_size: 50304, rotary_pct: 0.25, rotary_emb_base: 10000, layer_norm_eps: 1e-5,

@@ -236,14 +236,14 @@ describe('UrlSource over a local HTTP server', () => {
 });
 
 describe('hub locations', () => {
-  it('finds GPT-2 where design.md §5 says the hub keeps it', () => {
+  it('finds GPT-2 where architecture.md §4 says the hub keeps it', () => {
     expect(hubModelUrl('openai-community/gpt2')).toBe('https://huggingface.co/openai-community/gpt2/resolve/main/');
     expect(new UrlSource(hubModelUrl('openai-community/gpt2')).url('model.safetensors')).toBe(
       'https://huggingface.co/openai-community/gpt2/resolve/main/model.safetensors',
     );
   });
 
-  it("finds GPT-2's lens in the AlignmentResearch/tuned-lens Space, as design.md §5 says", () => {
+  it("finds GPT-2's lens in the AlignmentResearch/tuned-lens Space, as architecture.md §4 says", () => {
     expect(hubLensUrl('gpt2')).toBe('https://huggingface.co/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/gpt2/');
     const source = new UrlSource(hubLensUrl(lensIdForModel('openai-community/gpt2')));
     expect(source.url('params.pt')).toBe('https://huggingface.co/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/gpt2/params.pt');

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train the embedded default model: a small GPT-2 in plain torch, written in Hugging Face GPT-2 layout.
 
-Math (identical to HF GPT-2, design.md section 3): learned positions, pre-LN blocks with LayerNorm
+Math (identical to HF GPT-2, docs/architecture.md §3): learned positions, pre-LN blocks with LayerNorm
 eps 1e-5, causal attention with heads split from c_attn's output as [q|k|v], GELU tanh approximation
 (gelu_new), Conv1D weights stored [in, out], final ln_f, head tied to wte.
 

@@ -2,7 +2,7 @@
 """Check a default-model folder written by train_model.py:
 
 * config.json has the GPT-2 keys; model.safetensors is F32 (or F16) with exactly the tensor names and shapes of
-  design.md section 3 (no prefix, no lm_head); tokenizer.json / tokenizer_config.json are present;
+  docs/architecture.md §3 (no prefix, no lm_head); tokenizer.json / tokenizer_config.json are present;
 * the logits of train_model.GPT2 over the file equal those of the independent float64 reference
   (tools/reference/gpt2_reference.py) on a few prompts;
 * prints the top-5 next tokens for "And God said, Let there be" (and whether " light" is first).
@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE.parent / "reference"))
 from bpe import ByteLevelBPE  # noqa: E402
 from train_model import GPT2, read_safetensors  # noqa: E402
 
-import gpt2_reference as ref  # noqa: E402  (tools/reference, written from design.md only)
+import gpt2_reference as ref  # noqa: E402  (tools/reference, written from docs/architecture.md §3 only)
 
 
 def expected_shapes(cfg: dict) -> dict:

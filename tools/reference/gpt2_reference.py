@@ -1,6 +1,6 @@
 """Independent PyTorch reference for GPT-2, the logit lens and the tuned lens.
 
-Written from design.md sections 3 and 4 only (not from the TypeScript code), in plain torch,
+Written from docs/architecture.md §3 only (not from the TypeScript code), in plain torch,
 computing in float64. Everything here is a plain function over a dict of tensors named like a
 Hugging Face GPT-2 checkpoint without the ``transformer.`` prefix (``wte.weight``, ``h.0.ln_1.weight``,
 ...).

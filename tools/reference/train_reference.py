@@ -1,4 +1,4 @@
-"""Independent PyTorch reference for training the tuned lens (design.md section 6).
+"""Independent PyTorch reference for training the tuned lens (architecture.md §3 (Training)).
 
 Written from the design notes, not from the TypeScript: the loss and its gradients come from
 torch autograd in float64, the optimiser is torch.optim.SGD itself (Nesterov, weight decay) with

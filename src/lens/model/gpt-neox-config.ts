@@ -1,6 +1,6 @@
 /**
  * A Hugging Face GPT-NeoX `config.json` (`model_type: "gpt_neox"`, Pythia's), reduced to what the
- * model graph needs (design.md §3b; transformers' GPTNeoXConfig gives the defaults used here).
+ * model graph needs (architecture.md §3 (GPT-NeoX); transformers' GPTNeoXConfig gives the defaults used here).
  *
  * Read keys: `hidden_size`, `num_hidden_layers`, `num_attention_heads`, `intermediate_size`,
  * `max_position_embeddings`, `vocab_size`, `layer_norm_eps` (1e-5), `rotary_pct` (0.25),

@@ -1,4 +1,4 @@
-/** GPT-NeoX (`model_type: "gpt_neox"`, the Pythia suite) in the architecture registry: design.md §3b. */
+/** GPT-NeoX (`model_type: "gpt_neox"`, the Pythia suite) in the architecture registry: architecture.md §3 (GPT-NeoX). */
 import type { Architecture } from './architecture.ts';
 import { GPTNeoXCheckpoint } from './gpt-neox-checkpoint.ts';
 import { parseGPTNeoXConfig } from './gpt-neox-config.ts';

@@ -1,4 +1,4 @@
-/** GPT-2 (`model_type: "gpt2"`) in the architecture registry: design.md §3. */
+/** GPT-2 (`model_type: "gpt2"`) in the architecture registry: architecture.md §3. */
 import type { Architecture } from './architecture.ts';
 import { GPT2Checkpoint } from './gpt2-checkpoint.ts';
 import { parseGPT2Config } from './gpt2-config.ts';

@@ -1,5 +1,5 @@
 /**
- * The training loop of the tuned lens (design.md §6): `steps` optimiser steps, each over
+ * The training loop of the tuned lens (architecture.md §3 (Training)): `steps` optimiser steps, each over
  * `tokensPerStep` tokens (rounded up to whole chunks) of shuffled training chunks; per chunk the
  * model's residual stream, packed into batches of `batchTokens` positions for the train-step graph,
  * whose gradients are accumulated weighted by each batch's share of the step's tokens (so a step's

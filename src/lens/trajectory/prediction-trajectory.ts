@@ -1,6 +1,6 @@
 /**
  * What a lens says at every layer and position for one prompt: per cell (row, position) the top-k
- * tokens with probabilities and five statistics (design.md §4, natural log). Rows are the decoded
+ * tokens with probabilities and five statistics (architecture.md §3, natural log). Rows are the decoded
  * layers then "output", the model's own prediction. Plain data, so it crosses a Worker boundary.
  */
 export const STATISTICS = ['entropy', 'crossEntropy', 'forwardKl', 'maxProbability', 'rank'] as const;
