@@ -3,7 +3,7 @@
  * site at /tuned-lens/. Built by `npm run build:base` (`npm run build -- --base /tuned-lens/ --outDir
  * dist-base`), served by tests/helpers/static-host.ts, which sends no COOP/COEP/CORP. The page must
  * get its links, model, Worker and WASM from under the base path, and cross-origin isolation (so WASM
- * threads) from the site's service worker.
+ * threads) from the site's service worker. Beside it, the usual server that sends the headers.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -90,5 +90,17 @@ test('links between chapters stay under the base path, and the next page is isol
   // The GPT-2 tokenizer the hub models fall back on is served under the base too.
   const tokenizer = await page.evaluate(async (url) => (await fetch(url)).status, `${BASE}tokenizers/gpt2/tokenizer.json`);
   expect(tokenizer).toBe(200);
+  expect(errors).toEqual([]);
+});
+
+test('a host that sends the isolation headers needs no service worker, and the status says so', async ({ page }) => {
+  // The Playwright server (astro preview) sends COOP/COEP/CORP: the page registers nothing.
+  const errors = watchForErrors(page);
+  await page.goto('/');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  await page.locator('.model-picker summary').click();
+  const status = page.locator('.model-picker').getByRole('status').filter({ hasText: 'Loaded:' });
+  await expect(status).toContainText('cross-origin isolated by the server’s headers', { timeout: 45_000 });
+  expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0);
   expect(errors).toEqual([]);
 });
