@@ -9,7 +9,7 @@
  * sampling goes on while a session.run holds the main thread).
  */
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { cpus, loadavg } from 'node:os';
