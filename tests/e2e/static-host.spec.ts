@@ -78,9 +78,12 @@ test('without isolation headers, the service worker isolates the page; model, Wo
 });
 
 test('links between chapters stay under the base path, and the next page is isolated from its first load', async ({ page }) => {
+  test.slow();
   await page.goto(host.url);
   await expect.poll(() => page.evaluate(() => crossOriginIsolated), { timeout: 30_000 }).toBe(true);
   const errors = watchForErrors(page);
+  // Leave once the model has loaded, so no download of this page is cut off by the navigation.
+  await expect(page.locator('.model-picker summary')).toContainText(/· (WASM|WebGPU)/, { timeout: 90_000 });
   const next = page.locator('a[rel="next"]');
   const href = await next.getAttribute('href');
   expect(href).toMatch(/^\/tuned-lens\/[a-z-]+\/$/);
