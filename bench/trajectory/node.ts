@@ -9,26 +9,18 @@
  * sampling goes on while a session.run holds the main thread).
  */
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { cpus, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { gpt2TokenizerFiles } from '../../src/cli/gpt2-tokenizer.ts';
 import { Tokenizer } from '../../src/lens/tokenizer.ts';
 import { parseArgs, runTrajectoryBench, sumSchedstat, type BenchOptions } from './core.ts';
 
-export async function gpt2Tokenizer(root = process.cwd()): Promise<Tokenizer> {
-  const folder = join(root, 'public/tokenizers/gpt2');
-  let json: string;
-  try {
-    json = readFileSync(join(folder, 'tokenizer.json'), 'utf8');
-  } catch {
-    throw new Error(`${folder}/tokenizer.json is missing — run \`npm run prepare-assets\` once first`);
-  }
-  return Tokenizer.fromJson({
-    tokenizerJson: JSON.parse(json),
-    tokenizerConfig: JSON.parse(readFileSync(join(folder, 'tokenizer_config.json'), 'utf8')),
-  });
+export async function gpt2Tokenizer(): Promise<Tokenizer> {
+  const files = gpt2TokenizerFiles();
+  return Tokenizer.fromJson({ tokenizerJson: JSON.parse(files['tokenizer.json']), tokenizerConfig: JSON.parse(files['tokenizer_config.json']) });
 }
 
 /** Peak RSS sampled by a worker thread; `reset()` starts a new peak. */

@@ -1,6 +1,7 @@
 /**
- * Rewrites the generated part of bench/RESULTS.md (between the `generated` markers) from
- * bench/out/*.json; text outside the markers (findings written by hand) is kept.
+ * Updates the generated part of bench/RESULTS.md (between the `generated` markers) and the README's
+ * budget table from bench/out/*.json: the rows of the cases in bench/out are rewritten, every other
+ * row is kept (merge-report.ts); text outside the markers (findings written by hand) is kept.
  *
  *   npx tsx bench/trajectory/report.ts     (npm run bench -- --report does the same)
  */
@@ -10,6 +11,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult, CaseResult } from './core.ts';
+import { mergeReport } from './merge-report.ts';
 
 const OUT = 'bench/out';
 const RESULTS = 'bench/RESULTS.md';
@@ -48,7 +50,7 @@ const BUDGETS: { label: string; ms: number; files: [full: string, quiet: string,
 ];
 
 /** The budget table (markdown lines), shared by bench/RESULTS.md and the README. */
-export function budgetTable(): string[] {
+export function budgetTable(out = OUT): string[] {
   const lines = [
     'Median total ms of `model.trajectory(ids, lens, {topk: 10})` for a GPT-2-shaped model (12 layers, d 768, V 50,257). ' +
       '"full run" = the T = 16/64/256 sweep; "quiet window" = T = 64 again, started when the machine looked idle ' +
@@ -60,7 +62,7 @@ export function budgetTable(): string[] {
   for (const budget of BUDGETS) {
     for (const lens of ['tuned', 'logit'] as const) {
       const cells = budget.files.map((file, i) => {
-        const c = read(file)?.cases.find((x) => x.T === 64 && x.lens === lens);
+        const c = read(file, out)?.cases.find((x) => x.T === 64 && x.lens === lens);
         const t = c?.totalMs?.median;
         if (t === undefined) return c?.error ? 'failed' : '–';
         if (i >= 2) return `${ms(t)}${c?.cpuMs ? ` (CPU ${ms(c.cpuMs.median)})` : ''}`;
@@ -72,8 +74,8 @@ export function budgetTable(): string[] {
   return lines;
 }
 
-function read(file: string): BenchResult | undefined {
-  const path = `${OUT}/${file}`;
+function read(file: string, out = OUT): BenchResult | undefined {
+  const path = `${out}/${file}`;
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as BenchResult) : undefined;
 }
 
@@ -117,21 +119,21 @@ function caseRows(result: BenchResult): string[] {
   });
 }
 
-export function generate(): string {
-  const node = read('node.json');
-  const nodeOneThread = read('node-t1.json');
-  const browsers = [read('browser-wasm-t1.json'), read('browser-wasm-t2.json')].filter((x): x is BenchResult => !!x);
+export function generate(out = OUT): string {
+  const node = read('node.json', out);
+  const nodeOneThread = read('node-t1.json', out);
+  const browsers = [read('browser-wasm-t1.json', out), read('browser-wasm-t2.json', out)].filter((x): x is BenchResult => !!x);
   const quiet = ['node-quiet.json', 'node-nospin-quiet.json', 'node-t1-quiet.json', 'browser-wasm-t2-quiet.json', 'browser-wasm-t1-quiet.json']
     .map((f) => {
-      const r = read(f);
+      const r = read(f, out);
       if (r && f.includes('nospin')) r.runtime = 'onnxruntime-node, allow_spinning 0';
       return r;
     })
     .filter((x): x is BenchResult => !!x);
-  const torch = readdirSync(OUT)
+  const torch = (existsSync(out) ? readdirSync(out) : [])
     .filter((f) => /^torch-.*\.json$/.test(f))
     .sort()
-    .map(read)
+    .map((f) => read(f, out))
     .filter((x): x is BenchResult => !!x);
   const all = [node, nodeOneThread, ...browsers, ...torch].filter((x): x is BenchResult => !!x);
   const lines: string[] = [];
@@ -143,7 +145,7 @@ export function generate(): string {
   push(`Dates: ${all.map((r) => `${r.runtime}${r.threads ? ` t${r.threads}` : ''} ${r.date.slice(0, 16).replace('T', ' ')} UTC`).join('; ') || '–'}.`);
   push('');
 
-  push('### Budget (issue): one lens, whole trajectory, T = 64', '', ...budgetTable(), '');
+  push('### Budget (issue): one lens, whole trajectory, T = 64', '', ...budgetTable(out), '');
 
   push('### Trajectory timings', '');
   push(
@@ -190,8 +192,8 @@ export function generate(): string {
   }
 
   const profiles = ['profile-node-t1.json', 'profile-node.json', 'profile-wasm-t1.json', 'profile-wasm-t2.json']
-    .filter((f) => existsSync(`${OUT}/${f}`))
-    .map((f) => ({ file: f, ...(JSON.parse(readFileSync(`${OUT}/${f}`, 'utf8')) as ProfileFile) }));
+    .filter((f) => existsSync(`${out}/${f}`))
+    .map((f) => ({ file: f, ...(JSON.parse(readFileSync(`${out}/${f}`, 'utf8')) as ProfileFile) }));
   if (profiles.length) {
     push('### Where the head\'s time goes (profile-head.ts / browser-profile-entry.ts)', '');
     push(
@@ -233,17 +235,19 @@ export function generate(): string {
   return lines.join('\n');
 }
 
-/** Replaces the text between `begin` and `end` in `file` (or appends the block when the markers are missing). */
+/** Merges `body` into the text between `begin` and `end` in `file` (or appends the block when the markers are missing). */
 function rewriteBlock(file: string, begin: string, end: string, body: string, fresh: string): void {
-  const block = `${begin}\n${body}\n${end}`;
   let text: string;
   if (existsSync(file)) {
     const old = readFileSync(file, 'utf8');
     const a = old.indexOf(begin);
     const b = old.indexOf(end);
-    text = a >= 0 && b > a ? old.slice(0, a) + block + old.slice(b + end.length) : `${old.trimEnd()}\n\n${block}\n`;
+    text =
+      a >= 0 && b > a
+        ? `${old.slice(0, a)}${begin}\n${mergeReport(old.slice(a + begin.length, b).trim(), body)}\n${end}${old.slice(b + end.length)}`
+        : `${old.trimEnd()}\n\n${begin}\n${body}\n${end}\n`;
   } else {
-    text = `${fresh}${block}\n`;
+    text = `${fresh}${begin}\n${body}\n${end}\n`;
   }
   writeFileSync(file, text);
   console.log(`[bench] wrote ${file}`);

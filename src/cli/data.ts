@@ -17,8 +17,8 @@ import { LensModel } from '../lens/lens-model.ts';
 import { loadModelFiles, type ModelFiles } from '../lens/model/model-files.ts';
 import { safeCut, type Corpus, type TextPiece } from '../lens/train/data.ts';
 import { unembeddingOf, type Unembedding } from '../lens/train/unembedding.ts';
-import { sourceFor } from './path-source.ts';
-import { GPT2_TOKENIZER_DIR, modelSource } from './sources.ts';
+import { gpt2TokenizerSource } from './gpt2-tokenizer.ts';
+import { modelSource } from './sources.ts';
 
 const PIECE = 1 << 20;
 
@@ -130,7 +130,7 @@ export interface TrainingModel {
 /** The model as `lens train` and `lens eval` use it (onnxruntime-node). */
 export async function loadTrainingModel(location: string): Promise<TrainingModel> {
   const source = modelSource(location);
-  const fallback = sourceFor(GPT2_TOKENIZER_DIR);
+  const fallback = gpt2TokenizerSource();
   const tokenizerSource = (await source.has('tokenizer.json')) ? source : fallback;
   const files = await loadModelFiles(source, { tokenizer: tokenizerSource });
   const tokenizerJson = await readJson(tokenizerSource, 'tokenizer.json');

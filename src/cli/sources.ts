@@ -1,5 +1,4 @@
 /** Turns the CLI's --model and --lens arguments into Sources, and loads what they name. */
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { HUB, hubLensUrl, hubModelUrl } from '../lens/hub.ts';
 import { UrlSource } from '../lens/io/url-source.ts';
@@ -7,10 +6,8 @@ import { LensModel } from '../lens/lens-model.ts';
 import { LogitLens, TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
 import { loadModelFiles } from '../lens/model/model-files.ts';
 import type { Source } from '../lens/io/source.ts';
+import { gpt2TokenizerSource } from './gpt2-tokenizer.ts';
 import { sourceFor } from './path-source.ts';
-
-/** GPT-2's tokenizer as the build writes it (scripts/build-tokenizer.ts). */
-export const GPT2_TOKENIZER_DIR = fileURLToPath(new URL('../../public/tokenizers/gpt2/', import.meta.url));
 
 /** The hub, or the mirror that `HF_ENDPOINT` names (as for Hugging Face's own tools). */
 function hubEndpoint(): string {
@@ -26,7 +23,7 @@ export function lensSource(location: string): Source {
 }
 
 export async function loadLensModel(location: string): Promise<LensModel> {
-  const files = await loadModelFiles(modelSource(location), { tokenizerFallback: sourceFor(GPT2_TOKENIZER_DIR), onProgress: progressLine });
+  const files = await loadModelFiles(modelSource(location), { tokenizerFallback: gpt2TokenizerSource(), onProgress: progressLine });
   return LensModel.create(ort, files);
 }
 

@@ -8,6 +8,7 @@ import { modelCatalog } from '../engine/catalog.ts';
 import { backendPreference, engine, type EngineState } from '../engine/client.ts';
 import type { FileSize, ModelEntry } from '../engine/protocol.ts';
 import { formatBytes } from '../../demos/shared/format-bytes.ts';
+import { isolation, ISOLATION_TEXT } from './isolation.ts';
 
 export default function ModelPicker() {
   const [state, setState] = useState<EngineState>(() => engine().state);
@@ -67,7 +68,7 @@ export default function ModelPicker() {
           <p class="model-picker-info" role="status">
             Loaded: {state.info.numLayers} layers, d<sub>model</sub> {state.info.dModel}, vocabulary {state.info.vocabSize.toLocaleString('en')}, in{' '}
             {(state.info.loadMs / 1000).toFixed(1)} s. Running on{' '}
-            {state.info.backend === 'webgpu' ? 'WebGPU' : `WASM with ${state.info.threads} thread${state.info.threads === 1 ? '' : 's'}`}: {state.info.backendReason}.
+            {state.info.backend === 'webgpu' ? 'WebGPU' : `WASM with ${state.info.threads} thread${state.info.threads === 1 ? '' : 's'}`}: {state.info.backendReason}. {ISOLATION_TEXT[isolation()]}
           </p>
         )}
         {(choice.key !== current.key || state.status === 'idle' || state.status === 'error') && (
