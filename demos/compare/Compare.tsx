@@ -17,6 +17,7 @@ import { CopyLink } from '../curves/CopyLink.tsx';
 import { useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import { compareLayout, sharedColorOptions, SIDE_BY_SIDE_MIN_WIDTH } from './compare-plot.ts';
 import { CompareReadout, type LensColumn } from './CompareReadout.tsx';
+import { meanDepthLabel } from '../heatmap/depth-strip.ts';
 import '../heatmap/heatmap.css';
 import '../curves/curves.css';
 import './compare.css';
@@ -183,6 +184,7 @@ export default function Compare(props: CompareProps) {
                   <p class="compare-panel-title">
                     <span class="compare-swatch" aria-hidden="true" />
                     {label}
+                    {info && <span class="compare-depth"> · {meanDepthLabel(shown[lens]!, info.numLayers)}</span>}
                   </p>
                   <div class="heatmap-scroll" tabIndex={-1} ref={scrollers[lens]} onScroll={() => syncScroll(lens)}>
                     <div class="heatmap-canvas" style={{ width: `${layout.width}px`, height: `${layout.height}px` }}>

@@ -11,7 +11,9 @@ import { CellGrid, type Cell } from './CellGrid.tsx';
 import { CellReadout } from './CellReadout.tsx';
 import { DEFAULT_STATE, decodeState, encodeState, shareUrl, visibleRange, type HeatmapState } from './heatmap-state.ts';
 import { heatmapLayout, heatmapLegend, heatmapPlot, heatmapWantsWideFrame } from './heatmap-plot.ts';
-import { LensChoice, StatisticChoice, StrideChoice, TopkChoice } from './HeatmapSettings.tsx';
+import { InstrumentToggle, LensChoice, StatisticChoice, StrideChoice, TopkChoice } from './HeatmapSettings.tsx';
+import { DepthStrip } from './DepthStrip.tsx';
+import { lensLabel } from './heatmap-static.ts';
 import { LensUpload } from './LensUpload.tsx';
 import { STATISTIC_SCALES } from './statistic-scales.ts';
 import './heatmap.css';
@@ -128,6 +130,7 @@ export default function Heatmap(props: HeatmapProps) {
           <StatisticChoice value={state.statistic} onChange={(statistic) => update({ statistic })} />
           <StrideChoice value={state.stride} onChange={(stride) => update({ stride })} />
           <TopkChoice value={state.topk} onChange={(topk) => update({ topk })} />
+          <InstrumentToggle label="Prediction depth" checked={state.depth} onChange={(depth) => update({ depth })} />
         </div>
         <div class="heatmap-range">
           <label>
@@ -196,6 +199,9 @@ export default function Heatmap(props: HeatmapProps) {
                   onUnpin={() => setPinned(false)}
                 />
               </div>
+              {state.depth && info && (
+                <DepthStrip trajectory={shown} numLayers={info.numLayers} layout={layout} lensLabel={lensLabel(lens)} frameWidth={width} />
+              )}
             </div>
             <CellReadout trajectory={shown} row={readoutCell.row} position={readoutCell.position} pinned={pinned} onClose={() => setPinned(false)} />
           </>

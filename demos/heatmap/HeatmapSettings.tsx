@@ -50,3 +50,18 @@ export function StrideChoice(props: { value: number; onChange?: (stride: number)
 export function TopkChoice(props: { value: number; onChange?: (k: number) => void }) {
   return <Choice label="Top-k" value={props.value} options={TOPK_CHOICES} onChange={props.onChange} />;
 }
+
+/** A switch for one of the heatmap's extra instruments (the prediction-depth strip, …). */
+export function InstrumentToggle(props: { label: string; checked: boolean; onChange?: (checked: boolean) => void }) {
+  return (
+    <label class="heatmap-toggle">
+      <input
+        type="checkbox"
+        checked={props.checked}
+        disabled={!props.onChange}
+        onChange={(e) => props.onChange?.((e.target as HTMLInputElement).checked)}
+      />
+      <span>{props.label}</span>
+    </label>
+  );
+}

@@ -14,6 +14,8 @@ export interface HeatmapState {
   end: number | null;
   stride: number;
   topk: number;
+  /** Show the prediction-depth strip under the heatmap. */
+  depth: boolean;
 }
 
 export const SEED_PROMPT = '82U*N#c4t^koK%a5*S3qrfBi 82U*N#c4t^koK%a5*S3qrfBi';
@@ -26,6 +28,7 @@ export const DEFAULT_STATE: HeatmapState = {
   end: null,
   stride: 1,
   topk: 10,
+  depth: false,
 };
 
 export const TOPK_CHOICES = [5, 10, 20];
@@ -50,6 +53,8 @@ export function encodeState(state: HeatmapState): string {
     k: String(state.topk),
   });
   if (state.end !== null) params.set('end', String(state.end));
+  // Written either way, so a link can turn off a strip that the figure shows by default.
+  params.set('depth', state.depth ? '1' : '0');
   return params.toString();
 }
 
@@ -70,6 +75,7 @@ export function decodeState(encoded: string | null, defaults: HeatmapState): Hea
     end: end === null ? defaults.end : int('end', defaults.end ?? 0),
     stride: int('stride', defaults.stride, (n) => n >= 1 && n <= 12),
     topk: int('k', defaults.topk, (n) => n >= 1 && n <= 50),
+    depth: params.has('depth') ? params.get('depth') === '1' : defaults.depth,
   };
 }
 

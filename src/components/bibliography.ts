@@ -60,6 +60,15 @@ export const bibliography = {
     url: 'https://arxiv.org/abs/1710.04773',
     arxiv: '1710.04773',
   },
+  baldock2021: {
+    authors: 'Robert J. N. Baldock, Hartmut Maennel, Behnam Neyshabur',
+    short: 'Baldock et al.',
+    year: 2021,
+    title: 'Deep Learning Through the Lens of Example Difficulty',
+    venue: 'NeurIPS',
+    url: 'https://arxiv.org/abs/2106.09647',
+    arxiv: '2106.09647',
+  },
 } satisfies Record<string, Reference>;
 
 export type ReferenceKey = keyof typeof bibliography;
