@@ -123,3 +123,93 @@ test.describe('prediction depth without JavaScript', () => {
     await expect(figure.locator('.depth-strip-readout')).toContainText(`${mean} of ${LAYERS} layers`);
   });
 });
+
+test.describe('follow a token', () => {
+  const FOLLOW_FIGURE = 'fig-follow-token';
+  const ROWS = LAYERS + 1;
+  const cell = (page: Page, figure: string, row: number, position: number) => page.locator(`#${figure} [data-cell="${row}:${position}"]`);
+
+  test('the chapter’s sentence states what the figure shows where the followed token comes next', async ({ page }) => {
+    const errors = watchForErrors(page);
+    await page.goto(`/#${FOLLOW_FIGURE}`);
+    const figure = page.locator(`figure.heatmap#${FOLLOW_FIGURE}`);
+    await expect(figure.getByRole('gridcell').first()).toBeVisible({ timeout: 45_000 });
+    const tokens = await tokenTexts(SEED);
+    const followed = tokens[2];
+    await expect(figure.getByRole('group', { name: /^Following/ })).toContainText(`Following ${followed}`);
+    // Where the followed token is the next input token (its text, as the tokenizer splits the prompt).
+    const where = tokens.flatMap((_, t) => (t + 1 < tokens.length && tokens[t + 1] === followed ? [t] : []));
+    expect(where.length).toBeGreaterThanOrEqual(2);
+    const [first, last] = [where[0], where.at(-1)!];
+    const probabilityAt = async (t: number) => (await cell(page, FOLLOW_FIGURE, ROWS - 1, t).getAttribute('aria-label'))!.match(/probability of “.*?” (\S+%)/)![1];
+    const sentence = (await page.locator(`[data-follow-sentence="${FOLLOW_FIGURE}"]`).textContent())!;
+    expect(sentence).toContain(`comes next ${where.length} times`);
+    expect(sentence).toContain(`the model’s output gives it ${await probabilityAt(first)} and`);
+    expect(sentence).toContain(`the output gives it ${await probabilityAt(last)} and`);
+
+    // The same cells as ranks: the lowest layer from which the token is first all the way up.
+    await figure.getByRole('combobox', { name: /followed token/ }).selectOption('rank');
+    await expect(cell(page, FOLLOW_FIGURE, 0, 0)).toHaveAttribute('aria-label', /rank of “.*?” rank \d/);
+    const firstTop = async (t: number): Promise<number | null> => {
+      let layer: number | null = null;
+      for (let r = ROWS - 1; r >= 0; r--) {
+        const rank = Number((await cell(page, FOLLOW_FIGURE, r, t).getAttribute('aria-label'))!.match(/rank of “.*?” rank ([\d,]+)/)![1].replace(/,/g, ''));
+        if (rank !== 1) break;
+        layer = r;
+      }
+      return layer;
+    };
+    for (const t of [first, last]) {
+      const layer = await firstTop(t);
+      const words =
+        layer === null ? 'it is not the model’s top guess there' : layer === LAYERS ? 'no layer of the tuned lens below the output ranks it first' : `ranks it first at every layer from layer ${layer} up`;
+      expect(sentence).toContain(words);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  test('is chosen from a readout, named in the legend, kept in the link and cleared with one click', async ({ page }) => {
+    const errors = watchForErrors(page);
+    await page.goto('/#fig-seed-heatmap');
+    const figure = page.locator('figure.heatmap#fig-seed-heatmap');
+    await expect(figure.getByRole('gridcell').first()).toBeVisible({ timeout: 45_000 });
+    await figure.getByRole('gridcell').first().focus();
+    await page.keyboard.press('Enter'); // pin the readout, so that it stays while the pointer moves to it
+    const second = figure.locator('.heatmap-topk li').nth(1);
+    const token = (await second.locator('code').textContent())!;
+    await second.getByRole('button', { name: /^Follow “.*” through every cell$/ }).click();
+    const bar = figure.getByRole('group', { name: /^Following/ });
+    await expect(bar).toContainText(`Following ${token}`);
+    await expect(figure.locator('.heatmap-legend').first()).toContainText(`Probability of “${token}”`);
+    await expect(figure.getByRole('gridcell').first()).toHaveAttribute('aria-label', new RegExp(`probability of “${escape(token)}” `));
+    await expect.poll(() => new URL(page.url()).searchParams.get('fig-seed-heatmap') ?? '').toMatch(/follow=\d+/);
+
+    await page.goto(page.url());
+    await expect(figure.getByRole('group', { name: /^Following/ })).toContainText(`Following ${token}`, { timeout: 45_000 });
+    await figure.getByRole('button', { name: 'Stop following' }).click();
+    await expect(figure.getByRole('group', { name: /^Following/ })).toHaveCount(0);
+    await expect(figure.getByRole('gridcell').first()).toHaveAttribute('aria-label', /entropy/);
+    await expect.poll(() => new URL(page.url()).searchParams.get('fig-seed-heatmap') ?? '').not.toContain('follow=');
+    expect(errors).toEqual([]);
+  });
+});
+
+test.describe('change per layer', () => {
+  test('is a statistic in the menu: no value at layer 0, a signed change in nats above it', async ({ page }) => {
+    const errors = watchForErrors(page);
+    await page.goto('/#fig-seed-heatmap');
+    const figure = page.locator('figure.heatmap#fig-seed-heatmap');
+    await expect(figure.getByRole('gridcell').first()).toBeVisible({ timeout: 45_000 });
+    await figure.getByRole('combobox', { name: 'Statistic' }).selectOption({ label: 'Change per layer' });
+    await expect(figure.locator('[data-cell="0:0"]')).toHaveAttribute('aria-label', /change per layer not defined at layer 0/);
+    await expect(figure.locator('[data-cell="1:0"]')).toHaveAttribute('aria-label', /change per layer [+−]\d+\.\d\d nats$/);
+    await expect(figure.locator('.heatmap-legend').first()).toContainText('Change per layer (nats)');
+    await expect.poll(() => new URL(page.url()).searchParams.get('fig-seed-heatmap') ?? '').toContain('stat=change_per_layer');
+    expect(errors).toEqual([]);
+  });
+});
+
+/** `text` as a literal inside a RegExp. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
