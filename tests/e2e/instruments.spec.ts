@@ -209,6 +209,38 @@ test.describe('change per layer', () => {
   });
 });
 
+test.describe('change per layer in the chapter', () => {
+  test('the chapter’s sentence names the layers whose mean change the live figure shows as largest and smallest', async ({ page }) => {
+    const FIGURE = 'fig-change-per-layer';
+    const ROWS = LAYERS + 1;
+    await page.goto(`/#${FIGURE}`);
+    const figure = page.locator(`figure.heatmap#${FIGURE}`);
+    await expect(figure.locator(`[data-cell="1:0"]`)).toHaveAttribute('aria-label', /change per layer [+−]/, { timeout: 45_000 });
+    const columns = await figure.getByRole('grid').getAttribute('aria-colcount').then(Number);
+    // Each row's mean over the shown tokens, from the cells' own (2-decimal) values.
+    const means: number[] = [];
+    for (let r = 1; r < ROWS; r++) {
+      const values = await figure.locator(`[data-cell^="${r}:"]`).evaluateAll((cells) =>
+        cells.map((c) => {
+          const [, sign, value] = (c.getAttribute('aria-label') ?? '').match(/change per layer ([+−])(\d+\.\d\d) nats/)!;
+          return (sign === '−' ? -1 : 1) * Number(value);
+        }),
+      );
+      expect(values).toHaveLength(columns);
+      means.push(values.reduce((a, b) => a + b, 0) / values.length);
+    }
+    const sentence = (await page.locator(`[data-change-sentence="${FIGURE}"]`).textContent())!;
+    const [, most, mostValue, least, leastValue] = sentence.match(/rises most at (.+?) \(([+−][\d.]+) nats\) and least at (.+?) \(([+−][\d.]+) nats\)/)!;
+    const row = (name: string) => (name.startsWith('the step') ? ROWS - 1 : Number(name.replace('layer ', '')));
+    const value = (text: string) => (text.startsWith('−') ? -1 : 1) * Number(text.slice(1));
+    // Rounded cell values move a mean by at most 0.005; the sentence's rows are the extremes of these means.
+    expect(Math.abs(means[row(most) - 1] - value(mostValue))).toBeLessThanOrEqual(0.011);
+    expect(Math.abs(means[row(least) - 1] - value(leastValue))).toBeLessThanOrEqual(0.011);
+    expect(Math.max(...means) - means[row(most) - 1]).toBeLessThanOrEqual(0.011);
+    expect(means[row(least) - 1] - Math.min(...means)).toBeLessThanOrEqual(0.011);
+  });
+});
+
 /** `text` as a literal inside a RegExp. */
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
