@@ -89,6 +89,9 @@ export function depthLegend(numLayers: number, { document }: PlotDocument = {}):
     width: 240,
     ticks: Math.min(numLayers, 6),
     tickFormat: 'd',
+    // Room for the "0" under the ramp's left end, which would otherwise be cut in half.
+    marginLeft: 6,
+    marginRight: 6,
     ...(document ? { document } : {}),
     style: { background: 'transparent', color: 'var(--fg)' },
   });
