@@ -12,11 +12,12 @@ import { CellGrid, type Cell } from '../heatmap/CellGrid.tsx';
 import { DEFAULT_STATE, decodeState, encodeState, visibleRange, type HeatmapState } from '../heatmap/heatmap-state.ts';
 import { heatmapLegend, heatmapPlot } from '../heatmap/heatmap-plot.ts';
 import { StatisticChoice, StrideChoice } from '../heatmap/HeatmapSettings.tsx';
-import { STATISTIC_SCALES } from '../heatmap/statistic-scales.ts';
+import { hasQuantity, STATISTIC_SCALES } from '../heatmap/statistic-scales.ts';
 import { CopyLink } from '../curves/CopyLink.tsx';
 import { useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import { compareLayout, sharedColorOptions, SIDE_BY_SIDE_MIN_WIDTH } from './compare-plot.ts';
 import { CompareReadout, type LensColumn } from './CompareReadout.tsx';
+import { meanDepthLabel } from '../heatmap/depth-strip.ts';
 import '../heatmap/heatmap.css';
 import '../curves/curves.css';
 import './compare.css';
@@ -54,6 +55,7 @@ export default function Compare(props: CompareProps) {
   const scrollers = { logit: useRef<HTMLDivElement>(null), tuned: useRef<HTMLDivElement>(null) };
 
   const hasTuned = info?.lenses.includes('tuned') ?? false;
+  const changePerLayer = state.statistic === 'changePerLayer';
 
   // Both lenses, one after the other in the engine's queue; a newer prompt cancels older queued runs.
   useEffect(() => {
@@ -63,7 +65,7 @@ export default function Compare(props: CompareProps) {
       setRunning(true);
       const run = (lens: LensName) =>
         engine()
-          .trajectory({ text: state.text, lens, topk: state.topk }, `${id}:${lens}`)
+          .trajectory({ text: state.text, lens, topk: state.topk, changePerLayer }, `${id}:${lens}`)
           .then((r) => r.trajectory);
       Promise.all([run('logit'), hasTuned ? run('tuned') : Promise.resolve(null)])
         .then(([logit, tuned]) => {
@@ -81,7 +83,7 @@ export default function Compare(props: CompareProps) {
       stale = true;
       clearTimeout(timer);
     };
-  }, [state.text, state.topk, info?.key, hasTuned]);
+  }, [state.text, state.topk, changePerLayer, info?.key, hasTuned]);
 
   const shown = useMemo(() => {
     const cut = (t: PredictionTrajectory | null) => {
@@ -101,6 +103,7 @@ export default function Compare(props: CompareProps) {
   useEffect(() => {
     if (!first || !layout || !info) return;
     const trajectories = panels.map(({ lens }) => shown[lens]!);
+    if (!trajectories.every((t) => hasQuantity(t, state.statistic))) return; // the run that carries it is on its way
     const color = sharedColorOptions(trajectories, state.statistic, info.vocabSize);
     for (const { lens } of panels) {
       const box = plotBoxes[lens].current;
@@ -183,6 +186,7 @@ export default function Compare(props: CompareProps) {
                   <p class="compare-panel-title">
                     <span class="compare-swatch" aria-hidden="true" />
                     {label}
+                    {info && <span class="compare-depth"> · {meanDepthLabel(shown[lens]!, info.numLayers)}</span>}
                   </p>
                   <div class="heatmap-scroll" tabIndex={-1} ref={scrollers[lens]} onScroll={() => syncScroll(lens)}>
                     <div class="heatmap-canvas" style={{ width: `${layout.width}px`, height: `${layout.height}px` }}>

@@ -3,7 +3,8 @@
  * both sides. The marks are the heatmap's own (heatmap-plot.ts); only the scale and a narrower cell
  * (two figures share the width) are the comparison's.
  */
-import type { PredictionTrajectory, Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import type { Quantity } from '../heatmap/statistic-scales.ts';
 import { heatmapColorOptions, heatmapLayout, type HeatmapColorOptions, type HeatmapLayout } from '../heatmap/heatmap-plot.ts';
 
 /** Narrowest cell, in pixels: a 7-character token in 11px monospace. */
@@ -18,7 +19,7 @@ export function compareLayout(trajectory: PredictionTrajectory, availableWidth: 
 }
 
 /** One colour scale covering every trajectory: the union of their domains. */
-export function sharedColorOptions(trajectories: PredictionTrajectory[], statistic: Statistic, vocabSize: number): HeatmapColorOptions {
+export function sharedColorOptions(trajectories: PredictionTrajectory[], statistic: Quantity, vocabSize: number): HeatmapColorOptions {
   const options = trajectories.map((t) => heatmapColorOptions(t, statistic, vocabSize));
   const domain: [number, number] = [Math.min(...options.map((o) => o.domain[0])), Math.max(...options.map((o) => o.domain[1]))];
   return { ...options[0], domain };

@@ -4,7 +4,8 @@
  * Home/End jump along a row, Enter or click pins the readout, Escape unpins.
  */
 import { useRef } from 'preact/hooks';
-import type { PredictionTrajectory, Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import type { Quantity } from './statistic-scales.ts';
 import { cellLabel } from './CellReadout.tsx';
 import type { HeatmapLayout } from './heatmap-plot.ts';
 
@@ -15,7 +16,7 @@ export interface Cell {
 
 interface Props {
   trajectory: PredictionTrajectory;
-  statistic: Statistic;
+  statistic: Quantity;
   layout: HeatmapLayout;
   active: Cell;
   label: string;

@@ -2,32 +2,56 @@
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { STATISTICS } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { formatToken } from '../../src/lens/trajectory/token-format.ts';
-import { formatProbability, STATISTIC_SCALES } from './statistic-scales.ts';
+import { formatProbability, hasQuantity, quantityValue, STATISTIC_SCALES, type Quantity } from './statistic-scales.ts';
 
 export function rowName(label: string): string {
   return label === 'output' ? 'model output' : `layer ${label}`;
 }
 
 /** A one-line description, used as the grid cell's accessible name. */
-export function cellLabel(trajectory: PredictionTrajectory, row: number, position: number, statistic: (typeof STATISTICS)[number]): string {
+export function cellLabel(trajectory: PredictionTrajectory, row: number, position: number, statistic: Quantity): string {
   const top = trajectory.topk(row, position)[0];
-  const value = trajectory.statistic(statistic, row, position);
+  const value = quantityValue(trajectory, statistic, row, position);
   const scale = STATISTIC_SCALES[statistic];
-  return `${rowName(trajectory.rows[row])}, after “${formatToken(trajectory.tokens[position], { maxLength: 40 })}”: predicts “${formatToken(top.token, { maxLength: 40 })}” ${formatProbability(top.probability)}; ${scale.label.toLowerCase()} ${value === null ? 'not defined at the last token' : scale.format(value)}`;
+  const what = trajectory.followed && statistic.startsWith('follow') ? `${scale.label.toLowerCase()} of “${formatToken(trajectory.followed.token, { maxLength: 40 })}”` : scale.label.toLowerCase();
+  const missing = statistic === 'changePerLayer' && row === 0 ? 'not defined at layer 0' : 'not defined at the last token';
+  return `${rowName(trajectory.rows[row])}, after “${formatToken(trajectory.tokens[position], { maxLength: 40 })}”: predicts “${formatToken(top.token, { maxLength: 40 })}” ${formatProbability(top.probability)}; ${what} ${value === null ? missing : scale.format(value)}`;
 }
 
-export function CellReadout(props: { trajectory: PredictionTrajectory; row: number; position: number; pinned: boolean; onClose: () => void }) {
-  const { trajectory, row, position, pinned } = props;
+/** The extra rows a readout lists when the trajectory carries them. */
+const EXTRA_QUANTITIES: Quantity[] = ['changePerLayer', 'followProbability', 'followRank'];
+
+export function CellReadout(props: {
+  trajectory: PredictionTrajectory;
+  row: number;
+  position: number;
+  pinned: boolean;
+  onClose: () => void;
+  /** Offers "follow" on every top-k token when given (the live heatmap). */
+  onFollow?: (id: number) => void;
+}) {
+  const { trajectory, row, position, pinned, onFollow } = props;
   const entries = trajectory.topk(row, position);
   return (
     <div class="heatmap-readout" role="group" aria-label="Cell details">
       <ReadoutHead trajectory={trajectory} row={row} position={position} pinned={pinned} onClose={props.onClose} />
-      <ol class="heatmap-topk">
+      <ol class={onFollow ? 'heatmap-topk has-follow' : 'heatmap-topk'}>
         {entries.map((e) => (
           <li key={e.id}>
             <code class="heatmap-topk-token">{formatToken(e.token, { maxLength: 18 })}</code>
             <span class="heatmap-topk-bar" style={{ width: `${Math.max(1, 100 * e.probability)}%` }} aria-hidden="true" />
             <span class="heatmap-topk-p">{formatProbability(e.probability)}</span>
+            {onFollow && (
+              <button
+                type="button"
+                class="heatmap-follow"
+                onClick={() => onFollow(e.id)}
+                aria-label={`Follow “${formatToken(e.token, { maxLength: 40 })}” through every cell`}
+                aria-pressed={trajectory.followed?.id === e.id}
+              >
+                follow
+              </button>
+            )}
           </li>
         ))}
       </ol>
@@ -38,6 +62,16 @@ export function CellReadout(props: { trajectory: PredictionTrajectory; row: numb
             <div key={s}>
               <dt>{STATISTIC_SCALES[s].label}</dt>
               <dd>{value === null ? '—' : STATISTIC_SCALES[s].format(value)}</dd>
+            </div>
+          );
+        })}
+        {EXTRA_QUANTITIES.filter((q) => hasQuantity(trajectory, q)).map((q) => {
+          const value = quantityValue(trajectory, q, row, position);
+          const label = q.startsWith('follow') ? `${STATISTIC_SCALES[q].label} of “${formatToken(trajectory.followed!.token, { maxLength: 12 })}”` : STATISTIC_SCALES[q].label;
+          return (
+            <div key={q}>
+              <dt>{label}</dt>
+              <dd>{value === null ? '—' : STATISTIC_SCALES[q].format(value)}</dd>
             </div>
           );
         })}

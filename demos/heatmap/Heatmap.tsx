@@ -9,11 +9,15 @@ import { EngineStatus } from '../shared/EngineStatus.tsx';
 import { useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import { CellGrid, type Cell } from './CellGrid.tsx';
 import { CellReadout } from './CellReadout.tsx';
-import { DEFAULT_STATE, decodeState, encodeState, shareUrl, visibleRange, type HeatmapState } from './heatmap-state.ts';
+import { formatToken } from '../../src/lens/trajectory/token-format.ts';
+import { DEFAULT_STATE, decodeState, encodeState, shareUrl, shownQuantity, visibleRange, type HeatmapState } from './heatmap-state.ts';
+import { FollowControls } from './FollowControls.tsx';
 import { heatmapLayout, heatmapLegend, heatmapPlot, heatmapWantsWideFrame } from './heatmap-plot.ts';
-import { LensChoice, StatisticChoice, StrideChoice, TopkChoice } from './HeatmapSettings.tsx';
+import { InstrumentToggle, LensChoice, StatisticChoice, StrideChoice, TopkChoice } from './HeatmapSettings.tsx';
+import { DepthStrip } from './DepthStrip.tsx';
+import { lensLabel } from './heatmap-static.ts';
 import { LensUpload } from './LensUpload.tsx';
-import { STATISTIC_SCALES } from './statistic-scales.ts';
+import { hasQuantity, STATISTIC_SCALES } from './statistic-scales.ts';
 import './heatmap.css';
 
 export interface HeatmapProps extends Partial<HeatmapState> {
@@ -44,6 +48,9 @@ export default function Heatmap(props: HeatmapProps) {
   const width = useWidth(frame);
   const lensAvailable = info?.lenses.includes(state.lens) ?? false;
   const lens = info && !lensAvailable ? 'logit' : state.lens;
+  // A followed id from a link made on a model with a larger vocabulary is dropped, not sent.
+  const follow = state.follow !== null && (!info || state.follow < info.vocabSize) ? state.follow : null;
+  const changePerLayer = state.statistic === 'changePerLayer';
 
   // Recompute when the prompt, lens, top-k or model changes; a newer run cancels an older queued one.
   useEffect(() => {
@@ -52,7 +59,7 @@ export default function Heatmap(props: HeatmapProps) {
     const timer = setTimeout(() => {
       setRunning(true);
       engine()
-        .trajectory({ text: state.text, lens, topk: state.topk }, id)
+        .trajectory({ text: state.text, lens, topk: state.topk, follow: follow ?? undefined, changePerLayer }, id)
         .then(({ trajectory, ms }) => {
           if (stale) return;
           setFull(trajectory);
@@ -69,7 +76,7 @@ export default function Heatmap(props: HeatmapProps) {
       stale = true;
       clearTimeout(timer);
     };
-  }, [state.text, lens, state.topk, info?.key, info?.lenses.join()]);
+  }, [state.text, lens, state.topk, follow, changePerLayer, info?.key, info?.lenses.join()]);
 
   useUrlState(id, encodeState(state), encodeState(defaults));
 
@@ -81,12 +88,15 @@ export default function Heatmap(props: HeatmapProps) {
   }, [full, state.start, state.end, state.stride]);
 
   const layout = shown ? heatmapLayout(shown, width) : null;
+  const quantity = shownQuantity({ ...state, follow });
+  // Until the run that carries it is back (a followed token, the change per layer), the old drawing stays.
+  const ready = shown !== null && hasQuantity(shown, quantity);
   useEffect(() => {
-    if (!shown || !layout || !info || !plotBox.current || !legendBox.current) return;
-    plotBox.current.replaceChildren(heatmapPlot(shown, state.statistic, info.vocabSize, layout));
-    legendBox.current.replaceChildren(heatmapLegend(shown, state.statistic, info.vocabSize));
+    if (!shown || !ready || !layout || !info || !plotBox.current || !legendBox.current) return;
+    plotBox.current.replaceChildren(heatmapPlot(shown, quantity, info.vocabSize, layout));
+    legendBox.current.replaceChildren(heatmapLegend(shown, quantity, info.vocabSize));
     plotBox.current.firstElementChild?.setAttribute('aria-hidden', 'true');
-  }, [shown, state.statistic, width, info?.vocabSize]);
+  }, [shown, quantity, ready, width, info?.vocabSize]);
 
   // Keep the active cell inside the grid when its shape changes.
   const rows = shown?.rows.length ?? 0;
@@ -97,7 +107,7 @@ export default function Heatmap(props: HeatmapProps) {
   const update = (patch: Partial<HeatmapState>) => setState((s) => ({ ...s, ...patch }));
   const T = full?.numPositions ?? 0;
   const [from, to] = visibleRange(state, T);
-  const stat = STATISTIC_SCALES[state.statistic];
+  const stat = STATISTIC_SCALES[quantity];
 
   const copyLink = async () => {
     const url = shareUrl(id, state, location);
@@ -128,6 +138,7 @@ export default function Heatmap(props: HeatmapProps) {
           <StatisticChoice value={state.statistic} onChange={(statistic) => update({ statistic })} />
           <StrideChoice value={state.stride} onChange={(stride) => update({ stride })} />
           <TopkChoice value={state.topk} onChange={(topk) => update({ topk })} />
+          <InstrumentToggle label="Prediction depth" checked={state.depth} onChange={(depth) => update({ depth })} />
         </div>
         <div class="heatmap-range">
           <label>
@@ -180,13 +191,16 @@ export default function Heatmap(props: HeatmapProps) {
       <div class={running ? 'heatmap-frame is-running' : 'heatmap-frame'} ref={frame} aria-busy={running}>
         {shown && layout && (
           <>
+            {follow !== null && shown.followed && (
+              <FollowControls token={shown.followed.token} as={state.followAs} onAs={(followAs) => update({ followAs })} onClear={() => update({ follow: null })} />
+            )}
             <div class="heatmap-legend" ref={legendBox} />
             <div class="heatmap-scroll" tabIndex={-1}>
               <div class="heatmap-canvas" style={{ width: `${layout.width}px`, height: `${layout.height}px` }}>
                 <div ref={plotBox} />
                 <CellGrid
                   trajectory={shown}
-                  statistic={state.statistic}
+                  statistic={quantity}
                   layout={layout}
                   active={activeCell}
                   label={`${lens === 'tuned' ? 'Tuned' : lens === 'logit' ? 'Logit' : lens} lens predictions by layer and token, coloured by ${stat.label.toLowerCase()}`}
@@ -196,8 +210,18 @@ export default function Heatmap(props: HeatmapProps) {
                   onUnpin={() => setPinned(false)}
                 />
               </div>
+              {state.depth && info && (
+                <DepthStrip trajectory={shown} numLayers={info.numLayers} layout={layout} lensLabel={lensLabel(lens)} frameWidth={width} />
+              )}
             </div>
-            <CellReadout trajectory={shown} row={readoutCell.row} position={readoutCell.position} pinned={pinned} onClose={() => setPinned(false)} />
+            <CellReadout
+              trajectory={shown}
+              row={readoutCell.row}
+              position={readoutCell.position}
+              pinned={pinned}
+              onClose={() => setPinned(false)}
+              onFollow={(id) => update({ follow: id })}
+            />
           </>
         )}
         {!shown && !error && engineState.status !== 'error' && <p class="heatmap-placeholder">The heatmap appears here once the model has run.</p>}
@@ -208,7 +232,8 @@ export default function Heatmap(props: HeatmapProps) {
           #
         </a>{' '}
         {props.caption ?? 'What each layer predicts for the next token.'} Cells show the lens’s top-1 prediction; colour is{' '}
-        {stat.description} ({stat.unit}).
+        {stat.description}
+        {follow !== null && shown?.followed ? ` “${formatToken(shown.followed.token, { maxLength: 24 })}”` : ''} ({stat.unit}).
         {runMs !== null && info && (
           <span class="heatmap-timing">
             {' '}

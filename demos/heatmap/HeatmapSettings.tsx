@@ -2,10 +2,9 @@
  * The heatmap's setting menus (lens, statistic, layer stride, top-k), shared by the live figures and,
  * rendered at build time with `disabled`, by their static versions — one markup for both.
  */
-import { STATISTICS, type Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { lensLabel } from './heatmap-static.ts';
 import { STRIDE_CHOICES, strideLabel, TOPK_CHOICES } from './heatmap-state.ts';
-import { STATISTIC_SCALES } from './statistic-scales.ts';
+import { MENU_STATISTICS, STATISTIC_SCALES, type MenuStatistic } from './statistic-scales.ts';
 
 interface ChoiceProps<T extends string | number> {
   label: string;
@@ -39,8 +38,8 @@ export function LensChoice(props: { value: string; lenses: readonly string[]; on
   return <Choice label="Lens" value={props.value} options={props.lenses} format={(lens) => lensLabel(lens)} onChange={props.onChange} />;
 }
 
-export function StatisticChoice(props: { value: Statistic; onChange?: (statistic: Statistic) => void }) {
-  return <Choice label="Statistic" value={props.value} options={STATISTICS} format={(s) => STATISTIC_SCALES[s].label} onChange={props.onChange} />;
+export function StatisticChoice(props: { value: MenuStatistic; onChange?: (statistic: MenuStatistic) => void }) {
+  return <Choice label="Statistic" value={props.value} options={MENU_STATISTICS} format={(s) => STATISTIC_SCALES[s].label} onChange={props.onChange} />;
 }
 
 export function StrideChoice(props: { value: number; onChange?: (stride: number) => void }) {
@@ -49,4 +48,19 @@ export function StrideChoice(props: { value: number; onChange?: (stride: number)
 
 export function TopkChoice(props: { value: number; onChange?: (k: number) => void }) {
   return <Choice label="Top-k" value={props.value} options={TOPK_CHOICES} onChange={props.onChange} />;
+}
+
+/** A switch for one of the heatmap's extra instruments (the prediction-depth strip, …). */
+export function InstrumentToggle(props: { label: string; checked: boolean; onChange?: (checked: boolean) => void }) {
+  return (
+    <label class="heatmap-toggle">
+      <input
+        type="checkbox"
+        checked={props.checked}
+        disabled={!props.onChange}
+        onChange={(e) => props.onChange?.((e.target as HTMLInputElement).checked)}
+      />
+      <span>{props.label}</span>
+    </label>
+  );
 }

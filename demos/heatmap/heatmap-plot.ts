@@ -4,10 +4,10 @@
  * exported so the keyboard/pointer grid can lie exactly over the cells.
  */
 import * as Plot from '@observablehq/plot';
-import type { PredictionTrajectory, Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { formatToken } from '../../src/lens/trajectory/token-format.ts';
 import { STATIC_FRAME_WIDTH } from './heatmap-static.ts';
-import { STATISTIC_SCALES, textColorOn } from './statistic-scales.ts';
+import { quantityValue, STATISTIC_SCALES, textColorOn, type Quantity } from './statistic-scales.ts';
 
 export interface HeatmapLayout {
   width: number;
@@ -28,14 +28,14 @@ export interface HeatmapCell {
 }
 
 /** One record per cell; `rows` are indices into the trajectory's rows. */
-export function heatmapCells(trajectory: PredictionTrajectory, statistic: Statistic): HeatmapCell[] {
+export function heatmapCells(trajectory: PredictionTrajectory, statistic: Quantity): HeatmapCell[] {
   return trajectory.rows.flatMap((rowLabel, row) =>
     trajectory.tokens.map((_, position) => ({
       row,
       position,
       rowLabel,
       top1: formatToken(trajectory.topk(row, position)[0].token),
-      value: trajectory.statistic(statistic, row, position),
+      value: quantityValue(trajectory, statistic, row, position),
     })),
   );
 }
@@ -69,17 +69,19 @@ export function heatmapLayout(trajectory: PredictionTrajectory, availableWidth: 
 
 export type HeatmapColorOptions = ReturnType<typeof heatmapColorOptions>;
 
-export function heatmapColorOptions(trajectory: PredictionTrajectory, statistic: Statistic, vocabSize: number) {
+export function heatmapColorOptions(trajectory: PredictionTrajectory, statistic: Quantity, vocabSize: number) {
   const scale = STATISTIC_SCALES[statistic];
-  const values = Array.from(trajectory.statistics[statistic]).filter((v) => !Number.isNaN(v));
+  const values = heatmapCells(trajectory, statistic).flatMap((c) => (c.value === null ? [] : [c.value]));
   const max = values.length ? Math.max(...values) : 1;
+  const min = values.length ? Math.min(...values) : 0;
+  const followed = trajectory.followed && (statistic === 'followProbability' || statistic === 'followRank') ? ` of “${formatToken(trajectory.followed.token, { maxLength: 24 })}”` : '';
   return {
     type: scale.type,
-    scheme: 'blues',
+    scheme: scale.scheme ?? 'blues',
     reverse: scale.reverse,
-    domain: scale.domain(vocabSize, max),
+    domain: scale.domain(vocabSize, max, min),
     clamp: true,
-    label: `${scale.label} (${scale.unit})`,
+    label: `${scale.label}${followed} (${scale.unit})`,
   } as const;
 }
 
@@ -94,7 +96,7 @@ export interface PlotDocument {
  */
 export function heatmapPlot(
   trajectory: PredictionTrajectory,
-  statistic: Statistic,
+  statistic: Quantity,
   vocabSize: number,
   layout: HeatmapLayout,
   color: HeatmapColorOptions = heatmapColorOptions(trajectory, statistic, vocabSize),
@@ -139,7 +141,7 @@ export function heatmapPlot(
 
 export function heatmapLegend(
   trajectory: PredictionTrajectory,
-  statistic: Statistic,
+  statistic: Quantity,
   vocabSize: number,
   color: HeatmapColorOptions = heatmapColorOptions(trajectory, statistic, vocabSize),
   { document }: PlotDocument = {},

@@ -3,17 +3,30 @@
  * so a copied link reopens the same figure, scrolled to it. Unknown or malformed values fall back
  * to the figure's own defaults rather than breaking the page.
  */
-import { STATISTIC_JSON_NAMES, STATISTICS, type Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import { MENU_STATISTIC_JSON_NAMES, MENU_STATISTICS, type MenuStatistic, type Quantity } from './statistic-scales.ts';
 
 export interface HeatmapState {
   text: string;
   lens: string;
-  statistic: Statistic;
+  statistic: MenuStatistic;
   /** Python-style slice of positions: negative counts from the end; `end` null means "to the end". */
   start: number;
   end: number | null;
   stride: number;
   topk: number;
+  /** Show the prediction-depth strip under the heatmap. */
+  depth: boolean;
+  /** A token id whose probability (or rank) every cell shows instead of the statistic; null for none. */
+  follow: number | null;
+  followAs: FollowAs;
+}
+
+export type FollowAs = 'probability' | 'rank';
+
+/** What the cells are coloured by: the followed token when there is one, else the menu's statistic. */
+export function shownQuantity(state: Pick<HeatmapState, 'statistic' | 'follow' | 'followAs'>): Quantity {
+  if (state.follow === null) return state.statistic;
+  return state.followAs === 'rank' ? 'followRank' : 'followProbability';
 }
 
 export const SEED_PROMPT = '82U*N#c4t^koK%a5*S3qrfBi 82U*N#c4t^koK%a5*S3qrfBi';
@@ -26,6 +39,9 @@ export const DEFAULT_STATE: HeatmapState = {
   end: null,
   stride: 1,
   topk: 10,
+  depth: false,
+  follow: null,
+  followAs: 'probability',
 };
 
 export const TOPK_CHOICES = [5, 10, 20];
@@ -38,18 +54,24 @@ export function strideLabel(n: number): string {
   return `every ${n}${suffix}`;
 }
 
-const byJsonName = new Map(STATISTICS.map((s) => [STATISTIC_JSON_NAMES[s], s] as const));
+const byJsonName = new Map(MENU_STATISTICS.map((s) => [MENU_STATISTIC_JSON_NAMES[s], s] as const));
 
 export function encodeState(state: HeatmapState): string {
   const params = new URLSearchParams({
     text: state.text,
     lens: state.lens,
-    stat: STATISTIC_JSON_NAMES[state.statistic],
+    stat: MENU_STATISTIC_JSON_NAMES[state.statistic],
     start: String(state.start),
     stride: String(state.stride),
     k: String(state.topk),
   });
   if (state.end !== null) params.set('end', String(state.end));
+  // Written either way, so a link can turn off a strip that the figure shows by default.
+  params.set('depth', state.depth ? '1' : '0');
+  if (state.follow !== null) {
+    params.set('follow', String(state.follow));
+    params.set('as', state.followAs);
+  }
   return params.toString();
 }
 
@@ -70,7 +92,16 @@ export function decodeState(encoded: string | null, defaults: HeatmapState): Hea
     end: end === null ? defaults.end : int('end', defaults.end ?? 0),
     stride: int('stride', defaults.stride, (n) => n >= 1 && n <= 12),
     topk: int('k', defaults.topk, (n) => n >= 1 && n <= 50),
+    depth: params.has('depth') ? params.get('depth') === '1' : defaults.depth,
+    // A link without `follow` follows nothing, so that clearing it is kept in the link too.
+    follow: followId(params.get('follow')),
+    followAs: params.get('as') === 'rank' ? 'rank' : 'probability',
   };
+}
+
+function followId(value: string | null): number | null {
+  const n = value === null ? NaN : Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : null;
 }
 
 /** The URL that opens this figure in this state. */

@@ -1,8 +1,31 @@
 /**
- * How each statistic is named, measured and coloured. Dark always means "the lens is sure" or
- * "the lens agrees with the model", so the heatmaps read the same whichever statistic is shown.
+ * How each quantity a heatmap can show is named, measured and coloured. Dark always means "the lens is
+ * sure", "the lens agrees with the model" or "the token is likely", so the heatmaps read the same
+ * whichever is shown; the change per layer, which has a sign, is the one diverging scale.
  */
-import type { Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import type { ColorScheme } from '@observablehq/plot';
+import { formatChange } from './change-per-layer.ts';
+import { STATISTICS, type PredictionTrajectory, type Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
+
+/**
+ * What a heatmap colours its cells by: one of the lens's statistics, the change per layer of the
+ * output's top-1 log-probability, or a followed token's probability or rank.
+ */
+export type Quantity = Statistic | 'changePerLayer' | 'followProbability' | 'followRank';
+
+/** The quantities the statistic menu offers (a followed token is chosen from a readout instead). */
+export type MenuStatistic = Statistic | 'changePerLayer';
+export const MENU_STATISTICS: readonly MenuStatistic[] = [...STATISTICS, 'changePerLayer'];
+
+/** URL and JSON names, as the CLI's --json spells them. */
+export const MENU_STATISTIC_JSON_NAMES: Record<MenuStatistic, string> = {
+  entropy: 'entropy',
+  crossEntropy: 'cross_entropy',
+  forwardKl: 'forward_kl',
+  maxProbability: 'max_probability',
+  rank: 'rank',
+  changePerLayer: 'change_per_layer',
+};
 
 export interface StatisticScale {
   label: string;
@@ -10,15 +33,17 @@ export interface StatisticScale {
   unit: string;
   description: string;
   type: 'linear' | 'log';
-  /** Colour domain for a model with vocabulary V and the observed maximum. */
-  domain(vocabSize: number, observedMax: number): [number, number];
+  /** Colour domain for a model with vocabulary V and the observed extremes. */
+  domain(vocabSize: number, observedMax: number, observedMin: number): [number, number];
   reverse: boolean;
+  /** The Plot colour scheme: 'blues' unless said. */
+  scheme?: ColorScheme;
   format(value: number): string;
 }
 
 const nats = (v: number) => `${v.toFixed(2)} nats`;
 
-export const STATISTIC_SCALES: Record<Statistic, StatisticScale> = {
+export const STATISTIC_SCALES: Record<Quantity, StatisticScale> = {
   entropy: {
     label: 'Entropy',
     unit: 'nats',
@@ -64,7 +89,64 @@ export const STATISTIC_SCALES: Record<Statistic, StatisticScale> = {
     reverse: true,
     format: (v) => `rank ${v.toLocaleString('en')}`,
   },
+  changePerLayer: {
+    label: 'Change per layer',
+    unit: 'nats',
+    description:
+      'how much this layer changed the log-probability of the model’s own top-1 token from the layer below (blue: raised it; red: lowered it; layer 0 has no layer below)',
+    type: 'linear',
+    domain: (_V, max, min) => {
+      const m = Math.max(0.5, Math.abs(max), Math.abs(min));
+      return [-m, m];
+    },
+    reverse: false,
+    scheme: 'rdbu',
+    format: formatChange,
+  },
+  followProbability: {
+    label: 'Probability',
+    unit: 'probability, log scale',
+    description: 'the probability the lens gives the followed token',
+    type: 'log',
+    domain: (V) => [1 / V, 1],
+    reverse: false,
+    format: formatProbability,
+  },
+  followRank: {
+    label: 'Rank',
+    unit: 'rank, 1 = top',
+    description: 'where the followed token ranks among the lens’s predictions',
+    type: 'log',
+    domain: (V) => [1, V],
+    reverse: true,
+    format: (v) => `rank ${v.toLocaleString('en')}`,
+  },
 };
+
+/** The value a heatmap shows in cell (row, position), or null where there is none. */
+export function quantityValue(trajectory: PredictionTrajectory, quantity: Quantity, row: number, position: number): number | null {
+  const cell = row * trajectory.numPositions + position;
+  const read = (values: Float32Array | undefined) => (values === undefined || Number.isNaN(values[cell]) ? null : values[cell]);
+  switch (quantity) {
+    case 'changePerLayer':
+      return read(trajectory.changePerLayer);
+    case 'followProbability': {
+      const logprob = read(trajectory.followed?.logprob);
+      return logprob === null ? null : Math.exp(logprob);
+    }
+    case 'followRank':
+      return read(trajectory.followed?.rank);
+    default:
+      return trajectory.statistic(quantity, row, position);
+  }
+}
+
+/** Whether `trajectory` carries what `quantity` needs (a followed token, the change per layer). */
+export function hasQuantity(trajectory: PredictionTrajectory, quantity: Quantity): boolean {
+  if (quantity === 'changePerLayer') return trajectory.changePerLayer !== undefined;
+  if (quantity === 'followProbability' || quantity === 'followRank') return trajectory.followed !== undefined;
+  return true;
+}
 
 /** Black or white text, whichever reads better on `background` (a CSS rgb() or #hex colour). */
 export function textColorOn(background: string): string {

@@ -16,8 +16,10 @@ const USAGE = `usage: npm run lens -- <command> [options]
 commands:
   trajectory --model <dir|url|hub:ID> --lens <dir|url|hub:ID|logit> (--text "…" | --ids 1,2,3)
              [--topk 10] [--statistic entropy|cross_entropy|forward_kl|max_probability|rank]
-             [--start 0] [--end N] [--stride 1] [--json]
-      what the lens reads at every layer and position of the prompt
+             [--start 0] [--end N] [--stride 1] [--follow <token|id>] [--change-per-layer] [--json]
+      what the lens reads at every layer and position of the prompt; --json adds prediction_depth
+      per position, --follow one token's log-probability and rank in every cell (follow), and
+      --change-per-layer the change of the output's top-1 log-probability from the layer below
 
   train --model <dir|url|hub:ID> --data <files…> --output <dir>
         [--steps 250] [--tokens-per-step 262144] [--lr 1.0] [--momentum 0.9] [--weight-decay 1e-3]
@@ -71,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
         end: { type: 'string' },
         stride: { type: 'string', default: '1' },
         json: { type: 'boolean', default: false },
+        follow: { type: 'string' },
+        'change-per-layer': { type: 'boolean', default: false },
       },
     });
     return trajectoryCommand(values);

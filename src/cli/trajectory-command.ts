@@ -14,6 +14,9 @@ export interface TrajectoryArgs {
   end?: string;
   stride?: string;
   json?: boolean;
+  /** A token id, or a text that is exactly one token, to follow through every cell. */
+  follow?: string;
+  'change-per-layer'?: boolean;
 }
 
 export async function trajectoryCommand(args: TrajectoryArgs): Promise<number> {
@@ -38,7 +41,18 @@ export async function trajectoryCommand(args: TrajectoryArgs): Promise<number> {
           return id;
         })
       : model.encode(args.text!);
-  let trajectory = await model.trajectory(inputIds, lens, { topk: integer('topk', args.topk) ?? 10 });
+  let follow: number | undefined;
+  if (args.follow !== undefined) {
+    const asId = /^\d+$/.test(args.follow) ? Number(args.follow) : undefined;
+    const ids = asId === undefined ? model.tokenizer.encode(args.follow) : [asId];
+    if (ids.length !== 1) throw new Error(`--follow '${args.follow}' is ${ids.length} tokens; give one token's text or its id`);
+    follow = ids[0];
+  }
+  let trajectory = await model.trajectory(inputIds, lens, {
+    topk: integer('topk', args.topk) ?? 10,
+    follow,
+    changePerLayer: args['change-per-layer'] ?? false,
+  });
   trajectory = trajectory.slice(integer('start', args.start) ?? 0, integer('end', args.end)).stride(integer('stride', args.stride) ?? 1);
   await model.release();
 

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { PathSource } from '../cli/path-source.ts';
 import { DEFAULT_MODEL_NAME } from '../engine/catalog.ts';
-import { LensModel } from '../lens/lens-model.ts';
+import { LensModel, type TrajectoryOptions } from '../lens/lens-model.ts';
 import { checkLensFitsModel, LogitLens, TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
 import { translatorStats, type TranslatorStats } from '../lens/lens/translator-stats.ts';
 import { loadModelFiles } from '../lens/model/model-files.ts';
@@ -58,14 +58,17 @@ export async function buildLens(name: string): Promise<Lens> {
   return lens;
 }
 
-/** What `lens` reads at every layer and position of `text` — the island's `engine.trajectory`, at build time. */
-export function buildTrajectory(text: string, lens: string, topk: number): Promise<PredictionTrajectory> {
-  const key = JSON.stringify([text, lens, topk]);
+/**
+ * What `lens` reads at every layer and position of `text` — the island's `engine.trajectory`, at build
+ * time; `options` as LensModel.trajectory's (a followed token, the change per layer).
+ */
+export function buildTrajectory(text: string, lens: string, topk: number, options: Omit<TrajectoryOptions, 'topk'> = {}): Promise<PredictionTrajectory> {
+  const key = JSON.stringify([text, lens, topk, options.follow ?? null, options.changePerLayer ?? false]);
   let result = trajectories.get(key);
   if (!result) {
     result = (async () => {
       const { model } = await embeddedModel();
-      return model.trajectory(model.encode(text), await buildLens(lens), { topk });
+      return model.trajectory(model.encode(text), await buildLens(lens), { topk, ...options });
     })();
     trajectories.set(key, result);
   }

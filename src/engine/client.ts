@@ -41,6 +41,10 @@ export interface TrajectoryRequest {
   text: string;
   lens: string;
   topk: number;
+  /** A token id whose probability and rank every cell should carry (follow a token). */
+  follow?: number;
+  /** Also compute the change per layer of the output's top-1 log-probability. */
+  changePerLayer?: boolean;
 }
 
 export interface TrainEvents {

@@ -55,7 +55,8 @@ export interface FileSize {
 export type Request =
   | { type: 'estimate'; id: number; model: ModelEntry }
   | { type: 'load'; id: number; model: ModelEntry; backend: BackendPreference }
-  | { type: 'trajectory'; id: number; text: string; lens: string; topk: number }
+  /** `follow` and `changePerLayer` as in LensModel.trajectory's options (each one more head pass). */
+  | { type: 'trajectory'; id: number; text: string; lens: string; topk: number; follow?: number; changePerLayer?: boolean }
   | { type: 'add-lens'; id: number; name: string; files: Record<string, Blob> }
   /** Per translator of `lens`: ‖A_ℓ‖_F, ‖b_ℓ‖ and the singular values of I + A_ℓ; progress counts layers. */
   | { type: 'translator-stats'; id: number; lens: string }

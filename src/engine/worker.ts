@@ -74,7 +74,8 @@ async function handle(request: Exclude<Request, Control>): Promise<void> {
         const lens = lenses.get(request.lens);
         if (!lens) throw new Error(`No lens named '${request.lens}' is loaded for ${model.name}.`);
         const start = performance.now();
-        const result = await model.trajectory(model.encode(request.text), lens, { topk: request.topk });
+        const { topk, follow, changePerLayer } = request;
+        const result = await model.trajectory(model.encode(request.text), lens, { topk, follow, changePerLayer });
         if (cancelled.delete(id)) {
           post({ type: 'cancelled', id });
           return;

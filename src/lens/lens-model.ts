@@ -11,7 +11,7 @@ import type { ModelConfig } from './model/architecture.ts';
 import type { ModelFiles } from './model/model-files.ts';
 import type { Tensor32 } from './tensor.ts';
 import type { Tokenizer } from './tokenizer.ts';
-import { PredictionTrajectory, type Statistic } from './trajectory/prediction-trajectory.ts';
+import { PredictionTrajectory, type Statistic, type TrajectoryData } from './trajectory/prediction-trajectory.ts';
 
 /** The part of onnxruntime-node / onnxruntime-web we use. */
 export interface Ort {
@@ -25,6 +25,10 @@ export interface LensModelOptions {
 
 export interface TrajectoryOptions {
   topk?: number;
+  /** A token id to follow: its log-probability and rank in every cell (`trajectory.followed`). */
+  follow?: number;
+  /** Also compute the change per layer of the output's top-1 log-probability (`trajectory.changePerLayer`). */
+  changePerLayer?: boolean;
 }
 
 export class LensModel {
@@ -76,25 +80,23 @@ export class LensModel {
     return { data: residual_stream.data as Float32Array, shape: residual_stream.dims.slice() };
   }
 
-  /** What `lens` reads at every layer and position of the prompt. */
-  async trajectory(inputIds: number[], lens: Lens, { topk = 10 }: TrajectoryOptions = {}): Promise<PredictionTrajectory> {
+  /**
+   * What `lens` reads at every layer and position of the prompt. `follow` adds one token's log-probability
+   * and rank in every cell; `changePerLayer` adds log q_ℓ(y*) − log q_ℓ₋₁(y*) for y* the output's top-1.
+   * Each costs one more pass of the head over the same residual stream, and only when asked for.
+   */
+  async trajectory(inputIds: number[], lens: Lens, { topk = 10, follow, changePerLayer = false }: TrajectoryOptions = {}): Promise<PredictionTrajectory> {
     checkLensFitsModel(lens, { name: this.name, dModel: this.config.dModel, numLayers: this.config.numLayers });
+    if (follow !== undefined && !(Number.isInteger(follow) && follow >= 0 && follow < this.config.vocabSize)) {
+      throw new PromptError(`Token id ${follow} is outside ${this.name}'s vocabulary of ${this.config.vocabSize}, so it cannot be followed.`);
+    }
     const stream = await this.residualStream(inputIds);
     const T = inputIds.length;
     const k = Math.max(1, Math.min(topk, this.config.vocabSize));
-    const { Tensor } = this.ort;
     const L = this.config.numLayers;
-    const d = this.config.dModel;
-    // The last position has no next token; any valid id keeps the graph simple, and we mask it below.
-    const targets = BigInt64Array.from({ length: T }, (_, t) => BigInt(t + 1 < T ? inputIds[t + 1] : 0));
-    const out = await this.headSession.run({
-      residual_stream: new Tensor('float32', stream.data, stream.shape),
-      translator_weight: new Tensor('float32', lens.translatorWeight, [L, d, d]),
-      translator_bias: new Tensor('float32', lens.translatorBias, [L, d]),
-      targets: new Tensor('int64', targets, [T]),
-      k: new Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
-    });
     const R = L + 1;
+    // The last position has no next token; any valid id keeps the graph simple, and we mask it below.
+    const out = await this.decode(stream, lens, Array.from({ length: T }, (_, t) => (t + 1 < T ? inputIds[t + 1] : 0)), k);
     const stat = (name: string): Float32Array => Float32Array.from(out[name].data as ArrayLike<number>);
     const statistics: Record<Statistic, Float32Array> = {
       entropy: stat('entropy'),
@@ -109,6 +111,21 @@ export class LensModel {
     }
     const topkIds = Int32Array.from(out.topk_ids.data as BigInt64Array, Number);
     const topkProbs = Float32Array.from(out.topk_logprobs.data as Float32Array, Math.exp);
+
+    // A chosen token per position goes in as the head's `targets`: its cross-entropy is then −log q(token)
+    // in every cell and its rank the token's rank, with no [R, T, V] leaving the graph.
+    const readToken = async (tokens: number[]) => {
+      const run = await this.decode(stream, lens, tokens, 1);
+      return { logprob: Float32Array.from(run.cross_entropy.data as Float32Array, (ce) => -ce), rank: Float32Array.from(run.rank.data as ArrayLike<number>) };
+    };
+    let followed: TrajectoryData['followed'];
+    if (follow !== undefined) followed = { id: follow, token: this.tokenText(follow), ...(await readToken(Array(T).fill(follow))) };
+    let change: Float32Array | undefined;
+    if (changePerLayer) {
+      const outputTop1 = Array.from({ length: T }, (_, t) => topkIds[(L * T + t) * k]);
+      const { logprob } = await readToken(outputTop1);
+      change = Float32Array.from(logprob, (value, cell) => (cell < T ? NaN : value - logprob[cell - T]));
+    }
     return new PredictionTrajectory({
       inputIds: [...inputIds],
       tokens: inputIds.map((id) => this.tokenText(id)),
@@ -119,6 +136,23 @@ export class LensModel {
       topkTokens: Array.from(topkIds, (id) => this.tokenText(id)),
       statistics,
       bias: stat('bias'),
+      followed,
+      changePerLayer: change,
+    });
+  }
+
+  /** One pass of the head graph over every row of `stream`, with `targets[t]` the token scored at position t. */
+  private async decode(stream: Tensor32, lens: Lens, targets: number[], k: number) {
+    const { Tensor } = this.ort;
+    const L = this.config.numLayers;
+    const d = this.config.dModel;
+    const T = targets.length;
+    return this.headSession.run({
+      residual_stream: new Tensor('float32', stream.data, stream.shape),
+      translator_weight: new Tensor('float32', lens.translatorWeight, [L, d, d]),
+      translator_bias: new Tensor('float32', lens.translatorBias, [L, d]),
+      targets: new Tensor('int64', BigInt64Array.from(targets, BigInt), [T]),
+      k: new Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
     });
   }
 

@@ -48,6 +48,26 @@ export function loadExpected(name: string): Expected {
   return readFixtureJson<Expected>(`expected/${name}.json`);
 }
 
+/** tools/reference/make_instrument_fixtures.py's values for one lens on one prompt (see its docstring). */
+export interface ExpectedInstrumentLens {
+  top1_ids: number[][];
+  top1_margin: number;
+  prediction_depth: number[];
+  /** [row][position]; row 0 is all null (no layer below it). */
+  change_per_layer: (number | null)[][];
+  follow: { id: number; logprob: number[][]; rank: number[][]; rank_tolerance: number[][] }[];
+}
+
+export interface ExpectedInstruments {
+  follow_ids: number[];
+  prompts: { name: string; input_ids: number[]; lenses: { logit: ExpectedInstrumentLens; tuned: ExpectedInstrumentLens } }[];
+}
+
+/** expected/tiny-gpt2-instruments.json: prediction depth, followed tokens and change per layer on tiny-gpt2. */
+export function loadExpectedInstruments(): ExpectedInstruments {
+  return readFixtureJson<ExpectedInstruments>('expected/tiny-gpt2-instruments.json');
+}
+
 /** Translators 0..count-1 from a state dict with keys "0.weight" [d, d], "0.bias" [d], …, stacked. */
 export function stackTranslators(state: Map<string, Tensor32>, count: number, d: number): { weight: Float32Array; bias: Float32Array } {
   const weight = new Float32Array(count * d * d);

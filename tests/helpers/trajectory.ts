@@ -39,6 +39,7 @@ export interface TrajectoryJson {
   forward_kl: (number | null)[][];
   max_probability: (number | null)[][];
   rank: (number | null)[][];
+  prediction_depth?: number[];
 }
 
 export const JSON_STATISTICS = ['entropy', 'cross_entropy', 'forward_kl', 'max_probability', 'rank'] as const;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadExpected } from '../helpers/tiny-gpt2.ts';
+import { loadExpected, loadExpectedInstruments } from '../helpers/tiny-gpt2.ts';
 import { expectTrajectoryMatches, type TrajectoryJson } from '../helpers/trajectory.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,6 +36,7 @@ function parseJson(run: Run): TrajectoryJson {
 
 describe('lens trajectory (CLI)', () => {
   const expected = loadExpected('tiny-gpt2');
+  const instruments = loadExpectedInstruments();
   const seed = expected.prompts.find((p) => p.name === 'seed')!;
   const model = ['--model', 'tests/fixtures/tiny-gpt2'];
   const runs: Record<string, Promise<Run>> = {};
@@ -63,6 +64,7 @@ describe('lens trajectory (CLI)', () => {
       'forward_kl',
       'max_probability',
       'rank',
+      'prediction_depth',
     ]);
     expect(json.input_ids).toEqual(seed.input_ids);
     expect(json.tokens.join('')).toBe(seed.text);
@@ -70,6 +72,8 @@ describe('lens trajectory (CLI)', () => {
     expectTrajectoryMatches('CLI tuned lens', json, seed.lenses.tuned);
     // The last position has no next token: null, not 0 and not NaN.
     for (const row of [...json.cross_entropy, ...json.rank]) expect(row.at(-1)).toBeNull();
+    // Prediction depth is an integer per position: exactly the reference's.
+    expect(json.prediction_depth).toEqual(instruments.prompts.find((p) => p.name === 'seed')!.lenses.tuned.prediction_depth);
   });
 
   it('prints the logit lens trajectory in full, however long the JSON', async () => {

@@ -117,6 +117,59 @@ describe('PredictionTrajectory.stride', () => {
   });
 });
 
+describe('prediction depth', () => {
+  /** Top-1 ids by [row][position] (rows 0..L-1, then the output), with a runner-up id that is never anyone's top-1. */
+  function withTop1(top1: number[][]): PredictionTrajectory {
+    const R = top1.length;
+    const T = top1[0].length;
+    const rows = [...Array.from({ length: R - 1 }, (_, i) => String(i)), 'output'];
+    const cells = R * T;
+    const topkIds = Int32Array.from({ length: cells * 2 }, (_, j) => (j % 2 === 0 ? top1[Math.floor(j / 2 / T)][Math.floor(j / 2) % T] : 99));
+    const zeros = () => new Float32Array(cells);
+    return new PredictionTrajectory({
+      inputIds: Array.from({ length: T }, (_, t) => t),
+      tokens: Array.from({ length: T }, (_, t) => `t${t}`),
+      rows,
+      k: 2,
+      topkIds,
+      topkProbs: new Float32Array(cells * 2),
+      topkTokens: Array.from(topkIds, String),
+      statistics: { entropy: zeros(), crossEntropy: zeros(), forwardKl: zeros(), maxProbability: zeros(), rank: zeros() },
+    });
+  }
+
+  it('is the first layer from which the top-1 equals the output\'s and stays equal up to it', () => {
+    const trajectory = withTop1([
+      // layer 0..3, then the output; positions 0..4
+      [7, 1, 5, 5, 2],
+      [7, 1, 5, 6, 3],
+      [7, 2, 5, 5, 4],
+      [7, 2, 5, 5, 0],
+      [7, 2, 5, 5, 9],
+    ]);
+    // 0: every layer agrees; 1: from layer 2; 2: every layer; 3: layer 1 disagrees, so from 2 — not 0;
+    // 4: no layer agrees, so L = 4 (only the output has it).
+    expect(Array.from(trajectory.predictionDepth())).toEqual([0, 2, 0, 2, 4]);
+    expect(trajectory.meanPredictionDepth()).toBeCloseTo(8 / 5, 12);
+    expect(trajectory.meanPredictionDepth(1, 3)).toBeCloseTo(1, 12);
+    expect(trajectory.meanPredictionDepth(2, 2)).toBeNull();
+  });
+
+  it('is kept, not recomputed, when a stride hides the layers it depends on', () => {
+    const trajectory = withTop1([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [3, 1],
+    ]);
+    expect(Array.from(trajectory.predictionDepth())).toEqual([2, 0]);
+    const strided = trajectory.stride(2);
+    expect(strided.rows).toEqual(['0', '2', 'output']);
+    expect(Array.from(strided.predictionDepth())).toEqual([2, 0]);
+    expect(Array.from(trajectory.slice(1).predictionDepth())).toEqual([0]);
+  });
+});
+
 describe('PredictionTrajectory as data', () => {
   it('gives the CLI\'s JSON: [row][position] arrays with null where a value is missing', () => {
     const T = 3;
@@ -133,8 +186,11 @@ describe('PredictionTrajectory as data', () => {
       'forward_kl',
       'max_probability',
       'rank',
+      'prediction_depth',
     ]);
     expect(json.input_ids).toEqual([500, 501, 502]);
+    // No layer's top-1 is the output's here, so each position's depth is L = 2.
+    expect(json.prediction_depth).toEqual([2, 2, 2]);
     expect(json.tokens).toEqual(['t0', 't1', 't2']);
     expect(json.rows).toEqual(['0', '1', 'output']);
     expect(json.top1_ids).toEqual([

@@ -36,6 +36,22 @@ export interface TrajectoryData {
    * bias). A statistic of the whole prompt, so a trajectory cut to fewer positions has none.
    */
   bias?: Float32Array;
+  /**
+   * [T] prediction depth per position (see `predictionDepth`). Optional: computed from the top-1 ids
+   * when the rows are every layer; a cut trajectory (fewer rows) carries its parent's.
+   */
+  depth?: Int32Array;
+  /** Follow a token: its log-probability and 1-based rank in every cell, each [rows, T]. */
+  followed?: FollowedToken;
+  /** [rows, T] log q_ℓ(y*) − log q_ℓ₋₁(y*) in nats, y* the output's top-1 at t; NaN on layer 0. */
+  changePerLayer?: Float32Array;
+}
+
+export interface FollowedToken {
+  id: number;
+  token: string;
+  logprob: Float32Array;
+  rank: Float32Array;
 }
 
 export class PredictionTrajectory implements TrajectoryData {
@@ -48,6 +64,9 @@ export class PredictionTrajectory implements TrajectoryData {
   readonly topkTokens: string[];
   readonly statistics: Record<Statistic, Float32Array>;
   readonly bias?: Float32Array;
+  readonly depth: Int32Array | undefined;
+  readonly followed: FollowedToken | undefined;
+  readonly changePerLayer: Float32Array | undefined;
 
   constructor(data: TrajectoryData) {
     this.inputIds = data.inputIds;
@@ -59,8 +78,13 @@ export class PredictionTrajectory implements TrajectoryData {
     this.topkTokens = data.topkTokens;
     this.statistics = data.statistics;
     if (data.bias) this.bias = data.bias;
+    this.depth = data.depth ?? (hasEveryLayer(this.rows) ? depthFromTop1(this.topkIds, this.rows.length, this.inputIds.length, this.k) : undefined);
+    if (this.depth && this.depth.length !== this.numPositions) throw new Error(`PredictionTrajectory: depth has ${this.depth.length} positions, not ${this.numPositions}`);
+    this.followed = data.followed;
+    this.changePerLayer = data.changePerLayer;
     const cells = this.rows.length * this.numPositions;
-    if (this.topkIds.length !== cells * this.k || STATISTICS.some((s) => this.statistics[s].length !== cells)) {
+    const perCell = [...STATISTICS.map((s) => this.statistics[s]), this.followed?.logprob, this.followed?.rank, this.changePerLayer];
+    if (this.topkIds.length !== cells * this.k || perCell.some((a) => a !== undefined && a.length !== cells)) {
       throw new Error(`PredictionTrajectory: arrays do not match ${this.rows.length} rows × ${this.numPositions} positions`);
     }
     if (this.bias && this.bias.length !== this.rows.length) {
@@ -90,6 +114,22 @@ export class PredictionTrajectory implements TrajectoryData {
       token: this.topkTokens[at + i],
       probability: this.topkProbs[at + i],
     }));
+  }
+
+  /**
+   * Prediction depth per position (tuned-lens issue #72): the first layer ℓ from which the lens's top-1
+   * equals the model's final top-1 at every layer ℓ' ≥ ℓ up to the output; L when only the output row
+   * has it. Always over every layer of the model, even after `stride` dropped some rows from view.
+   */
+  predictionDepth(): Int32Array {
+    if (!this.depth) throw new Error('predictionDepth needs the trajectory of every layer (this one was built from a subset of rows without its depth)');
+    return this.depth;
+  }
+
+  /** The mean prediction depth over positions `from`..`to` (end exclusive), or null for none. */
+  meanPredictionDepth(from = 0, to = this.numPositions): number | null {
+    const depth = this.predictionDepth().subarray(from, to);
+    return depth.length === 0 ? null : depth.reduce((s, d) => s + d, 0) / depth.length;
   }
 
   /** Positions start..end with Python's slice semantics: negative counts from the end, end exclusive. */
@@ -139,6 +179,13 @@ export class PredictionTrajectory implements TrajectoryData {
       statistics,
       // The bias averages over every position: kept when all are (stride), dropped when fewer are (slice).
       ...(this.bias && positions.length === T ? { bias: Float32Array.from(rows, (r) => this.bias![r]) } : {}),
+      depth: this.depth && Int32Array.from(positions, (t) => this.depth![t]),
+      followed: this.followed && {
+        ...this.followed,
+        logprob: pick(this.followed.logprob, (n) => new Float32Array(n), 1),
+        rank: pick(this.followed.rank, (n) => new Float32Array(n), 1),
+      },
+      changePerLayer: this.changePerLayer && pick(this.changePerLayer, (n) => new Float32Array(n), 1),
     });
   }
 
@@ -156,6 +203,26 @@ export class PredictionTrajectory implements TrajectoryData {
       topk_probs: grid((r, t) => this.topk(r, t).map((e) => e.probability)),
     };
     for (const s of STATISTICS) json[STATISTIC_JSON_NAMES[s]] = grid((r, t) => this.statistic(s, r, t));
+    if (this.depth) json.prediction_depth = Array.from(this.depth);
+    const cellOf = (a: Float32Array) => grid((r, t) => (Number.isNaN(a[r * T + t]) ? null : a[r * T + t]));
+    if (this.changePerLayer) json.change_per_layer = cellOf(this.changePerLayer);
+    if (this.followed) json.follow = { id: this.followed.id, token: this.followed.token, logprob: cellOf(this.followed.logprob), rank: cellOf(this.followed.rank) };
     return json;
   }
+}
+
+/** Rows "0", "1", …, "L-1", "output": the trajectory of every layer. */
+function hasEveryLayer(rows: string[]): boolean {
+  return rows.length >= 1 && rows[rows.length - 1] === 'output' && rows.slice(0, -1).every((label, i) => label === String(i));
+}
+
+/** Prediction depth from the top-1 ids of rows 0..L (the last one the output), read downwards from the output. */
+function depthFromTop1(topkIds: Int32Array, R: number, T: number, k: number): Int32Array {
+  const L = R - 1;
+  const top1 = (r: number, t: number) => topkIds[(r * T + t) * k];
+  return Int32Array.from({ length: T }, (_, t) => {
+    let depth = L;
+    while (depth > 0 && top1(depth - 1, t) === top1(L, t)) depth--;
+    return depth;
+  });
 }
