@@ -19,6 +19,7 @@ import { readJson } from '../../src/lens/io/source.ts';
 import { parseLensConfig } from '../../src/lens/lens/lens-config.ts';
 import { TunedLens } from '../../src/lens/lens/tuned-lens.ts';
 import { GPT2Checkpoint, expectedGPT2Tensors } from '../../src/lens/model/gpt2-checkpoint.ts';
+import { parseModelConfig } from '../../src/lens/model/architectures.ts';
 import { parseGPT2Config } from '../../src/lens/model/gpt2-config.ts';
 import { numel, type Tensor32 } from '../../src/lens/tensor.ts';
 import { Tokenizer } from '../../src/lens/tokenizer.ts';
@@ -377,7 +378,11 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
   });
 
   it('config.json of models and lenses: what loads says what the file says', async () => {
-    const models = [readFixtureJson('tiny-gpt2/config.json'), JSON.parse(readFileSync('public/models/pd-gpt2-6l/config.json', 'utf8'))];
+    const models = [
+      readFixtureJson('tiny-gpt2/config.json'),
+      JSON.parse(readFileSync('public/models/pd-gpt2-6l/config.json', 'utf8')),
+      readFixtureJson('tiny-neox/config.json'),
+    ];
     const lenses = ['current', 'legacy'].map((name) => readFixtureJson(`lenses/${name}/config.json`));
     const docs = fc.oneof(
       fc.constantFrom(...models).chain(editedJson).map((doc) => ({ kind: 'model' as const, bytes: json(doc) })),
@@ -392,12 +397,16 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
         await tryReader('config.json', ['config.json'], async () => {
           const doc = (await readJson(source, 'config.json')) as Record<string, unknown>;
           if (kind === 'model') {
-            const c = parseGPT2Config(doc, 'config.json');
-            const nPositions = doc.n_positions ?? doc.n_ctx;
-            if (c.dModel !== doc.n_embd || c.numLayers !== doc.n_layer || c.numHeads !== doc.n_head || c.vocabSize !== doc.vocab_size || c.nPositions !== nPositions) {
+            // Through the registry, as every loader reads a model's config.
+            const { config: c } = parseModelConfig(doc, 'config.json');
+            const expected =
+              c.modelType === 'gpt2'
+                ? [doc.n_embd, doc.n_layer, doc.n_head, doc.vocab_size, doc.n_positions ?? doc.n_ctx]
+                : [doc.hidden_size, doc.num_hidden_layers, doc.num_attention_heads, doc.vocab_size, doc.max_position_embeddings];
+            if (c.modelType !== doc.model_type || [c.dModel, c.numLayers, c.numHeads, c.vocabSize, c.nPositions].some((v, i) => v !== expected[i])) {
               throw new Error(`oracle: read ${JSON.stringify(c)} from ${JSON.stringify(doc).slice(0, 200)}`);
             }
-            if (c.dModel % c.numHeads !== 0) throw new Error('oracle: n_embd not a multiple of n_head');
+            if (c.dModel % c.numHeads !== 0) throw new Error('oracle: the width is not a multiple of the head count');
           } else {
             const c = parseLensConfig(doc, 'config.json', noNotice);
             if (c.dModel !== doc.d_model || c.numLayers !== (doc.num_hidden_layers ?? doc.num_layers)) throw new Error(`oracle: read ${JSON.stringify(c)} from ${JSON.stringify(doc).slice(0, 200)}`);
