@@ -3,7 +3,7 @@
  * so a copied link reopens the same figure, scrolled to it. Unknown or malformed values fall back
  * to the figure's own defaults rather than breaking the page.
  */
-import { STATISTIC_JSON_NAMES, STATISTICS, type Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import { sliceRange, STATISTIC_JSON_NAMES, STATISTICS, type Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
 
 export interface HeatmapState {
   text: string;
@@ -82,8 +82,5 @@ export function shareUrl(figureId: string, state: HeatmapState, location: { orig
 
 /** Python slice bounds → the [from, to) positions shown, for T tokens. */
 export function visibleRange(state: Pick<HeatmapState, 'start' | 'end'>, T: number): [number, number] {
-  const clamp = (i: number) => Math.min(T, Math.max(0, i < 0 ? T + i : i));
-  const from = clamp(state.start);
-  const to = state.end === null ? T : clamp(state.end);
-  return [from, Math.max(from, to)];
+  return sliceRange(T, state.start, state.end ?? undefined);
 }
