@@ -28,7 +28,10 @@ export default function Heatmap(props: HeatmapProps) {
   const { id } = props;
   const defaults: HeatmapState = { ...DEFAULT_STATE, ...stripUndefined(props) };
   const [state, setState] = useState<HeatmapState>(() => decodeState(new URLSearchParams(location.search).get(id), defaults));
-  const [full, setFull] = useState<PredictionTrajectory | null>(null);
+  /** The shown positions' trajectory (the Worker decodes only those) and the prompt's length. */
+  const [result, setResult] = useState<{ trajectory: PredictionTrajectory; numTokens: number } | null>(null);
+  /** The prompt last sent: moving the position sliders asks at once, typing waits for a pause. */
+  const sentText = useRef<string | null>(null);
   const [runMs, setRunMs] = useState<number | null>(null);
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -45,17 +48,20 @@ export default function Heatmap(props: HeatmapProps) {
   const lensAvailable = info?.lenses.includes(state.lens) ?? false;
   const lens = info && !lensAvailable ? 'logit' : state.lens;
 
-  // Recompute when the prompt, lens, top-k or model changes; a newer run cancels an older queued one.
+  // Recompute when the prompt, lens, top-k, shown positions or model change; a newer run cancels an
+  // older queued one. The Worker reuses what it computed before, so only new columns cost anything.
   useEffect(() => {
     if (!info) return;
     let stale = false;
+    const delay = sentText.current === state.text ? 0 : DEBOUNCE_MS;
+    sentText.current = state.text;
     const timer = setTimeout(() => {
       setRunning(true);
       engine()
-        .trajectory({ text: state.text, lens, topk: state.topk }, id)
-        .then(({ trajectory, ms }) => {
+        .trajectory({ text: state.text, lens, topk: state.topk, start: state.start, end: state.end ?? undefined }, id)
+        .then(({ trajectory, ms, numTokens }) => {
           if (stale) return;
-          setFull(trajectory);
+          setResult({ trajectory, numTokens });
           setRunMs(ms);
           setError(null);
         })
@@ -64,21 +70,17 @@ export default function Heatmap(props: HeatmapProps) {
           setError(e.message);
         })
         .finally(() => !stale && setRunning(false));
-    }, DEBOUNCE_MS);
+    }, delay);
     return () => {
       stale = true;
       clearTimeout(timer);
     };
-  }, [state.text, lens, state.topk, info?.key, info?.lenses.join()]);
+  }, [state.text, lens, state.topk, state.start, state.end, info?.key, info?.lenses.join()]);
 
   useUrlState(id, encodeState(state), encodeState(defaults));
 
 
-  const shown = useMemo(() => {
-    if (!full) return null;
-    const [from, to] = visibleRange(state, full.numPositions);
-    return full.slice(from, to).stride(state.stride);
-  }, [full, state.start, state.end, state.stride]);
+  const shown = useMemo(() => result?.trajectory.stride(state.stride) ?? null, [result, state.stride]);
 
   const layout = shown ? heatmapLayout(shown, width) : null;
   useEffect(() => {
@@ -95,7 +97,7 @@ export default function Heatmap(props: HeatmapProps) {
   const readoutCell = pinned ? activeCell : (hover ?? activeCell);
 
   const update = (patch: Partial<HeatmapState>) => setState((s) => ({ ...s, ...patch }));
-  const T = full?.numPositions ?? 0;
+  const T = result?.numTokens ?? 0;
   const [from, to] = visibleRange(state, T);
   const stat = STATISTIC_SCALES[state.statistic];
 

@@ -41,6 +41,9 @@ export interface TrajectoryRequest {
   text: string;
   lens: string;
   topk: number;
+  /** Only positions start..end (Python slice semantics): the lens runs on those alone. All by default. */
+  start?: number;
+  end?: number;
 }
 
 export interface TrainEvents {
@@ -142,7 +145,7 @@ export class EngineClient {
    * What `lens` reads for `text`. A newer request on the same `channel` (one per island) cancels an
    * older one that has not run yet; the older promise rejects with CancelledError.
    */
-  async trajectory(request: TrajectoryRequest, channel?: string): Promise<{ trajectory: PredictionTrajectory; ms: number }> {
+  async trajectory(request: TrajectoryRequest, channel?: string): Promise<{ trajectory: PredictionTrajectory; ms: number; numTokens: number }> {
     await this.whenReady();
     const id = this.nextId++;
     if (channel !== undefined) {
@@ -151,7 +154,7 @@ export class EngineClient {
       this.latestByChannel.set(channel, id);
     }
     const response = (await this.send({ type: 'trajectory', id, ...request })) as Response & { type: 'trajectory' };
-    return { trajectory: PredictionTrajectory.from(response.result), ms: response.ms };
+    return { trajectory: PredictionTrajectory.from(response.result), ms: response.ms, numTokens: response.numTokens };
   }
 
   /**

@@ -55,7 +55,12 @@ export interface FileSize {
 export type Request =
   | { type: 'estimate'; id: number; model: ModelEntry }
   | { type: 'load'; id: number; model: ModelEntry; backend: BackendPreference }
-  | { type: 'trajectory'; id: number; text: string; lens: string; topk: number }
+  /**
+   * What `lens` reads for `text` at positions start..end (Python slice semantics; all by default).
+   * The Worker decodes only those positions, and reuses what it computed for the previous prompt's
+   * shared prefix (LensModel.trajectory).
+   */
+  | { type: 'trajectory'; id: number; text: string; lens: string; topk: number; start?: number; end?: number }
   | { type: 'add-lens'; id: number; name: string; files: Record<string, Blob> }
   /** Per translator of `lens`: ‖A_ℓ‖_F, ‖b_ℓ‖ and the singular values of I + A_ℓ; progress counts layers. */
   | { type: 'translator-stats'; id: number; lens: string }
@@ -129,7 +134,8 @@ export type Response =
   | { type: 'progress'; id: number; file: string; loaded: number; total: number | undefined }
   | { type: 'estimate'; id: number; files: FileSize[] }
   | { type: 'loaded'; id: number; info: ModelInfo }
-  | { type: 'trajectory'; id: number; result: TrajectoryData; ms: number }
+  /** `result` covers the asked-for positions only; `numTokens` is the whole prompt's length. */
+  | { type: 'trajectory'; id: number; result: TrajectoryData; ms: number; numTokens: number }
   | { type: 'lens-added'; id: number; info: ModelInfo }
   | { type: 'translator-stats'; id: number; stats: TranslatorStats[] }
   | { type: 'cancelled'; id: number }

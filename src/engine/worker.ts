@@ -74,12 +74,13 @@ async function handle(request: Exclude<Request, Control>): Promise<void> {
         const lens = lenses.get(request.lens);
         if (!lens) throw new Error(`No lens named '${request.lens}' is loaded for ${model.name}.`);
         const start = performance.now();
-        const result = await model.trajectory(model.encode(request.text), lens, { topk: request.topk });
+        const ids = model.encode(request.text);
+        const result = await model.trajectory(ids, lens, { topk: request.topk, start: request.start, end: request.end });
         if (cancelled.delete(id)) {
           post({ type: 'cancelled', id });
           return;
         }
-        post({ type: 'trajectory', id, result, ms: performance.now() - start });
+        post({ type: 'trajectory', id, result, ms: performance.now() - start, numTokens: ids.length });
         return;
       }
       case 'translator-stats': {

@@ -60,8 +60,8 @@ export class LensModel {
   private readonly tokenCache = new Map<number, string>();
   /** The last prompt's model run, for the next prompt that shares its prefix. */
   private lastRun: ModelRun | null = null;
-  /** Per lens, its decoded columns for the last prompt it read. */
-  private readonly headColumns = new WeakMap<Lens, HeadColumns>();
+  /** Per lens and top-k (figures on one page ask for different k), its decoded columns for the last prompt it read. */
+  private readonly headColumns = new WeakMap<Lens, Map<number, HeadColumns>>();
 
   private constructor(
     private readonly ort: Ort,
@@ -118,13 +118,14 @@ export class LensModel {
     const R = this.config.numLayers + 1;
 
     const run = reuse ? await this.continueRun(inputIds) : await this.runModel(inputIds, null);
-    const decoded = reuse ? reusableColumns(this.headColumns.get(lens), inputIds, k) : reusableColumns(undefined, inputIds, k);
+    const byK = this.headColumns.get(lens) ?? new Map<number, HeadColumns>();
+    const decoded = reusableColumns(reuse ? byK.get(k) : undefined, inputIds, k);
     const missing = range(from, to).filter((t) => decoded.columns[t] === undefined);
     const perRun = Math.max(1, Math.floor(HEAD_RUN_BYTES / (16 * R * this.config.vocabSize)));
     for (let i = 0; i < missing.length; i += perRun) {
       await this.decode(run, lens, k, missing.slice(i, i + perRun), decoded.columns);
     }
-    if (reuse) this.headColumns.set(lens, decoded);
+    if (reuse) this.headColumns.set(lens, byK.set(k, decoded));
 
     const n = to - from;
     const statistics = Object.fromEntries(STATISTICS.map((s) => [s, new Float32Array(R * n)])) as Record<Statistic, Float32Array>;

@@ -147,7 +147,7 @@ describe.each(SUBJECTS)('typing into a heatmap on $name', (subject) => {
     expect(await update('three tokens deleted', edited.slice(0, 21), tuned, { topk: 3 })).toEqual({ modelTokens: 0, headPositions: 1 });
   });
 
-  it('keeps each lens its own columns and recomputes them for another top-k', async () => {
+  it('keeps each lens and each top-k its own columns', async () => {
     const ids = prompt.slice(0, 22);
     await update('tuned lens', ids, tuned, { topk: 4, start: -8 });
     // Another lens on the same prompt: no model run, its own decoding.
@@ -155,6 +155,8 @@ describe.each(SUBJECTS)('typing into a heatmap on $name', (subject) => {
     // Back to the tuned lens: its columns are still good.
     expect(await update('tuned lens again', ids, tuned, { topk: 4, start: -8 })).toEqual({ modelTokens: 0, headPositions: 0 });
     expect(await update('tuned lens, top-7', ids, tuned, { topk: 7, start: -8 })).toEqual({ modelTokens: 0, headPositions: 8 });
+    // Figures on one page ask for different k: each k keeps its own columns.
+    expect(await update('tuned lens, top-4 again', ids, tuned, { topk: 4, start: -8 })).toEqual({ modelTokens: 0, headPositions: 0 });
   });
 
   it('starts over when the prompt shares nothing with the last one', async () => {

@@ -71,7 +71,7 @@ export interface HeadColumns {
  */
 export function reusableColumns(previous: HeadColumns | undefined, ids: readonly number[], k: number): HeadColumns {
   const columns: (HeadColumn | undefined)[] = new Array(ids.length).fill(undefined);
-  if (previous && previous.k === k) {
+  if (previous?.k === k) {
     const common = commonPrefixLength(previous.ids, ids);
     const same = common === ids.length && common === previous.ids.length;
     const keep = same ? common : Math.max(0, common - 1);
