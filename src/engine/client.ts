@@ -8,6 +8,7 @@ import type {
   BackendPreference,
   ErrorInfo,
   FileSize,
+  MemoryEstimate,
   ModelEntry,
   ModelInfo,
   Request,
@@ -108,10 +109,13 @@ export class EngineClient {
     return () => this.listeners.delete(listener);
   }
 
-  /** Sizes of the files `model` would download, asked of the server before anything is downloaded. */
-  async estimate(model: ModelEntry): Promise<FileSize[]> {
-    const response = await this.send({ type: 'estimate', id: this.nextId++, model });
-    return (response as Response & { type: 'estimate' }).files;
+  /**
+   * Sizes of the files `model` would download, asked of the server before anything is downloaded, and
+   * the memory it will need (null when its config.json could not be read).
+   */
+  async estimate(model: ModelEntry): Promise<{ files: FileSize[]; memory: MemoryEstimate | null }> {
+    const response = (await this.send({ type: 'estimate', id: this.nextId++, model })) as Response & { type: 'estimate' };
+    return { files: response.files, memory: response.memory };
   }
 
   load(model: ModelEntry, backend: BackendPreference = 'auto'): Promise<ModelInfo> {

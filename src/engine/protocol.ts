@@ -3,10 +3,11 @@
  * requests and responses, matched by id. Everything here is structured-cloneable plain data.
  */
 import type { TranslatorStats } from '../lens/lens/translator-stats.ts';
+import type { MemoryEstimate } from '../lens/model/memory-estimate.ts';
 import type { TrajectoryData } from '../lens/trajectory/prediction-trajectory.ts';
 import type { TrainProgress } from '../lens/train/trainer.ts';
 
-export type { TranslatorStats, TrainProgress };
+export type { MemoryEstimate, TranslatorStats, TrainProgress };
 
 export type Backend = 'webgpu' | 'wasm';
 export type BackendPreference = Backend | 'auto';
@@ -132,7 +133,8 @@ export interface ErrorInfo {
 
 export type Response =
   | { type: 'progress'; id: number; file: string; loaded: number; total: number | undefined }
-  | { type: 'estimate'; id: number; files: FileSize[] }
+  /** The download's sizes, and the memory the model will need (from its config.json; null when that could not be read). */
+  | { type: 'estimate'; id: number; files: FileSize[]; memory: MemoryEstimate | null }
   | { type: 'loaded'; id: number; info: ModelInfo }
   /** `result` covers the asked-for positions only; `numTokens` is the whole prompt's length. */
   | { type: 'trajectory'; id: number; result: TrajectoryData; ms: number; numTokens: number }

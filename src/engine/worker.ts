@@ -10,6 +10,8 @@ import { UrlSource } from '../lens/io/url-source.ts';
 import { LensModel } from '../lens/lens-model.ts';
 import { checkLensFitsModel, LogitLens, TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
 import { translatorStats, type TranslatorStats } from '../lens/lens/translator-stats.ts';
+import { parseGPT2Config } from '../lens/model/gpt2-config.ts';
+import { memoryEstimate, type MemoryEstimate } from '../lens/model/memory-estimate.ts';
 import { loadModelFiles } from '../lens/model/model-files.ts';
 import { unembeddingOf, type Unembedding } from '../lens/train/unembedding.ts';
 import { chooseBackend, wasmThreads } from './backend.ts';
@@ -63,9 +65,11 @@ async function handle(request: Exclude<Request, Control>): Promise<void> {
   }
   try {
     switch (request.type) {
-      case 'estimate':
-        post({ type: 'estimate', id, files: await estimate(request.model) });
+      case 'estimate': {
+        const [files, memory] = await Promise.all([estimate(request.model), memoryFor(request.model)]);
+        post({ type: 'estimate', id, files, memory });
         return;
+      }
       case 'load':
         post({ type: 'loaded', id, info: await load(id, request.model, request.backend) });
         return;
@@ -148,6 +152,16 @@ async function estimate(entry: ModelEntry) {
       }
     }),
   );
+}
+
+/** The memory `entry` will need, from its config.json alone (a few hundred bytes). */
+async function memoryFor(entry: ModelEntry): Promise<MemoryEstimate | null> {
+  try {
+    const response = await fetch(new URL('config.json', entry.modelUrl));
+    return response.ok ? memoryEstimate(parseGPT2Config(await response.json())) : null;
+  } catch {
+    return null;
+  }
 }
 
 async function load(id: number, entry: ModelEntry, preference: 'auto' | 'webgpu' | 'wasm'): Promise<ModelInfo> {
