@@ -6,16 +6,16 @@
  * the model graph's session holds all P parameters, the lens head's session its own copy of the
  * unembedding (V × d). Loading costs more than that for a moment: the checkpoint read into JavaScript,
  * the encoded graph, and ONNX Runtime's copy of it while it builds the session all coexist, and the
- * WASM heap never shrinks. LOAD_PEAK_PER_WEIGHT_BYTE is that peak measured, over the float32 bytes
- * of the parameters: the renderer's VmHWM once a GPT-2-shaped model is loaded on 2-thread WASM,
- * `npm run bench -- --keystroke` (bench/RESULTS.md, "Keystroke"), less the idle renderer.
+ * WASM heap never shrinks. LOAD_PEAK_PER_WEIGHT_BYTE is that peak measured, over the float32 bytes of
+ * the parameters: the renderer's VmHWM once a GPT-2-small-shaped model was loaded on 2-thread WASM was
+ * 2,585,796,608 bytes for 497,759,232 bytes of weights (`npm run bench -- --keystroke`, 2026-11-29,
+ * bench/RESULTS.md "Keystroke"), so 5.2 ×. That includes the page itself, whose share is larger for a
+ * small model: for those the estimate is low, but then so is the memory at stake.
  */
 import type { GPT2Config } from './gpt2-config.ts';
 
-/** Renderer peak ÷ float32 parameter bytes while a model loads (bench/RESULTS.md, keystroke run). */
-export const LOAD_PEAK_PER_WEIGHT_BYTE = 4.6;
-/** The page with ONNX Runtime's WASM started and nothing loaded (renderer VmRSS, same run). */
-export const IDLE_RENDERER_BYTES = 150 * 2 ** 20;
+/** Renderer peak ÷ float32 parameter bytes while GPT-2 small loads on WASM (measured; see above). */
+export const LOAD_PEAK_PER_WEIGHT_BYTE = 5.2;
 
 export interface MemoryEstimate {
   parameters: number;
@@ -39,7 +39,7 @@ export function memoryEstimate(config: GPT2Config): MemoryEstimate {
     parameters,
     weightBytes,
     unembeddingBytes: 4 * config.vocabSize * config.dModel,
-    peakBytes: IDLE_RENDERER_BYTES + LOAD_PEAK_PER_WEIGHT_BYTE * weightBytes,
+    peakBytes: Math.round(LOAD_PEAK_PER_WEIGHT_BYTE * weightBytes),
   };
 }
 
