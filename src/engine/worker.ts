@@ -154,7 +154,10 @@ async function estimate(entry: ModelEntry) {
   );
 }
 
-/** The memory `entry` will need, from its config.json alone (a few hundred bytes). */
+/**
+ * The memory `entry` will need, from its config.json alone (a few hundred bytes). GPT-2 configs only so
+ * far: another architecture's config does not parse as one, and its picker entry shows no estimate.
+ */
 async function memoryFor(entry: ModelEntry): Promise<MemoryEstimate | null> {
   try {
     const response = await fetch(new URL('config.json', entry.modelUrl));

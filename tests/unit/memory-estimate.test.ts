@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PathSource } from '../../src/cli/path-source.ts';
+import { GPT2Checkpoint } from '../../src/lens/model/gpt2-checkpoint.ts';
 import { parseGPT2Config } from '../../src/lens/model/gpt2-config.ts';
 import { gpt2Parameters, memoryEstimate, memoryShortfall } from '../../src/lens/model/memory-estimate.ts';
 import { loadModelFiles } from '../../src/lens/model/model-files.ts';
@@ -23,8 +24,10 @@ describe('the memory a model needs, from its config alone', () => {
 
   it('counts exactly the weights the embedded model’s checkpoint holds', async () => {
     const { checkpoint } = await loadModelFiles(new PathSource('public/models/pd-gpt2-6l'));
-    const held = checkpoint.names().reduce((sum, name) => sum + numel(checkpoint.get(name).shape), 0);
-    expect(gpt2Parameters(checkpoint.config)).toBe(held);
+    expect(checkpoint).toBeInstanceOf(GPT2Checkpoint);
+    const gpt2 = checkpoint as GPT2Checkpoint;
+    const held = gpt2.names().reduce((sum, name) => sum + numel(gpt2.get(name).shape), 0);
+    expect(gpt2Parameters(gpt2.config)).toBe(held);
   });
 });
 
