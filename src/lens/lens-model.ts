@@ -120,10 +120,14 @@ export class LensModel {
     const run = reuse ? await this.continueRun(inputIds) : await this.runModel(inputIds, null);
     const byK = this.headColumns.get(lens) ?? new Map<number, HeadColumns>();
     const decoded = reusableColumns(reuse ? byK.get(k) : undefined, inputIds, k);
-    const missing = range(from, to).filter((t) => decoded.columns[t] === undefined);
-    const perRun = Math.max(1, Math.floor(HEAD_RUN_BYTES / (16 * R * this.config.vocabSize)));
+    // The bias KL(p̄ ‖ q̄ℓ) averages whole distributions over every position, so it is no sum of cached
+    // columns: a trajectory of the whole prompt decodes all of it in one head run, which gives it.
+    const whole = from === 0 && to === T;
+    const missing = whole ? range(0, T) : range(from, to).filter((t) => decoded.columns[t] === undefined);
+    const perRun = whole ? T : Math.max(1, Math.floor(HEAD_RUN_BYTES / (16 * R * this.config.vocabSize)));
+    let bias: Float32Array | undefined;
     for (let i = 0; i < missing.length; i += perRun) {
-      await this.decode(run, lens, k, missing.slice(i, i + perRun), decoded.columns);
+      bias = await this.decode(run, lens, k, missing.slice(i, i + perRun), decoded.columns);
     }
     if (reuse) this.headColumns.set(lens, byK.set(k, decoded));
 
@@ -151,7 +155,7 @@ export class LensModel {
       topkProbs,
       topkTokens: Array.from(topkIds, (id) => this.tokenText(id)),
       statistics,
-      bias: stat('bias'),
+      ...(whole && bias ? { bias } : {}),
     });
   }
 
@@ -193,8 +197,8 @@ export class LensModel {
     return { ids: [...inputIds], ...next, stream: past ? appendPositions(past.stream, next.stream, L + 1, d) : next.stream };
   }
 
-  /** The head graph on positions `positions` of `run`, written into `columns`. */
-  private async decode(run: ModelRun, lens: Lens, k: number, positions: number[], columns: (HeadColumn | undefined)[]): Promise<void> {
+  /** The head graph on positions `positions` of `run`, written into `columns`; returns the bias over those positions. */
+  private async decode(run: ModelRun, lens: Lens, k: number, positions: number[], columns: (HeadColumn | undefined)[]): Promise<Float32Array> {
     const { numLayers: L, dModel: d } = this.config;
     const R = L + 1;
     const T = run.ids.length;
@@ -232,6 +236,7 @@ export class LensModel {
       }
       columns[t] = { statistics, topkIds, topkLogprobs };
     });
+    return Float32Array.from(out.bias.data as Float32Array);
   }
 
   async release(): Promise<void> {

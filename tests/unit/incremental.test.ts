@@ -51,6 +51,8 @@ function expectSameTrajectory(label: string, got: PredictionTrajectory, want: Pr
   expect(Array.from(got.topkIds), `${label} top-k ids`).toEqual(Array.from(want.topkIds));
   const shape = [got.rows.length, got.numPositions];
   expectClose(`${label} top-k probabilities`, got.topkProbs, want.topkProbs, SAME, [...shape, got.k]);
+  expect(got.bias === undefined, `${label} bias present`).toBe(want.bias === undefined);
+  if (got.bias && want.bias) expectClose(`${label} bias`, got.bias, want.bias, SAME, [got.rows.length]);
   for (const s of STATISTICS) {
     // NaN (no next token) must stay NaN in both; the rest within 1e-5.
     expect(Array.from(got.statistics[s], Number.isNaN), `${label} ${s} missing cells`).toEqual(Array.from(want.statistics[s], Number.isNaN));
@@ -131,20 +133,23 @@ describe.each(SUBJECTS)('typing into a heatmap on $name', (subject) => {
     expect(await update('one token appended', prompt.slice(0, 21), tuned, seedView)).toEqual({ modelTokens: 1, headPositions: 2 });
     // The same prompt again: nothing to compute.
     expect(await update('same prompt', prompt.slice(0, 21), tuned, seedView)).toEqual({ modelTokens: 0, headPositions: 0 });
-    // Showing every position: only the columns not decoded before are (0..9; 10 was shown for the first prompt and is still good).
-    expect(await update('start moved to 0', prompt.slice(0, 21), tuned, { topk: 5, start: 0 })).toEqual({ modelTokens: 0, headPositions: 10 });
+    // Showing positions 1..20: only the columns not decoded before are (1..9; 10 was shown for the first prompt and is still good).
+    expect(await update('start moved to 1', prompt.slice(0, 21), tuned, { topk: 5, start: 1 })).toEqual({ modelTokens: 0, headPositions: 9 });
+    // The whole prompt decodes every position in one run: its bias averages over all of them.
+    expect(await update('the whole prompt', prompt.slice(0, 21), tuned, { topk: 5, start: 0 })).toEqual({ modelTokens: 0, headPositions: 21 });
     expect(await update('an end position', prompt.slice(0, 21), tuned, { topk: 5, start: 2, end: 7 })).toEqual({ modelTokens: 0, headPositions: 0 });
   });
 
   it('recomputes from an edit in the middle onwards, and after deleting at the end computes no model tokens', async () => {
     const ids = prompt.slice(0, 24);
-    await update('before the edit', ids, tuned, { topk: 3 });
+    const view = { topk: 3, start: 1 };
+    await update('before the edit', ids, tuned, view);
     const edited = [...ids];
     edited[12] = ids[12] === ids[13] ? ids[14] : ids[13];
     // The model reruns positions 12..23; the head also position 11, whose target changed.
-    expect(await update('edited at position 12', edited, tuned, { topk: 3 })).toEqual({ modelTokens: 12, headPositions: 13 });
+    expect(await update('edited at position 12', edited, tuned, view)).toEqual({ modelTokens: 12, headPositions: 13 });
     // Deleting three tokens: the prefix is all cached; only the new last position changes its cells.
-    expect(await update('three tokens deleted', edited.slice(0, 21), tuned, { topk: 3 })).toEqual({ modelTokens: 0, headPositions: 1 });
+    expect(await update('three tokens deleted', edited.slice(0, 21), tuned, view)).toEqual({ modelTokens: 0, headPositions: 1 });
   });
 
   it('keeps each lens and each top-k its own columns', async () => {
