@@ -252,7 +252,7 @@ function loadNote(result: BenchResult): string {
  * run: GPT-2 shape, tuned lens, a 63-token prompt shown, then one more token, seed view (last 10).
  */
 export function keystrokeTable(): string[] {
-  const results = KEYSTROKE_FILES.map(read).filter((x): x is BenchResult => !!x);
+  const results = KEYSTROKE_FILES.map((file) => read(file)).filter((x): x is BenchResult => !!x);
   if (!results.length) return ['(no keystroke run yet: `npm run bench -- --keystroke`)'];
   const lines = [
     'GPT-2 shape (12 layers, d 768, V 50,257, random weights), tuned lens, top-10. **Keystroke** = the seed view (last 10 positions) of a ' +
