@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import type { GPT2Checkpoint } from '../../src/lens/model/gpt2-checkpoint.ts';
 import { buildGPT2Graph } from '../../src/lens/model/gpt2-graph.ts';
+import { modelFeeds } from '../../src/lens/model/kv-cache.ts';
 import { buildTrainStepGraph } from '../../src/lens/train/train-step-graph.ts';
 import { unembeddingOf } from '../../src/lens/train/unembedding.ts';
 import { loadTinyCheckpoint } from '../../tests/helpers/tiny-gpt2.ts';
@@ -89,7 +90,7 @@ async function benchModel(name: string, ckpt: GPT2Checkpoint): Promise<Row> {
     for (let from = 0; from < N; from += nPositions) {
       const chunk = ids.slice(from, from + nPositions);
       const T = chunk.length;
-      const { residual_stream } = await modelSession.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(chunk, BigInt), [T]) });
+      const { residual_stream } = await modelSession.run(modelFeeds(ort.Tensor, ckpt.config, chunk));
       const data = residual_stream.data as Float32Array;
       for (let l = 0; l < L; l++) residual.set(data.subarray(l * T * d, (l + 1) * T * d), (l * N + from) * d);
       output.set(data.subarray(L * T * d), from * d);

@@ -148,6 +148,7 @@ export async function runBrowserBench(
         runs: String(options.runs),
         lens: options.lenses.join(','),
         topk: String(options.topk),
+        keystroke: options.keystroke ? '1' : '0',
         mode,
       });
       await page.goto(`${server.url}?${query}`);

@@ -32,6 +32,14 @@ export interface Flops {
 export interface CaseResult {
   lens: 'tuned' | 'logit';
   T: number;
+  /**
+   * 'full' (or absent): the whole trajectory recomputed (reuse: false). 'keystroke': the seed view
+   * (last 10 positions) of a T-token prompt right after the (T−1)-token one was shown — the model
+   * on one token, the head on the positions that changed (see `work`).
+   */
+  kind?: 'full' | 'keystroke';
+  /** Per timed keystroke: tokens through the model graph and positions through the head graph. */
+  work?: { modelTokens: number; headPositions: number };
   runs: number;
   warmupMs?: number;
   totalMs?: Summary;
@@ -106,11 +114,16 @@ export interface BenchOptions {
   runs: number;
   lenses: ('tuned' | 'logit')[];
   topk: number;
+  /** Per length and lens, a keystroke case beside the full one (and nothing else). */
+  keystroke?: boolean;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = { lengths: [16, 64, 256], runs: 5, lenses: ['tuned', 'logit'], topk: 10 };
 
-/** --T 16,64,256  --runs 5  --lens tuned,logit  --out file  --intra-op n (Node only) */
+/** The seed view: the notebook's start_pos −10. */
+export const SEED_VIEW_START = -10;
+
+/** --T 16,64,256  --runs 5  --lens tuned,logit  --keystroke  --out file  --intra-op n (Node only) */
 export function parseArgs(argv: string[]): { options: BenchOptions; out: string; intraOp?: number } {
   const options = { ...DEFAULT_OPTIONS };
   let out = 'bench/out/node.json';
@@ -122,6 +135,7 @@ export function parseArgs(argv: string[]): { options: BenchOptions; out: string;
     else if (a === '--lens') options.lenses = argv[++i].split(',') as BenchOptions['lenses'];
     else if (a === '--out') out = argv[++i];
     else if (a === '--intra-op') intraOp = Number(argv[++i]);
+    else if (a === '--keystroke') options.keystroke = true;
   }
   if (!(options.runs >= 1)) throw new Error('--runs must be ≥ 1');
   if (options.lengths.some((T) => !(T >= 2))) throw new Error('--T lengths must be ≥ 2');
@@ -168,6 +182,9 @@ interface Timed {
   /** ms of each session's runs since the last reset, in call order. */
   model: number[];
   head: number[];
+  /** Tokens fed to the model graph and positions fed to the head graph since the last reset. */
+  modelTokens: number;
+  headPositions: number;
   creates: { start: number; end: number; bytes: number }[];
 }
 
@@ -184,6 +201,9 @@ function instrument(ort: Ort, timed: Timed, override: InferenceSession.SessionOp
         const run = session.run.bind(session) as (...args: unknown[]) => Promise<InferenceSession.OnnxValueMapType>;
         const sink = index === 0 ? timed.model : timed.head;
         (session as { run: unknown }).run = async (...args: unknown[]) => {
+          const feeds = args[0] as Record<string, { dims: readonly number[] }>;
+          if (index === 0) timed.modelTokens += feeds.input_ids.dims[0];
+          else timed.headPositions += feeds.residual_stream.dims[1];
           const t0 = performance.now();
           const out = await run(...args);
           sink.push(performance.now() - t0);
@@ -198,7 +218,7 @@ function instrument(ort: Ort, timed: Timed, override: InferenceSession.SessionOp
 export async function runTrajectoryBench(host: BenchHost, options: BenchOptions): Promise<BenchResult> {
   const config = gpt2SmallConfig();
   const notes: string[] = [];
-  const timed: Timed = { model: [], head: [], creates: [] };
+  const timed: Timed = { model: [], head: [], creates: [], modelTokens: 0, headPositions: 0 };
 
   host.log('making random GPT-2 small weights…');
   let t = performance.now();
@@ -236,61 +256,10 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
   for (const T of options.lengths) {
     const ids = randomIds(T, config.vocabSize);
     for (const kind of options.lenses) {
-      const lens: Lens = kind === 'tuned' ? tuned : logit;
-      const flops = trajectoryFlops(config, T, kind);
-      const result: CaseResult = { lens: kind, T, runs: options.runs, flops };
-      cases.push(result);
-      try {
-        await host.resetPeak();
-        timed.model.length = 0;
-        timed.head.length = 0;
-        let t0 = performance.now();
-        const warm = await model.trajectory(ids, lens, { topk: options.topk });
-        result.warmupMs = round(performance.now() - t0);
-        result.check = checkTrajectory(warm, T, config.numLayers + 1, options.topk);
-        timed.model.length = 0;
-        timed.head.length = 0;
-        const totals: number[] = [];
-        const cpu: number[] = [];
-        const wait: number[] = [];
-        for (let r = 0; r < options.runs; r++) {
-          const before = await host.schedstat?.();
-          t0 = performance.now();
-          await model.trajectory(ids, lens, { topk: options.topk });
-          totals.push(performance.now() - t0);
-          const after = await host.schedstat?.();
-          if (before && after) {
-            cpu.push(after.cpuMs - before.cpuMs);
-            wait.push(after.waitMs - before.waitMs);
-          }
-        }
-        if (cpu.length) {
-          result.cpuMs = summarize(cpu);
-          result.waitMs = summarize(wait);
-        }
-        const other = totals.map((total, i) => total - timed.model[i] - timed.head[i]);
-        result.totalMs = summarize(totals);
-        result.modelMs = summarize(timed.model);
-        result.headMs = summarize(timed.head);
-        result.otherMs = summarize(other);
-        const gflops = (f: number, ms: number) => Math.round((f / (ms * 1e6)) * 10) / 10;
-        result.gflops = {
-          model: gflops(flops.model, result.modelMs.median),
-          head: gflops(flops.head, result.headMs.median),
-          total: gflops(flops.total, result.totalMs.median),
-        };
-        result.memory = await host.readPeak('case');
-        host.log(
-          `T=${T} ${kind}: total ${result.totalMs.median.toFixed(0)} ms (model ${result.modelMs.median.toFixed(0)}, head ${result.headMs.median.toFixed(0)}, other ${result.otherMs.median.toFixed(1)}), ` +
-            `${result.gflops.total} GFLOP/s, warm-up ${result.warmupMs.toFixed(0)} ms, ${result.check}` +
-            (result.cpuMs ? `; CPU ${result.cpuMs.median.toFixed(0)} ms, waiting for a CPU ${result.waitMs!.median.toFixed(0)} ms per run` : ''),
-        );
-      } catch (e) {
-        result.error = String((e as Error)?.message ?? e).slice(0, 2000);
-        result.memory = await host.readPeak('case').catch(() => undefined);
-        host.log(`T=${T} ${kind}: FAILED ${result.error}`);
+      for (const what of options.keystroke ? (['full', 'keystroke'] as const) : (['full'] as const)) {
+        cases.push(await runCase(host, model, timed, kind === 'tuned' ? tuned : logit, kind, what, ids, options, config));
+        host.progress?.({ create, memoryAfterCreate, cases });
       }
-      host.progress?.({ create, memoryAfterCreate, cases });
     }
   }
   const memoryEnd = await host.readPeak('end');
@@ -314,6 +283,118 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
     cases,
     notes,
   };
+}
+
+/**
+ * One case: a warm-up and `options.runs` timed calls. 'full' recomputes the whole trajectory each
+ * time (reuse: false); 'keystroke' first shows the seed view of the prompt without its last token
+ * (untimed), then times the seed view of the whole prompt — what typing one more token costs.
+ */
+async function runCase(
+  host: BenchHost,
+  model: LensModel,
+  timed: Timed,
+  lens: Lens,
+  kind: 'tuned' | 'logit',
+  what: 'full' | 'keystroke',
+  ids: number[],
+  options: BenchOptions,
+  config: GPT2Config,
+): Promise<CaseResult> {
+  const T = ids.length;
+  const { topk } = options;
+  const seedView = { topk, start: SEED_VIEW_START };
+  const prepare = () => (what === 'keystroke' ? model.trajectory(ids.slice(0, T - 1), lens, seedView) : Promise.resolve());
+  const call = () => (what === 'keystroke' ? model.trajectory(ids, lens, seedView) : model.trajectory(ids, lens, { topk, reuse: false }));
+  const result: CaseResult = { lens: kind, T, runs: options.runs, flops: trajectoryFlops(config, T, kind), ...(what === 'keystroke' ? { kind: what } : {}) };
+  const resetTimed = () => {
+    timed.model.length = 0;
+    timed.head.length = 0;
+    timed.modelTokens = 0;
+    timed.headPositions = 0;
+  };
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  try {
+    await host.resetPeak();
+    await prepare();
+    let t0 = performance.now();
+    const warm = await call();
+    result.warmupMs = round(performance.now() - t0);
+    result.check = checkTrajectory(warm, warm.numPositions, config.numLayers + 1, topk);
+    if (what === 'keystroke') {
+      // The keystroke's cells must be the full recompute's.
+      const full = await model.trajectory(ids, lens, { ...seedView, reuse: false });
+      // Rank counts the logits above the target's: a logit within rounding of it (different GEMM
+      // blocking for 2 positions than for 10) moves it by one, so it is reported apart.
+      let worst = 0;
+      let rankMoved = 0;
+      for (const [name, values] of Object.entries(warm.statistics)) {
+        values.forEach((v, i) => {
+          const w = full.statistics[name as keyof typeof full.statistics][i];
+          if (Number.isNaN(v) && Number.isNaN(w)) return;
+          if (name === 'rank') rankMoved += v === w ? 0 : 1;
+          else worst = Math.max(worst, Math.abs(v - w));
+        });
+      }
+      const sameIds = warm.topkIds.every((id, i) => id === full.topkIds[i]);
+      result.check +=
+        `; vs full recompute: worst difference ${worst.toExponential(1)} (entropy, cross-entropy, KL, max probability), ` +
+        `rank equal in ${warm.statistics.rank.length - rankMoved} of ${warm.statistics.rank.length} cells, top-k ids ${sameIds ? 'identical' : 'DIFFER'}`;
+    }
+    const totals: number[] = [];
+    const modelMs: number[] = [];
+    const headMs: number[] = [];
+    const cpu: number[] = [];
+    const wait: number[] = [];
+    for (let r = 0; r < options.runs; r++) {
+      await prepare();
+      resetTimed();
+      const before = await host.schedstat?.();
+      t0 = performance.now();
+      await call();
+      totals.push(performance.now() - t0);
+      const after = await host.schedstat?.();
+      modelMs.push(sum(timed.model));
+      headMs.push(sum(timed.head));
+      if (before && after) {
+        cpu.push(after.cpuMs - before.cpuMs);
+        wait.push(after.waitMs - before.waitMs);
+      }
+    }
+    result.work = { modelTokens: timed.modelTokens, headPositions: timed.headPositions };
+    if (what === 'keystroke') {
+      // What the keystroke computed: the model on its tokens, the head on its positions.
+      const one = trajectoryFlops(config, 1, kind);
+      const model = one.model * timed.modelTokens;
+      const head = one.head * timed.headPositions;
+      result.flops = { model, head, total: model + head };
+    }
+    if (cpu.length) {
+      result.cpuMs = summarize(cpu);
+      result.waitMs = summarize(wait);
+    }
+    result.totalMs = summarize(totals);
+    result.modelMs = summarize(modelMs);
+    result.headMs = summarize(headMs);
+    result.otherMs = summarize(totals.map((total, i) => total - modelMs[i] - headMs[i]));
+    const gflops = (f: number, ms: number) => Math.round((f / (ms * 1e6)) * 10) / 10;
+    result.gflops = {
+      model: gflops(result.flops.model, result.modelMs.median),
+      head: gflops(result.flops.head, result.headMs.median),
+      total: gflops(result.flops.total, result.totalMs.median),
+    };
+    result.memory = await host.readPeak('case');
+    host.log(
+      `T=${T} ${kind}${what === 'keystroke' ? ' keystroke' : ''}: total ${result.totalMs.median.toFixed(0)} ms (model ${result.modelMs.median.toFixed(0)}, head ${result.headMs.median.toFixed(0)}, other ${result.otherMs.median.toFixed(1)}), ` +
+        `work ${JSON.stringify(result.work)}, ${result.gflops.total} GFLOP/s, warm-up ${result.warmupMs.toFixed(0)} ms, ${result.check}` +
+        (result.cpuMs ? `; CPU ${result.cpuMs.median.toFixed(0)} ms, waiting for a CPU ${result.waitMs!.median.toFixed(0)} ms per run` : ''),
+    );
+  } catch (e) {
+    result.error = String((e as Error)?.message ?? e).slice(0, 2000);
+    result.memory = await host.readPeak('case').catch(() => undefined);
+    host.log(`T=${T} ${kind} ${what}: FAILED ${result.error}`);
+  }
+  return result;
 }
 
 /** 'ok' or what is wrong with a trajectory's numbers. */

@@ -17,6 +17,7 @@ import * as ort from 'onnxruntime-node';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { buildHeadGraph } from '../../src/lens/lens/head-graph.ts';
 import { buildGPT2Graph } from '../../src/lens/model/gpt2-graph.ts';
+import { modelFeeds } from '../../src/lens/model/kv-cache.ts';
 import { headOnlyCheckpoint } from './head-variants.ts';
 import { processSchedstat } from './node.ts';
 import { profileHead, timeGraph, type ProfileHost } from './profile-core.ts';
@@ -113,7 +114,7 @@ if (withModel) {
   const model = buildGPT2Graph(randomGPT2Checkpoint(config));
   const modelProfiles: Record<string, unknown>[] = [];
   for (const T of lengths) {
-    const feeds: Feeds = { input_ids: new ort.Tensor('int64', BigInt64Array.from(randomIds(T, V), BigInt), [T]) };
+    const feeds: Feeds = modelFeeds(ort.Tensor, config, randomIds(T, V));
     const { outputs: _outputs, ...timing } = await timeGraph(host, model, feeds, runs);
     const profile = await ortProfile('model', model, feeds);
     const flops = 2 * 12 * d * d * L * T;

@@ -20,6 +20,12 @@ const END = '<!-- generated:end -->';
 const README = 'README.md';
 const README_BEGIN = '<!-- bench:begin (bench/trajectory/report.ts rewrites this part from bench/out) -->';
 const README_END = '<!-- bench:end -->';
+// The keystroke case has blocks of its own, so that `npm run bench -- --keystroke` rewrites only what it ran.
+const KEYSTROKE_BEGIN = '<!-- keystroke:begin (bench/trajectory/report.ts rewrites this part from bench/out/*-keystroke.json) -->';
+const KEYSTROKE_END = '<!-- keystroke:end -->';
+const KEYSTROKE_FILES = ['node-keystroke.json', 'browser-wasm-t2-keystroke.json', 'torch-keystroke.json'];
+/** The issue's goal for one keystroke on 2-thread WASM. */
+const KEYSTROKE_BUDGET_MS = 100;
 
 interface ProfileFile {
   date: string;
@@ -233,6 +239,66 @@ export function generate(out = OUT): string {
   const notes = all.flatMap((r) => r.notes.map((n) => `- ${r.runtime}${r.threads ? ` t${r.threads}` : ''}: ${n}`));
   if (notes.length) push('### Run notes', '', ...notes, '');
   return lines.join('\n');
+}
+
+/** The load average a run noted ("load average before a b c, after a b c"), or '–'. */
+function loadNote(result: BenchResult): string {
+  const note = result.notes.find((n) => n.startsWith('load average'));
+  return note ? note.replace('load average ', '') : '–';
+}
+
+/**
+ * The keystroke case beside a full recompute and PyTorch, from one `npm run bench -- --keystroke`
+ * run: GPT-2 shape, tuned lens, a 63-token prompt shown, then one more token, seed view (last 10).
+ */
+export function keystrokeTable(): string[] {
+  const results = KEYSTROKE_FILES.map((file) => read(file)).filter((x): x is BenchResult => !!x);
+  if (!results.length) return ['(no keystroke run yet: `npm run bench -- --keystroke`)'];
+  const lines = [
+    'GPT-2 shape (12 layers, d 768, V 50,257, random weights), tuned lens, top-10. **Keystroke** = the seed view (last 10 positions) of a ' +
+      '64-token prompt right after its first 63 tokens were shown: the model runs on the new token with the cached keys and values, the head on ' +
+      'the positions whose cells changed. **Full** = the whole T = 64 trajectory recomputed (`reuse: false`), as every update did before. ' +
+      'PyTorch = the reference implementation\'s full T = 64 (bench/trajectory/torch_reference.py). All in one run, one after the other; ' +
+      'the machine is shared, so each row carries its load average and its CPU / wait time per run (wait = runnable but not running).',
+    '',
+    `| runtime | threads | keystroke ms (min–max) | model / head / other ms | computed (tokens / positions) | full recompute ms | speed-up | keystroke = full? | CPU / wait ms per keystroke | load average | date (UTC) |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const key = r.cases.find((c) => c.kind === 'keystroke');
+    const full = r.cases.find((c) => (c.kind ?? 'full') === 'full' && c.T === 64 && c.lens === 'tuned');
+    const threads = r.threads ?? `default (${cpus().length})`;
+    const date = r.date.slice(0, 16).replace('T', ' ');
+    const fullMs = full?.totalMs?.median;
+    if (!key) {
+      lines.push(`| ${r.runtime} | ${threads} | – | – | – | ${fullMs === undefined ? (full?.error ? 'failed' : '–') : `**${ms(fullMs)}**`} | – | – | – | ${loadNote(r)} | ${date} |`);
+      continue;
+    }
+    if (!key.totalMs) {
+      lines.push(`| ${r.runtime} | ${threads} | **failed**: ${(key.error ?? '?').replace(/\|/g, '/').slice(0, 120)} | | | ${ms(fullMs)} | | | | ${loadNote(r)} | ${date} |`);
+      continue;
+    }
+    const t = key.totalMs;
+    const budget = r.runtime.includes('wasm') ? ` — ${t.median <= KEYSTROKE_BUDGET_MS ? 'within' : '**missed**'} ${KEYSTROKE_BUDGET_MS} ms` : '';
+    const same = key.check?.replace(/^.*vs full recompute: /, '') ?? '–';
+    lines.push(
+      `| ${r.runtime} | ${threads} | **${ms(t.median)}** (${ms(t.min)}–${ms(t.max)})${budget} | ${ms(key.modelMs?.median)} / ${ms(key.headMs?.median)} / ${ms(key.otherMs?.median)} ` +
+        `| ${key.work ? `${key.work.modelTokens} / ${key.work.headPositions}` : '–'} | ${ms(fullMs)} | ${fullMs ? `×${(fullMs / t.median).toFixed(0)}` : '–'} | ${same} ` +
+        `| ${key.cpuMs ? `${ms(key.cpuMs.median)} / ${ms(key.waitMs?.median)}` : '–'} | ${loadNote(r)} | ${date} |`,
+    );
+  }
+  const browser = results.find((r) => r.runtime.includes('wasm'));
+  const m = browser?.memoryAfterCreate;
+  if (m?.rendererVmHWM) {
+    lines.push('', `Renderer peak (VmHWM) once the GPT-2-shaped model is loaded on 2-thread WASM: ${mb(m.rendererVmHWM)} MiB (WASM heap ${mb(m.wasmMemory)} MiB).`);
+  }
+  return lines;
+}
+
+export function writeKeystrokeReport(): void {
+  const body = keystrokeTable().join('\n');
+  rewriteBlock(RESULTS, KEYSTROKE_BEGIN, KEYSTROKE_END, `### Keystroke: one more token, seed view\n\n${body}`, '');
+  rewriteBlock(README, KEYSTROKE_BEGIN, KEYSTROKE_END, body, '');
 }
 
 /** Merges `body` into the text between `begin` and `end` in `file` (or appends the block when the markers are missing). */

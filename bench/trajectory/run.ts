@@ -13,6 +13,10 @@
  *                                            with --browser also profile-core.ts in Chromium → bench/out/profile-wasm-t{n}.json)
  *   npm run bench -- --quiet               only the T = 64 budget cases, once the machine looks idle (quiet.sh waits
  *                                            up to 45 min for it) → bench/out/*-quiet.json
+ *   npm run bench -- --keystroke           only the keystroke case (GPT-2 shape, tuned lens, a 63-token prompt then one
+ *                                            more token, seed view), beside a full T = 64 recompute, on onnxruntime-node
+ *                                            and 2-thread WASM in Chromium, and the PyTorch reference's full T = 64, in
+ *                                            one run → bench/out/{node,browser-wasm-t2,torch}-keystroke.json (no other file)
  *   npm run bench -- --report              only rewrite bench/RESULTS.md (and the README's budget table) from bench/out/*.json
  *
  * Options: --T 16,64,256  --runs 5  --lens tuned,logit  --threads 1,2 (browser)
@@ -22,7 +26,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from './core.ts';
 import { runBrowserBench } from './browser.ts';
-import { writeReport } from './report.ts';
+import { writeKeystrokeReport, writeReport } from './report.ts';
 
 const argv = process.argv.slice(2);
 const has = (flag: string) => argv.includes(flag);
@@ -38,7 +42,13 @@ function run(command: string, args: string[]): void {
 
 const passThrough = ['--T', options.lengths.join(','), '--runs', String(options.runs), '--lens', options.lenses.join(',')];
 
-if (has('--quiet')) {
+if (has('--keystroke')) {
+  const keystroke = { ...options, lengths: [64], lenses: ['tuned' as const], keystroke: true };
+  const args = ['--T', '64', '--runs', String(options.runs), '--lens', 'tuned'];
+  run(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/trajectory/node.ts', ...args, '--keystroke', '--out', 'bench/out/node-keystroke.json']);
+  await runBrowserBench(keystroke, [2], 60 * 60_000, 'bench', '-keystroke');
+  run('/usr/bin/python3', ['bench/trajectory/torch_reference.py', ...args, '--gemm', 'mkldnn', '--out', 'bench/out/torch-keystroke.json']);
+} else if (has('--quiet')) {
   run('bash', ['bench/trajectory/quiet.sh', process.execPath, '--import', 'tsx', 'bench/trajectory/quiet-t64.ts']);
 } else if (!has('--report')) {
   if (!has('--no-node')) {
@@ -66,4 +76,6 @@ if (has('--quiet')) {
   }
 }
 writeFileSync('bench/out/.last-run', new Date().toISOString());
-writeReport();
+// A keystroke run rewrites its own tables only; the others come from files it did not write.
+if (has('--keystroke')) writeKeystrokeReport();
+else writeReport();

@@ -41,7 +41,13 @@ export default function Compare(props: CompareProps) {
   const defaults: HeatmapState = { ...DEFAULT_STATE, statistic: 'forwardKl', ...stripUndefined(props), lens: 'tuned' };
   const [state, setState] = useState<HeatmapState>(() => decodeState(new URLSearchParams(location.search).get(id), defaults));
   const { engineState, info } = useEngine();
-  const [full, setFull] = useState<Record<LensName, PredictionTrajectory | null>>({ logit: null, tuned: null });
+  /** Each lens's trajectory at the shown positions (the Worker decodes only those) and the prompt's length. */
+  const [result, setResult] = useState<{ lenses: Record<LensName, PredictionTrajectory | null>; numTokens: number }>({
+    lenses: { logit: null, tuned: null },
+    numTokens: 0,
+  });
+  /** The prompt last sent: moving the start slider asks at once, typing waits for a pause. */
+  const sentText = useRef<string | null>(null);
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [active, setActive] = useState<Cell>({ row: 0, position: 0 });
@@ -61,16 +67,16 @@ export default function Compare(props: CompareProps) {
   useEffect(() => {
     if (!info) return;
     let stale = false;
+    const delay = sentText.current === state.text ? 0 : DEBOUNCE_MS;
+    sentText.current = state.text;
     const timer = setTimeout(() => {
       setRunning(true);
       const run = (lens: LensName) =>
-        engine()
-          .trajectory({ text: state.text, lens, topk: state.topk, changePerLayer }, `${id}:${lens}`)
-          .then((r) => r.trajectory);
+        engine().trajectory({ text: state.text, lens, topk: state.topk, changePerLayer, start: state.start, end: state.end ?? undefined }, `${id}:${lens}`);
       Promise.all([run('logit'), hasTuned ? run('tuned') : Promise.resolve(null)])
         .then(([logit, tuned]) => {
           if (stale) return;
-          setFull({ logit, tuned });
+          setResult({ lenses: { logit: logit.trajectory, tuned: tuned?.trajectory ?? null }, numTokens: logit.numTokens });
           setError(null);
         })
         .catch((e: Error) => {
@@ -78,21 +84,17 @@ export default function Compare(props: CompareProps) {
           setError(e.message);
         })
         .finally(() => !stale && setRunning(false));
-    }, DEBOUNCE_MS);
+    }, delay);
     return () => {
       stale = true;
       clearTimeout(timer);
     };
-  }, [state.text, state.topk, changePerLayer, info?.key, hasTuned]);
+  }, [state.text, state.topk, changePerLayer, state.start, state.end, info?.key, hasTuned]);
 
   const shown = useMemo(() => {
-    const cut = (t: PredictionTrajectory | null) => {
-      if (!t) return null;
-      const [from, to] = visibleRange(state, t.numPositions);
-      return t.slice(from, to).stride(state.stride);
-    };
-    return { logit: cut(full.logit), tuned: cut(full.tuned) };
-  }, [full, state.start, state.end, state.stride]);
+    const { logit, tuned } = result.lenses;
+    return { logit: logit?.stride(state.stride) ?? null, tuned: tuned?.stride(state.stride) ?? null };
+  }, [result, state.stride]);
 
   const panels = LENSES.filter(({ lens }) => shown[lens]);
   const sideBySide = panels.length === 2 && width >= SIDE_BY_SIDE_MIN_WIDTH;
@@ -122,7 +124,7 @@ export default function Compare(props: CompareProps) {
   const highlight = pinned ? activeCell : clampCell(hover ?? activeCell);
 
   const update = (patch: Partial<HeatmapState>) => setState((s) => ({ ...s, ...patch }));
-  const T = full.logit?.numPositions ?? 0;
+  const T = result.numTokens;
   const [from, to] = visibleRange(state, T);
   const stat = STATISTIC_SCALES[state.statistic];
 

@@ -32,7 +32,10 @@ export default function Heatmap(props: HeatmapProps) {
   const { id } = props;
   const defaults: HeatmapState = { ...DEFAULT_STATE, ...stripUndefined(props) };
   const [state, setState] = useState<HeatmapState>(() => decodeState(new URLSearchParams(location.search).get(id), defaults));
-  const [full, setFull] = useState<PredictionTrajectory | null>(null);
+  /** The shown positions' trajectory (the Worker decodes only those) and the prompt's length. */
+  const [result, setResult] = useState<{ trajectory: PredictionTrajectory; numTokens: number } | null>(null);
+  /** The prompt last sent: moving the position sliders asks at once, typing waits for a pause. */
+  const sentText = useRef<string | null>(null);
   const [runMs, setRunMs] = useState<number | null>(null);
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -52,17 +55,20 @@ export default function Heatmap(props: HeatmapProps) {
   const follow = state.follow !== null && (!info || state.follow < info.vocabSize) ? state.follow : null;
   const changePerLayer = state.statistic === 'changePerLayer';
 
-  // Recompute when the prompt, lens, top-k or model changes; a newer run cancels an older queued one.
+  // Recompute when the prompt, lens, top-k, shown positions or model change; a newer run cancels an
+  // older queued one. The Worker reuses what it computed before, so only new columns cost anything.
   useEffect(() => {
     if (!info) return;
     let stale = false;
+    const delay = sentText.current === state.text ? 0 : DEBOUNCE_MS;
+    sentText.current = state.text;
     const timer = setTimeout(() => {
       setRunning(true);
       engine()
-        .trajectory({ text: state.text, lens, topk: state.topk, follow: follow ?? undefined, changePerLayer }, id)
-        .then(({ trajectory, ms }) => {
+        .trajectory({ text: state.text, lens, topk: state.topk, follow: follow ?? undefined, changePerLayer, start: state.start, end: state.end ?? undefined }, id)
+        .then(({ trajectory, ms, numTokens }) => {
           if (stale) return;
-          setFull(trajectory);
+          setResult({ trajectory, numTokens });
           setRunMs(ms);
           setError(null);
         })
@@ -71,21 +77,17 @@ export default function Heatmap(props: HeatmapProps) {
           setError(e.message);
         })
         .finally(() => !stale && setRunning(false));
-    }, DEBOUNCE_MS);
+    }, delay);
     return () => {
       stale = true;
       clearTimeout(timer);
     };
-  }, [state.text, lens, state.topk, follow, changePerLayer, info?.key, info?.lenses.join()]);
+  }, [state.text, lens, state.topk, follow, changePerLayer, state.start, state.end, info?.key, info?.lenses.join()]);
 
   useUrlState(id, encodeState(state), encodeState(defaults));
 
 
-  const shown = useMemo(() => {
-    if (!full) return null;
-    const [from, to] = visibleRange(state, full.numPositions);
-    return full.slice(from, to).stride(state.stride);
-  }, [full, state.start, state.end, state.stride]);
+  const shown = useMemo(() => result?.trajectory.stride(state.stride) ?? null, [result, state.stride]);
 
   const layout = shown ? heatmapLayout(shown, width) : null;
   const quantity = shownQuantity({ ...state, follow });
@@ -105,7 +107,7 @@ export default function Heatmap(props: HeatmapProps) {
   const readoutCell = pinned ? activeCell : (hover ?? activeCell);
 
   const update = (patch: Partial<HeatmapState>) => setState((s) => ({ ...s, ...patch }));
-  const T = full?.numPositions ?? 0;
+  const T = result?.numTokens ?? 0;
   const [from, to] = visibleRange(state, T);
   const stat = STATISTIC_SCALES[quantity];
 

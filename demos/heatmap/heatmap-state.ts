@@ -4,6 +4,7 @@
  * to the figure's own defaults rather than breaking the page.
  */
 import { MENU_STATISTIC_JSON_NAMES, MENU_STATISTICS, type MenuStatistic, type Quantity } from './statistic-scales.ts';
+import { sliceRange } from '../../src/lens/trajectory/prediction-trajectory.ts';
 
 export interface HeatmapState {
   text: string;
@@ -113,8 +114,5 @@ export function shareUrl(figureId: string, state: HeatmapState, location: { orig
 
 /** Python slice bounds → the [from, to) positions shown, for T tokens. */
 export function visibleRange(state: Pick<HeatmapState, 'start' | 'end'>, T: number): [number, number] {
-  const clamp = (i: number) => Math.min(T, Math.max(0, i < 0 ? T + i : i));
-  const from = clamp(state.start);
-  const to = state.end === null ? T : clamp(state.end);
-  return [from, Math.max(from, to)];
+  return sliceRange(T, state.start, state.end ?? undefined);
 }

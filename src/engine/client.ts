@@ -8,6 +8,7 @@ import type {
   BackendPreference,
   ErrorInfo,
   FileSize,
+  MemoryEstimate,
   ModelEntry,
   ModelInfo,
   Request,
@@ -45,6 +46,9 @@ export interface TrajectoryRequest {
   follow?: number;
   /** Also compute the change per layer of the output's top-1 log-probability. */
   changePerLayer?: boolean;
+  /** Only positions start..end (Python slice semantics): the lens runs on those alone. All by default. */
+  start?: number;
+  end?: number;
 }
 
 export interface TrainEvents {
@@ -109,10 +113,13 @@ export class EngineClient {
     return () => this.listeners.delete(listener);
   }
 
-  /** Sizes of the files `model` would download, asked of the server before anything is downloaded. */
-  async estimate(model: ModelEntry): Promise<FileSize[]> {
-    const response = await this.send({ type: 'estimate', id: this.nextId++, model });
-    return (response as Response & { type: 'estimate' }).files;
+  /**
+   * Sizes of the files `model` would download, asked of the server before anything is downloaded, and
+   * the memory it will need (null when its config.json could not be read).
+   */
+  async estimate(model: ModelEntry): Promise<{ files: FileSize[]; memory: MemoryEstimate | null }> {
+    const response = (await this.send({ type: 'estimate', id: this.nextId++, model })) as Response & { type: 'estimate' };
+    return { files: response.files, memory: response.memory };
   }
 
   load(model: ModelEntry, backend: BackendPreference = 'auto'): Promise<ModelInfo> {
@@ -146,7 +153,7 @@ export class EngineClient {
    * What `lens` reads for `text`. A newer request on the same `channel` (one per island) cancels an
    * older one that has not run yet; the older promise rejects with CancelledError.
    */
-  async trajectory(request: TrajectoryRequest, channel?: string): Promise<{ trajectory: PredictionTrajectory; ms: number }> {
+  async trajectory(request: TrajectoryRequest, channel?: string): Promise<{ trajectory: PredictionTrajectory; ms: number; numTokens: number }> {
     await this.whenReady();
     const id = this.nextId++;
     if (channel !== undefined) {
@@ -155,7 +162,7 @@ export class EngineClient {
       this.latestByChannel.set(channel, id);
     }
     const response = (await this.send({ type: 'trajectory', id, ...request })) as Response & { type: 'trajectory' };
-    return { trajectory: PredictionTrajectory.from(response.result), ms: response.ms };
+    return { trajectory: PredictionTrajectory.from(response.result), ms: response.ms, numTokens: response.numTokens };
   }
 
   /**

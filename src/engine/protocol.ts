@@ -3,10 +3,11 @@
  * requests and responses, matched by id. Everything here is structured-cloneable plain data.
  */
 import type { TranslatorStats } from '../lens/lens/translator-stats.ts';
+import type { MemoryEstimate } from '../lens/model/memory-estimate.ts';
 import type { TrajectoryData } from '../lens/trajectory/prediction-trajectory.ts';
 import type { TrainProgress } from '../lens/train/trainer.ts';
 
-export type { TranslatorStats, TrainProgress };
+export type { MemoryEstimate, TranslatorStats, TrainProgress };
 
 export type Backend = 'webgpu' | 'wasm';
 export type BackendPreference = Backend | 'auto';
@@ -55,8 +56,13 @@ export interface FileSize {
 export type Request =
   | { type: 'estimate'; id: number; model: ModelEntry }
   | { type: 'load'; id: number; model: ModelEntry; backend: BackendPreference }
-  /** `follow` and `changePerLayer` as in LensModel.trajectory's options (each one more head pass). */
-  | { type: 'trajectory'; id: number; text: string; lens: string; topk: number; follow?: number; changePerLayer?: boolean }
+  /**
+   * What `lens` reads for `text` at positions start..end (Python slice semantics; all by default).
+   * The Worker decodes only those positions, and reuses what it computed for the previous prompt's
+   * shared prefix (LensModel.trajectory). `follow` and `changePerLayer` as in LensModel.trajectory's
+   * options (each one more head pass over the shown positions).
+   */
+  | { type: 'trajectory'; id: number; text: string; lens: string; topk: number; start?: number; end?: number; follow?: number; changePerLayer?: boolean }
   | { type: 'add-lens'; id: number; name: string; files: Record<string, Blob> }
   /** Per translator of `lens`: ‖A_ℓ‖_F, ‖b_ℓ‖ and the singular values of I + A_ℓ; progress counts layers. */
   | { type: 'translator-stats'; id: number; lens: string }
@@ -128,9 +134,11 @@ export interface ErrorInfo {
 
 export type Response =
   | { type: 'progress'; id: number; file: string; loaded: number; total: number | undefined }
-  | { type: 'estimate'; id: number; files: FileSize[] }
+  /** The download's sizes, and the memory the model will need (from its config.json; null when that could not be read). */
+  | { type: 'estimate'; id: number; files: FileSize[]; memory: MemoryEstimate | null }
   | { type: 'loaded'; id: number; info: ModelInfo }
-  | { type: 'trajectory'; id: number; result: TrajectoryData; ms: number }
+  /** `result` covers the asked-for positions only; `numTokens` is the whole prompt's length. */
+  | { type: 'trajectory'; id: number; result: TrajectoryData; ms: number; numTokens: number }
   | { type: 'lens-added'; id: number; info: ModelInfo }
   | { type: 'translator-stats'; id: number; stats: TranslatorStats[] }
   | { type: 'cancelled'; id: number }

@@ -10,6 +10,8 @@ import { UrlSource } from '../lens/io/url-source.ts';
 import { LensModel } from '../lens/lens-model.ts';
 import { checkLensFitsModel, LogitLens, TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
 import { translatorStats, type TranslatorStats } from '../lens/lens/translator-stats.ts';
+import { parseGPT2Config } from '../lens/model/gpt2-config.ts';
+import { memoryEstimate, type MemoryEstimate } from '../lens/model/memory-estimate.ts';
 import { loadModelFiles } from '../lens/model/model-files.ts';
 import { unembeddingOf, type Unembedding } from '../lens/train/unembedding.ts';
 import { chooseBackend, wasmThreads } from './backend.ts';
@@ -63,9 +65,11 @@ async function handle(request: Exclude<Request, Control>): Promise<void> {
   }
   try {
     switch (request.type) {
-      case 'estimate':
-        post({ type: 'estimate', id, files: await estimate(request.model) });
+      case 'estimate': {
+        const [files, memory] = await Promise.all([estimate(request.model), memoryFor(request.model)]);
+        post({ type: 'estimate', id, files, memory });
         return;
+      }
       case 'load':
         post({ type: 'loaded', id, info: await load(id, request.model, request.backend) });
         return;
@@ -73,14 +77,15 @@ async function handle(request: Exclude<Request, Control>): Promise<void> {
         if (!model) throw new Error('No model is loaded yet — pick one and load it first.');
         const lens = lenses.get(request.lens);
         if (!lens) throw new Error(`No lens named '${request.lens}' is loaded for ${model.name}.`);
-        const start = performance.now();
-        const { topk, follow, changePerLayer } = request;
-        const result = await model.trajectory(model.encode(request.text), lens, { topk, follow, changePerLayer });
+        const began = performance.now();
+        const ids = model.encode(request.text);
+        const { topk, follow, changePerLayer, start, end } = request;
+        const result = await model.trajectory(ids, lens, { topk, follow, changePerLayer, start, end });
         if (cancelled.delete(id)) {
           post({ type: 'cancelled', id });
           return;
         }
-        post({ type: 'trajectory', id, result, ms: performance.now() - start });
+        post({ type: 'trajectory', id, result, ms: performance.now() - began, numTokens: ids.length });
         return;
       }
       case 'translator-stats': {
@@ -148,6 +153,19 @@ async function estimate(entry: ModelEntry) {
       }
     }),
   );
+}
+
+/**
+ * The memory `entry` will need, from its config.json alone (a few hundred bytes). GPT-2 configs only so
+ * far: another architecture's config does not parse as one, and its picker entry shows no estimate.
+ */
+async function memoryFor(entry: ModelEntry): Promise<MemoryEstimate | null> {
+  try {
+    const response = await fetch(new URL('config.json', entry.modelUrl));
+    return response.ok ? memoryEstimate(parseGPT2Config(await response.json())) : null;
+  } catch {
+    return null;
+  }
 }
 
 async function load(id: number, entry: ModelEntry, preference: 'auto' | 'webgpu' | 'wasm'): Promise<ModelInfo> {

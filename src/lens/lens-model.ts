@@ -8,10 +8,20 @@ import { PromptError } from './errors.ts';
 import { buildHeadGraph } from './lens/head-graph.ts';
 import { checkLensFitsModel, type Lens } from './lens/tuned-lens.ts';
 import type { ModelConfig } from './model/architecture.ts';
+import { modelFeeds } from './model/kv-cache.ts';
 import type { ModelFiles } from './model/model-files.ts';
 import type { Tensor32 } from './tensor.ts';
 import type { Tokenizer } from './tokenizer.ts';
-import { PredictionTrajectory, type Statistic, type TrajectoryData } from './trajectory/prediction-trajectory.ts';
+import {
+  commonPrefixLength,
+  appendPositions,
+  keepPositions,
+  reusableColumns,
+  type HeadColumn,
+  type HeadColumns,
+  type ModelRun,
+} from './trajectory/prefix-cache.ts';
+import { PredictionTrajectory, sliceRange, STATISTIC_JSON_NAMES, STATISTICS, type Statistic, type TrajectoryData } from './trajectory/prediction-trajectory.ts';
 
 /** The part of onnxruntime-node / onnxruntime-web we use. */
 export interface Ort {
@@ -25,14 +35,37 @@ export interface LensModelOptions {
 
 export interface TrajectoryOptions {
   topk?: number;
+  /**
+   * Only positions start..end (Python slice semantics, as PredictionTrajectory.slice): the lens head
+   * runs for those alone, and the result is what the whole trajectory's `slice(start, end)` would be.
+   */
+  start?: number;
+  end?: number;
+  /**
+   * Reuse what earlier calls computed (default true): the model runs only on the tokens after the
+   * prefix this prompt shares with the previous one, and the head only on positions this lens has
+   * not decoded for that prefix. False recomputes everything (and leaves the caches alone).
+   */
+  reuse?: boolean;
   /** A token id to follow: its log-probability and rank in every cell (`trajectory.followed`). */
   follow?: number;
   /** Also compute the change per layer of the output's top-1 log-probability (`trajectory.changePerLayer`). */
   changePerLayer?: boolean;
 }
 
+/**
+ * The head graph decodes about four [R, n, V] float32 tensors at once; positions go through it in
+ * runs of at most this many bytes of them (one run for GPT-2 up to T ≈ 70), which bounds memory
+ * for long prompts without adding runs to the typical one.
+ */
+const HEAD_RUN_BYTES = 768 * 2 ** 20;
+
 export class LensModel {
   private readonly tokenCache = new Map<number, string>();
+  /** The last prompt's model run, for the next prompt that shares its prefix. */
+  private lastRun: ModelRun | null = null;
+  /** Per lens and top-k (figures on one page ask for different k), its decoded columns for the last prompt it read. */
+  private readonly headColumns = new WeakMap<Lens, Map<number, HeadColumns>>();
 
   private constructor(
     private readonly ort: Ort,
@@ -75,85 +108,183 @@ export class LensModel {
   /** [L+1, T, d]: row 0 the embeddings, row i the output of block i-1, before the final LayerNorm. */
   async residualStream(inputIds: number[]): Promise<Tensor32> {
     this.checkIds(inputIds);
-    const ids = new this.ort.Tensor('int64', BigInt64Array.from(inputIds, BigInt), [inputIds.length]);
-    const { residual_stream } = await this.modelSession.run({ input_ids: ids });
-    return { data: residual_stream.data as Float32Array, shape: residual_stream.dims.slice() };
+    const run = await this.runModel(inputIds, null);
+    return { data: run.stream, shape: [this.config.numLayers + 1, inputIds.length, this.config.dModel] };
   }
 
   /**
-   * What `lens` reads at every layer and position of the prompt. `follow` adds one token's log-probability
-   * and rank in every cell; `changePerLayer` adds log q_ℓ(y*) − log q_ℓ₋₁(y*) for y* the output's top-1.
-   * Each costs one more pass of the head over the same residual stream, and only when asked for.
+   * What `lens` reads at every layer and position of the prompt (or at positions start..end). `follow`
+   * adds one token's log-probability and rank in every cell; `changePerLayer` adds
+   * log q_ℓ(y*) − log q_ℓ₋₁(y*) for y* the output's top-1. Each costs one more head pass over the
+   * shown positions, and only when asked for.
    */
-  async trajectory(inputIds: number[], lens: Lens, { topk = 10, follow, changePerLayer = false }: TrajectoryOptions = {}): Promise<PredictionTrajectory> {
+  async trajectory(
+    inputIds: number[],
+    lens: Lens,
+    { topk = 10, start, end, reuse = true, follow, changePerLayer = false }: TrajectoryOptions = {},
+  ): Promise<PredictionTrajectory> {
     checkLensFitsModel(lens, { name: this.name, dModel: this.config.dModel, numLayers: this.config.numLayers });
     if (follow !== undefined && !(Number.isInteger(follow) && follow >= 0 && follow < this.config.vocabSize)) {
       throw new PromptError(`Token id ${follow} is outside ${this.name}'s vocabulary of ${this.config.vocabSize}, so it cannot be followed.`);
     }
-    const stream = await this.residualStream(inputIds);
+    this.checkIds(inputIds);
     const T = inputIds.length;
+    const [from, to] = sliceRange(T, start, end);
     const k = Math.max(1, Math.min(topk, this.config.vocabSize));
-    const L = this.config.numLayers;
-    const R = L + 1;
-    // The last position has no next token; any valid id keeps the graph simple, and we mask it below.
-    const out = await this.decode(stream, lens, Array.from({ length: T }, (_, t) => (t + 1 < T ? inputIds[t + 1] : 0)), k);
-    const stat = (name: string): Float32Array => Float32Array.from(out[name].data as ArrayLike<number>);
-    const statistics: Record<Statistic, Float32Array> = {
-      entropy: stat('entropy'),
-      crossEntropy: stat('cross_entropy'),
-      forwardKl: stat('forward_kl'),
-      maxProbability: stat('max_probability'),
-      rank: stat('rank'),
-    };
-    for (let r = 0; r < R; r++) {
-      statistics.crossEntropy[r * T + T - 1] = NaN;
-      statistics.rank[r * T + T - 1] = NaN;
-    }
-    const topkIds = Int32Array.from(out.topk_ids.data as BigInt64Array, Number);
-    const topkProbs = Float32Array.from(out.topk_logprobs.data as Float32Array, Math.exp);
+    const R = this.config.numLayers + 1;
 
-    // A chosen token per position goes in as the head's `targets`: its cross-entropy is then −log q(token)
-    // in every cell and its rank the token's rank, with no [R, T, V] leaving the graph.
-    const readToken = async (tokens: number[]) => {
-      const run = await this.decode(stream, lens, tokens, 1);
-      return { logprob: Float32Array.from(run.cross_entropy.data as Float32Array, (ce) => -ce), rank: Float32Array.from(run.rank.data as ArrayLike<number>) };
-    };
+    const run = reuse ? await this.continueRun(inputIds) : await this.runModel(inputIds, null);
+    const byK = this.headColumns.get(lens) ?? new Map<number, HeadColumns>();
+    const decoded = reusableColumns(reuse ? byK.get(k) : undefined, inputIds, k);
+    // The bias KL(p̄ ‖ q̄ℓ) averages whole distributions over every position, so it is no sum of cached
+    // columns: a trajectory of the whole prompt decodes all of it in one head run, which gives it.
+    const whole = from === 0 && to === T;
+    const missing = whole ? range(0, T) : range(from, to).filter((t) => decoded.columns[t] === undefined);
+    const perRun = whole ? T : Math.max(1, Math.floor(HEAD_RUN_BYTES / (16 * R * this.config.vocabSize)));
+    let bias: Float32Array | undefined;
+    for (let i = 0; i < missing.length; i += perRun) {
+      bias = await this.decode(run, lens, k, missing.slice(i, i + perRun), decoded.columns);
+    }
+    if (reuse) this.headColumns.set(lens, byK.set(k, decoded));
+
+    const n = to - from;
+    const statistics = Object.fromEntries(STATISTICS.map((s) => [s, new Float32Array(R * n)])) as Record<Statistic, Float32Array>;
+    const topkIds = new Int32Array(R * n * k);
+    const topkProbs = new Float32Array(R * n * k);
+    for (let j = 0; j < n; j++) {
+      const column = decoded.columns[from + j]!;
+      for (let r = 0; r < R; r++) {
+        for (const s of STATISTICS) statistics[s][r * n + j] = column.statistics[s][r];
+        const at = (r * n + j) * k;
+        topkIds.set(column.topkIds.subarray(r * k, (r + 1) * k), at);
+        for (let i = 0; i < k; i++) topkProbs[at + i] = Math.exp(column.topkLogprobs[r * k + i]);
+      }
+    }
+    const L = this.config.numLayers;
+    const ids = inputIds.slice(from, to);
+    const shownPositions = range(from, to);
     let followed: TrajectoryData['followed'];
-    if (follow !== undefined) followed = { id: follow, token: this.tokenText(follow), ...(await readToken(Array(T).fill(follow))) };
+    if (follow !== undefined) {
+      followed = { id: follow, token: this.tokenText(follow), ...(await this.readTokens(run, lens, shownPositions, Array(n).fill(follow))) };
+    }
     let change: Float32Array | undefined;
     if (changePerLayer) {
-      const outputTop1 = Array.from({ length: T }, (_, t) => topkIds[(L * T + t) * k]);
-      const { logprob } = await readToken(outputTop1);
-      change = Float32Array.from(logprob, (value, cell) => (cell < T ? NaN : value - logprob[cell - T]));
+      const outputTop1 = Array.from({ length: n }, (_, j) => topkIds[(L * n + j) * k]);
+      const { logprob } = await this.readTokens(run, lens, shownPositions, outputTop1);
+      change = Float32Array.from(logprob, (value, cell) => (cell < n ? NaN : value - logprob[cell - n]));
     }
     return new PredictionTrajectory({
-      inputIds: [...inputIds],
-      tokens: inputIds.map((id) => this.tokenText(id)),
+      inputIds: ids,
+      tokens: ids.map((id) => this.tokenText(id)),
       rows: [...Array.from({ length: L }, (_, i) => String(i)), 'output'],
       k,
       topkIds,
       topkProbs,
       topkTokens: Array.from(topkIds, (id) => this.tokenText(id)),
       statistics,
-      bias: stat('bias'),
+      ...(whole && bias ? { bias } : {}),
       followed,
       changePerLayer: change,
     });
   }
 
-  /** One pass of the head graph over every row of `stream`, with `targets[t]` the token scored at position t. */
-  private async decode(stream: Tensor32, lens: Lens, targets: number[], k: number) {
+  /** The model graph on `inputIds`, continuing from the last run's shared prefix, which it then replaces. */
+  private async continueRun(inputIds: number[]): Promise<ModelRun> {
+    const last = this.lastRun;
+    const common = last ? commonPrefixLength(last.ids, inputIds) : 0;
+    let run: ModelRun;
+    if (!last || common === 0) {
+      run = await this.runModel(inputIds, null);
+    } else {
+      const { numLayers: L, numHeads: H, dModel: d } = this.config;
+      const dh = d / H;
+      const prefix: ModelRun = {
+        ids: inputIds.slice(0, common),
+        stream: keepPositions(last.stream, L + 1, last.ids.length, d, common),
+        keys: keepPositions(last.keys, L * H, last.ids.length, dh, common),
+        values: keepPositions(last.values, L * H, last.ids.length, dh, common),
+      };
+      run = common === inputIds.length ? prefix : await this.runModel(inputIds, prefix);
+    }
+    this.lastRun = run;
+    return run;
+  }
+
+  /**
+   * The model graph on the tokens of `inputIds` after `past` (all of them without one), with past's
+   * keys and values fed in; the result covers the whole prompt.
+   */
+  private async runModel(inputIds: number[], past: ModelRun | null): Promise<ModelRun> {
+    const { numLayers: L, dModel: d } = this.config;
+    const P = past?.ids.length ?? 0;
+    const out = await this.modelSession.run(modelFeeds(this.ort.Tensor, this.config, inputIds.slice(P), past ? { length: P, ...past } : undefined));
+    const next = {
+      stream: out.residual_stream.data as Float32Array, // [L+1, T-P, d]
+      keys: out.present_keys.data as Float32Array, // [L, H, T, dh]
+      values: out.present_values.data as Float32Array,
+    };
+    return { ids: [...inputIds], ...next, stream: past ? appendPositions(past.stream, next.stream, L + 1, d) : next.stream };
+  }
+
+  /** The head graph on positions `positions` of `run`, scoring `targets[j]` at positions[j]: rows [R, n] per output. */
+  private async runHead(run: ModelRun, lens: Lens, positions: number[], targets: number[], k: number) {
+    const { numLayers: L, dModel: d } = this.config;
+    const R = L + 1;
+    const T = run.ids.length;
+    const n = positions.length;
+    const rows = new Float32Array(R * n * d); // [R, n, d]
+    for (let r = 0; r < R; r++) {
+      positions.forEach((t, j) => rows.set(run.stream.subarray((r * T + t) * d, (r * T + t + 1) * d), (r * n + j) * d));
+    }
     const { Tensor } = this.ort;
-    const L = this.config.numLayers;
-    const d = this.config.dModel;
-    const T = targets.length;
     return this.headSession.run({
-      residual_stream: new Tensor('float32', stream.data, stream.shape),
+      residual_stream: new Tensor('float32', rows, [R, n, d]),
       translator_weight: new Tensor('float32', lens.translatorWeight, [L, d, d]),
       translator_bias: new Tensor('float32', lens.translatorBias, [L, d]),
-      targets: new Tensor('int64', BigInt64Array.from(targets, BigInt), [T]),
+      targets: new Tensor('int64', BigInt64Array.from(targets, BigInt), [n]),
       k: new Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
     });
+  }
+
+  /** The head graph on positions `positions` of `run`, written into `columns`; returns the bias over those positions. */
+  private async decode(run: ModelRun, lens: Lens, k: number, positions: number[], columns: (HeadColumn | undefined)[]): Promise<Float32Array> {
+    const R = this.config.numLayers + 1;
+    const T = run.ids.length;
+    const n = positions.length;
+    // The last position has no next token; any valid id keeps the graph simple, and we mask it below.
+    const out = await this.runHead(run, lens, positions, positions.map((t) => (t + 1 < T ? run.ids[t + 1] : 0)), k);
+    const stats = Object.fromEntries(STATISTICS.map((s) => [s, out[STATISTIC_JSON_NAMES[s]].data as Float32Array])) as Record<Statistic, Float32Array>;
+    const ids = out.topk_ids.data as BigInt64Array;
+    const logprobs = out.topk_logprobs.data as Float32Array;
+    positions.forEach((t, j) => {
+      const statistics = Object.fromEntries(STATISTICS.map((s) => [s, Float32Array.from({ length: R }, (_, r) => stats[s][r * n + j])])) as Record<Statistic, Float32Array>;
+      if (t === T - 1) {
+        statistics.crossEntropy.fill(NaN);
+        statistics.rank.fill(NaN);
+      }
+      const topkIds = new Int32Array(R * k);
+      const topkLogprobs = new Float32Array(R * k);
+      for (let r = 0; r < R; r++) {
+        for (let i = 0; i < k; i++) {
+          topkIds[r * k + i] = Number(ids[(r * n + j) * k + i]);
+          topkLogprobs[r * k + i] = logprobs[(r * n + j) * k + i];
+        }
+      }
+      columns[t] = { statistics, topkIds, topkLogprobs };
+    });
+    return Float32Array.from(out.bias.data as Float32Array);
+  }
+
+  /**
+   * One chosen token per position goes in as the head's `targets`: its cross-entropy is then −log q(token)
+   * in every cell and its rank the token's rank, with no [R, T, V] leaving the graph. [R, n] each.
+   */
+  private async readTokens(run: ModelRun, lens: Lens, positions: number[], tokens: number[]): Promise<{ logprob: Float32Array; rank: Float32Array }> {
+    const out = await this.runHead(run, lens, positions, tokens, 1);
+    return {
+      logprob: Float32Array.from(out.cross_entropy.data as Float32Array, (ce) => -ce),
+      rank: Float32Array.from(out.rank.data as ArrayLike<number>),
+    };
   }
 
   async release(): Promise<void> {
@@ -171,4 +302,8 @@ export class LensModel {
     const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= this.config.vocabSize);
     if (bad !== undefined) throw new PromptError(`Token id ${bad} is outside ${this.name}'s vocabulary of ${this.config.vocabSize}.`);
   }
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }

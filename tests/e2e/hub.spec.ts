@@ -8,6 +8,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { formatBytes } from '../../demos/shared/format-bytes.ts';
+import { parseGPT2Config } from '../../src/lens/model/gpt2-config.ts';
+import { memoryEstimate } from '../../src/lens/model/memory-estimate.ts';
 import { watchForErrors } from './watch-errors.ts';
 
 const HUB_FILES: Record<string, string> = {
@@ -46,6 +48,9 @@ test('picking GPT-2 says what it will download, downloads it from the hub with i
   const lens = statSync(HUB_FILES['/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/gpt2/params.pt']).size;
   const picker = page.locator('.model-picker');
   await expect(picker).toContainText(`GPT-2 weights: ${formatBytes(weights)} · tuned lens: ${formatBytes(lens)} — ${formatBytes(weights + lens)} in all, kept in your browser’s cache for next time.`);
+  // Headless Chromium reports this machine's memory, which holds the tiny model many times over: no warning.
+  await expect(picker).toContainText(`Needs about ${formatBytes(memoryEstimate(parseGPT2Config(TINY)).peakBytes)} of memory while it loads`);
+  await expect(picker.getByRole('note')).toHaveCount(0);
   await picker.getByRole('button', { name: `Download and load (${formatBytes(weights + lens)})` }).click();
 
   await expect(picker.getByRole('status').filter({ hasText: 'Loaded:' })).toContainText(
@@ -66,6 +71,22 @@ test('picking GPT-2 says what it will download, downloads it from the hub with i
     'https://huggingface.co/openai-community/gpt2/resolve/main/model.safetensors',
     'https://huggingface.co/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/gpt2/params.pt',
   ]));
+  expect(errors).toEqual([]);
+});
+
+test('the picker warns, without blocking, when the device reports less memory than the model needs', async ({ page, context }) => {
+  const errors = watchForErrors(page);
+  // Less than even the tiny model's estimate (about 34 MB), as a phone reports less than GPT-2's.
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 0.015625 }));
+  await serveHub(context);
+  await pickGpt2(page);
+  const picker = page.locator('.model-picker');
+  const needed = formatBytes(memoryEstimate(parseGPT2Config(TINY)).peakBytes);
+  await expect(picker.getByRole('note')).toHaveText(
+    `This device reports about 0.015625 GB of memory, less than the ${needed} this model needs: the tab may run out of memory and close. You can still try.`,
+  );
+  await picker.getByRole('button', { name: /Download and load/ }).click();
+  await expect(picker.getByRole('status').filter({ hasText: 'Loaded:' })).toContainText(`Loaded: ${TINY.n_layer} layers`, { timeout: 45_000 });
   expect(errors).toEqual([]);
 });
 

@@ -11,11 +11,12 @@ import { LensFormatError, ModelMismatchError } from '../../src/lens/errors.ts';
 import { readSafetensors } from '../../src/lens/formats/safetensors.ts';
 import { LensModel } from '../../src/lens/lens-model.ts';
 import { checkLensFitsModel, LogitLens, TunedLens } from '../../src/lens/lens/tuned-lens.ts';
-import type { ModelCheckpoint } from '../../src/lens/model/architecture.ts';
+import type { ModelCheckpoint, ModelConfig } from '../../src/lens/model/architecture.ts';
 import { ARCHITECTURES, parseModelConfig } from '../../src/lens/model/architectures.ts';
 import { GPTNeoXCheckpoint } from '../../src/lens/model/gpt-neox-checkpoint.ts';
 import { parseGPTNeoXConfig, type GPTNeoXConfig } from '../../src/lens/model/gpt-neox-config.ts';
 import { rotaryTables } from '../../src/lens/model/gpt-neox-graph.ts';
+import { modelFeeds } from '../../src/lens/model/kv-cache.ts';
 import { loadModelFiles } from '../../src/lens/model/model-files.ts';
 import type { Tensor32 } from '../../src/lens/tensor.ts';
 import { formatToken } from '../../src/lens/trajectory/token-format.ts';
@@ -158,8 +159,9 @@ describe('rotary tables', () => {
   });
 });
 
-async function residualStream(session: ort.InferenceSession, ids: number[]): Promise<ort.Tensor> {
-  const { residual_stream } = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [ids.length]) });
+/** The whole prompt through the model graph (no cached keys and values: P = 0). */
+async function residualStream(session: ort.InferenceSession, ids: number[], config: ModelConfig): Promise<ort.Tensor> {
+  const { residual_stream } = await session.run(modelFeeds(ort.Tensor, config, ids));
   return residual_stream;
 }
 
@@ -170,13 +172,16 @@ describe.each([
 ])('GPT-NeoX model graph on %s (%s)', (name) => {
   const expected = loadExpected(name);
   let session: ort.InferenceSession;
+  let config: ModelConfig;
   beforeAll(async () => {
-    session = await ort.InferenceSession.create(tinyCheckpoint(name).modelGraph());
+    const ckpt = tinyCheckpoint(name);
+    config = ckpt.config;
+    session = await ort.InferenceSession.create(ckpt.modelGraph());
   });
   afterAll(() => session.release());
 
   it.each(expected.prompts.map((p): [string, ExpectedPrompt] => [p.name, p]))('computes the residual stream of "%s" within 1e-4', async (_, prompt) => {
-    const stream = await residualStream(session, prompt.input_ids);
+    const stream = await residualStream(session, prompt.input_ids, config);
     expect(stream.dims).toEqual(prompt.residual_stream.shape);
     expectClose('residual_stream', stream.data as Float32Array, prompt.residual_stream.data, STREAM, prompt.residual_stream.shape);
   });

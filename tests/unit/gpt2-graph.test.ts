@@ -1,6 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { GPT2Config } from '../../src/lens/model/gpt2-config.ts';
 import { buildGPT2Graph } from '../../src/lens/model/gpt2-graph.ts';
+import { modelFeeds } from '../../src/lens/model/kv-cache.ts';
 import { GraphBuilder } from '../../src/lens/onnx/graph-builder.ts';
 import { expectClose } from '../helpers/tolerance.ts';
 import { loadExpected, loadTinyCheckpoint, type ExpectedPrompt } from '../helpers/tiny-gpt2.ts';
@@ -8,9 +10,9 @@ import { loadExpected, loadTinyCheckpoint, type ExpectedPrompt } from '../helper
 /** The residual stream agrees with the reference to 1e-4, absolute and relative combined. */
 const STREAM = { abs: 1e-4, rel: 1e-4 };
 
-async function residualStream(session: ort.InferenceSession, ids: number[]): Promise<ort.Tensor> {
-  const inputIds = new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [ids.length]);
-  const { residual_stream } = await session.run({ input_ids: inputIds });
+/** The whole prompt through the model graph (no cached keys and values: P = 0). */
+async function residualStream(session: ort.InferenceSession, ids: number[], config: GPT2Config): Promise<ort.Tensor> {
+  const { residual_stream } = await session.run(modelFeeds(ort.Tensor, config, ids));
   return residual_stream;
 }
 
@@ -39,14 +41,17 @@ describe.each([
 ])('GPT-2 model graph on %s (%s)', (name) => {
   const expected = loadExpected(name);
   let session: ort.InferenceSession;
+  let config: GPT2Config;
   beforeAll(async () => {
-    session = await ort.InferenceSession.create(buildGPT2Graph(loadTinyCheckpoint(name)));
+    const ckpt = loadTinyCheckpoint(name);
+    config = ckpt.config;
+    session = await ort.InferenceSession.create(buildGPT2Graph(ckpt));
   });
 
   it.each(expected.prompts.map((p): [string, ExpectedPrompt] => [p.name, p]))(
     'computes the residual stream of the prompt "%s" within 1e-4',
     async (_, prompt) => {
-      const stream = await residualStream(session, prompt.input_ids);
+      const stream = await residualStream(session, prompt.input_ids, config);
       expect(stream.dims).toEqual(prompt.residual_stream.shape);
       expectClose('residual_stream', stream.data as Float32Array, prompt.residual_stream.data, STREAM, prompt.residual_stream.shape);
     },

@@ -6,6 +6,7 @@ import { readSafetensors } from '../../src/lens/formats/safetensors.ts';
 import { buildHeadGraph, HEAD_OUTPUTS } from '../../src/lens/lens/head-graph.ts';
 import type { GPT2Checkpoint } from '../../src/lens/model/gpt2-checkpoint.ts';
 import { buildGPT2Graph } from '../../src/lens/model/gpt2-graph.ts';
+import { modelFeeds } from '../../src/lens/model/kv-cache.ts';
 import type { Tensor32 } from '../../src/lens/tensor.ts';
 import { readFixture } from '../helpers/fixtures.ts';
 import { expectClose, expectSameIds, flatten } from '../helpers/tolerance.ts';
@@ -136,7 +137,7 @@ describe('lens head graph on tiny-gpt2', () => {
     const model = await ort.InferenceSession.create(buildGPT2Graph(ckpt));
     for (const prompt of expected.prompts) {
       const ids = prompt.input_ids;
-      const { residual_stream } = await model.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [ids.length]) });
+      const { residual_stream } = await model.run(modelFeeds(ort.Tensor, ckpt.config, ids));
       const stream = { data: residual_stream.data as Float32Array, shape: residual_stream.dims as number[] };
       const rows = Array.from({ length: stream.shape[0] }, (_, r) => r);
       const got = await decode(head, stream, rows, translators, ids, expected.topk);

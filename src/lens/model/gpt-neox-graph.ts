@@ -1,8 +1,10 @@
 /**
  * The GPT-NeoX model graph (Pythia): token ids in, the whole residual stream out.
  *
- *   input   `input_ids`        int64   [T]            (T ≤ max_position_embeddings; the caller checks)
+ *   input   `input_ids`        int64   [T]            (P + T ≤ max_position_embeddings; the caller checks)
  *   output  `residual_stream`  float32 [L + 1, T, d]
+ *   input   `past_keys`, `past_values`        float32 [L, H, P, dh]      (kv-cache.ts; P = 0 for a whole prompt)
+ *   output  `present_keys`, `present_values`  float32 [L, H, P + T, dh]  (keys rotated, as attention reads them)
  *
  * Row 0 is the token embedding embed_in[ids] (no position embedding: positions enter through the
  * rotary embedding of queries and keys); row i is the output of layer i-1; row L is the output of
@@ -33,6 +35,7 @@
 import { float, GraphBuilder } from '../onnx/graph-builder.ts';
 import type { GPTNeoXCheckpoint } from './gpt-neox-checkpoint.ts';
 import type { GPTNeoXConfig } from './gpt-neox-config.ts';
+import { kvCache } from './kv-cache.ts';
 
 export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): Uint8Array {
   const config = ckpt.config;
@@ -42,28 +45,19 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): Uint8Array {
   const weight = (name: string) => g.initializer(name, ckpt.get(name).data, ckpt.get(name).shape);
 
   const inputIds = g.input('input_ids', 'int64', ['T']); // [T]
-  const length = g.node('Shape', [inputIds]); // [1] = [T]
+  // Keys and values of the P earlier positions (none for a whole prompt): the new ids are positions P..P+T-1.
+  const cache = kvCache(g, L, H, dHead, inputIds);
   let h = g.node('Gather', [weight('embed_in.weight'), inputIds], { axis: 0 }); // [T, d]
 
-  // Causal mask: 0 where key j ≤ query i, −10⁹ where j > i (added to the scores, so softmax gives 0).
-  const n = g.node('Squeeze', [length, g.int64s([0])]); // [] = T
-  const index = g.node('Range', [g.constant(new BigInt64Array([0n]), []), n, g.constant(new BigInt64Array([1n]), [])]); // [T]
-  const query = g.node('Unsqueeze', [index, g.int64s([1])]); // [T, 1]
-  const key = g.node('Unsqueeze', [index, g.int64s([0])]); // [1, T]
-  const future = g.node('Greater', [key, query]); // [T, T] bool
-  const mask = g.node('Where', [future, g.scalar(-1e9), g.scalar(0)]); // [T, T]
-
-  // Rotary tables for positions 0..T-1, and rotate_half as a matrix.
+  // Rotary tables for positions P..P+T-1, and rotate_half as a matrix.
   const tables = rotaryTables(config, nPositions, dHead);
-  const rowsUpToT = (table: string) => g.node('Slice', [table, g.int64s([0]), length, g.int64s([0])]); // [T, hd]
-  const cos = rowsUpToT(g.initializer('rotary.cos', tables.cos, [nPositions, dHead])); // [T, hd]
-  const sin = rowsUpToT(g.initializer('rotary.sin', tables.sin, [nPositions, dHead])); // [T, hd]
+  const rowsAtPositions = (table: string) => g.node('Gather', [table, cache.positions], { axis: 0 }); // [T, hd]
+  const cos = rowsAtPositions(g.initializer('rotary.cos', tables.cos, [nPositions, dHead])); // [T, hd]
+  const sin = rowsAtPositions(g.initializer('rotary.sin', tables.sin, [nPositions, dHead])); // [T, hd]
   const rotateHalf = g.initializer('rotary.rotate_half', tables.rotateHalf, [dHead, dHead]); // [hd, hd]
   const rope = (x: string) => g.node('Add', [g.node('Mul', [x, cos]), g.node('Mul', [g.node('MatMul', [x, rotateHalf]), sin])]); // [H, T, hd]
 
   const qkvShape = g.int64s([-1, H, 3 * dHead]); // [T, H, 3·hd]
-  const streamShape = g.int64s([-1, d]); // [T, d]
-  const scale = g.scalar(1 / Math.sqrt(dHead));
   const rowAxis = g.int64s([0]);
   const layerNorm = (x: string, w: (name: string) => string, norm: string) =>
     g.node('LayerNormalization', [x, w(`${norm}.weight`), w(`${norm}.bias`)], { axis: -1, epsilon: float(epsilon) }); // [T, d]
@@ -79,15 +73,7 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): Uint8Array {
     const qkvHeads = g.node('Reshape', [qkv, qkvShape]); // [T, H, 3·hd]
     const perHead = g.node('Transpose', [qkvHeads], { perm: [1, 0, 2] }); // [H, T, 3·hd]
     const [q, k, v] = g.node('Split', [perHead], { axis: 2 }, 3); // 3 × [H, T, hd]
-    const queries = rope(q); // [H, T, hd]
-    const keysT = g.node('Transpose', [rope(k)], { perm: [0, 2, 1] }); // [H, hd, T]
-    const dots = g.node('MatMul', [queries, keysT]); // [H, T, T]
-    const scores = g.node('Mul', [dots, scale]); // [H, T, T]  q·k · hd^(-1/2)
-    const masked = g.node('Add', [scores, mask]); // [H, T, T]
-    const pattern = g.node('Softmax', [masked], { axis: -1 }); // [H, T, T]
-    const mixed = g.node('MatMul', [pattern, v]); // [H, T, hd]
-    const merged = g.node('Transpose', [mixed], { perm: [1, 0, 2] }); // [T, H, hd]
-    const attended = g.node('Reshape', [merged, streamShape]); // [T, d]
+    const attended = cache.attendHeads(i, rope(q), rope(k), v); // [T, d]  softmax(q·kᵀ/√hd + causal mask)·v over P + T keys
     const attnOut = linear(attended, w, 'attention.dense'); // [T, d]
 
     // mlp(post_attention_layernorm(·)), reading h itself (parallel) or h + attn (sequential)
@@ -104,6 +90,7 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): Uint8Array {
 
   const residualStream = g.node('Concat', rows, { axis: 0 }); // [L + 1, T, d]
   g.output('residual_stream', 'float32', [L + 1, 'T', d], residualStream);
+  cache.finish();
   return g.toModel(17);
 }
 

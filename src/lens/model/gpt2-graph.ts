@@ -1,8 +1,12 @@
 /**
  * The GPT-2 model graph: token ids in, the whole residual stream out.
  *
- *   input   `input_ids`        int64   [T]            (T ≤ n_positions; the caller checks)
+ *   input   `input_ids`        int64   [T]            (P + T ≤ n_positions; the caller checks)
  *   output  `residual_stream`  float32 [L + 1, T, d]
+ *   input   `past_keys`, `past_values`        float32 [L, H, P, dh]      (kv-cache.ts; P = 0 for a whole prompt)
+ *   output  `present_keys`, `present_values`  float32 [L, H, P + T, dh]
+ * With a past, the ids continue a prompt from position P and only the new positions are computed;
+ * with P = 0 the whole prompt runs.
  *
  * Row 0 is the embeddings wte[ids] + wpe[0..T-1]; row i is the output of block i-1 (the input of
  * block i); row L is the output of the last block, *before* ln_f (Hugging Face's `hidden_states`,
@@ -12,12 +16,13 @@
  * with causal attention scaled by 1/√(d/n_head), heads split from c_attn's output as [q | k | v],
  * GELU's tanh approximation written out, Conv1D weights used as stored ([in, out]: x·W + b).
  *
- * Only common ops (Gather, Slice, Shape, Squeeze, Unsqueeze, Range, Greater, Where, LayerNormalization,
+ * Only common ops (Gather, Shape, Squeeze, Unsqueeze, Range, Greater, Where, LayerNormalization,
  * MatMul, Add, Mul, Div, Tanh, Split, Reshape, Transpose, Softmax, Concat), so the same graph runs
  * on onnxruntime-node, and on onnxruntime-web's WASM and WebGPU execution providers.
  */
 import { float, GraphBuilder } from '../onnx/graph-builder.ts';
 import type { GPT2Checkpoint } from './gpt2-checkpoint.ts';
+import { kvCache } from './kv-cache.ts';
 
 export function buildGPT2Graph(ckpt: GPT2Checkpoint): Uint8Array {
   const { dModel: d, numLayers: L, numHeads: H, layerNormEpsilon: epsilon } = ckpt.config;
@@ -27,24 +32,14 @@ export function buildGPT2Graph(ckpt: GPT2Checkpoint): Uint8Array {
   const weight = (name: string) => g.initializer(name, ckpt.get(name).data, ckpt.get(name).shape);
 
   const inputIds = g.input('input_ids', 'int64', ['T']); // [T]
-  const length = g.node('Shape', [inputIds]); // [1] = [T]
+  // Keys and values of the P earlier positions (none for a whole prompt): the new ids are positions P..P+T-1.
+  const cache = kvCache(g, L, H, dHead, inputIds);
 
-  // Embeddings: h₀ = wte[ids] + wpe[0..T-1]
+  // Embeddings: h₀ = wte[ids] + wpe[P..P+T-1]
   const tokens = g.node('Gather', [weight('wte.weight'), inputIds], { axis: 0 }); // [T, d]
-  const positions = g.node('Slice', [weight('wpe.weight'), g.int64s([0]), length, g.int64s([0])]); // [T, d]
+  const positions = g.node('Gather', [weight('wpe.weight'), cache.positions], { axis: 0 }); // [T, d]
   let h = g.node('Add', [tokens, positions]); // [T, d]
 
-  // Causal mask: 0 where key j ≤ query i, −10⁹ where j > i (added to the scores, so softmax gives 0).
-  const n = g.node('Squeeze', [length, g.int64s([0])]); // [] = T
-  const index = g.node('Range', [g.constant(new BigInt64Array([0n]), []), n, g.constant(new BigInt64Array([1n]), [])]); // [T]
-  const query = g.node('Unsqueeze', [index, g.int64s([1])]); // [T, 1]
-  const key = g.node('Unsqueeze', [index, g.int64s([0])]); // [1, T]
-  const future = g.node('Greater', [key, query]); // [T, T] bool
-  const mask = g.node('Where', [future, g.scalar(-1e9), g.scalar(0)]); // [T, T]
-
-  const headShape = g.int64s([-1, H, dHead]); // [T, H, dh]
-  const streamShape = g.int64s([-1, d]); // [T, d]
-  const scale = g.scalar(Math.sqrt(dHead));
   const rowAxis = g.int64s([0]);
 
   const rows = [g.node('Unsqueeze', [h, rowAxis])]; // [1, T, d]
@@ -56,19 +51,7 @@ export function buildGPT2Graph(ckpt: GPT2Checkpoint): Uint8Array {
     const qkvProduct = g.node('MatMul', [x, w('attn.c_attn.weight')]); // [T, 3d]
     const qkv = g.node('Add', [qkvProduct, w('attn.c_attn.bias')]); // [T, 3d]
     const [q, k, v] = g.node('Split', [qkv], { axis: 1 }, 3); // 3 × [T, d]
-    const qHeads = g.node('Reshape', [q, headShape]); // [T, H, dh]
-    const kHeads = g.node('Reshape', [k, headShape]); // [T, H, dh]
-    const vHeads = g.node('Reshape', [v, headShape]); // [T, H, dh]
-    const queries = g.node('Transpose', [qHeads], { perm: [1, 0, 2] }); // [H, T, dh]
-    const keysT = g.node('Transpose', [kHeads], { perm: [1, 2, 0] }); // [H, dh, T]
-    const values = g.node('Transpose', [vHeads], { perm: [1, 0, 2] }); // [H, T, dh]
-    const dots = g.node('MatMul', [queries, keysT]); // [H, T, T]
-    const scores = g.node('Div', [dots, scale]); // [H, T, T]  q·k / √dh
-    const masked = g.node('Add', [scores, mask]); // [H, T, T]
-    const pattern = g.node('Softmax', [masked], { axis: -1 }); // [H, T, T]
-    const mixed = g.node('MatMul', [pattern, values]); // [H, T, dh]
-    const merged = g.node('Transpose', [mixed], { perm: [1, 0, 2] }); // [T, H, dh]
-    const attended = g.node('Reshape', [merged, streamShape]); // [T, d]
+    const attended = cache.attend(i, q, k, v); // [T, d]
     const projected = g.node('MatMul', [attended, w('attn.c_proj.weight')]); // [T, d]
     const attnOut = g.node('Add', [projected, w('attn.c_proj.bias')]); // [T, d]
     const a = g.node('Add', [h, attnOut]); // [T, d]
@@ -87,6 +70,7 @@ export function buildGPT2Graph(ckpt: GPT2Checkpoint): Uint8Array {
 
   const residualStream = g.node('Concat', rows, { axis: 0 }); // [L + 1, T, d]
   g.output('residual_stream', 'float32', [L + 1, 'T', d], residualStream);
+  cache.finish();
   return g.toModel(17);
 }
 

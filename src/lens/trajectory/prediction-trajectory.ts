@@ -54,6 +54,13 @@ export interface FollowedToken {
   rank: Float32Array;
 }
 
+/** [from, to) of positions start..end out of T, with Python's slice semantics: negative counts from the end, end exclusive. */
+export function sliceRange(T: number, start = 0, end?: number): [number, number] {
+  const clamp = (i: number) => Math.min(T, Math.max(0, i < 0 ? T + i : i));
+  const from = clamp(start);
+  return [from, Math.max(from, end === undefined ? T : clamp(end))];
+}
+
 export class PredictionTrajectory implements TrajectoryData {
   readonly inputIds: number[];
   readonly tokens: string[];
@@ -134,10 +141,7 @@ export class PredictionTrajectory implements TrajectoryData {
 
   /** Positions start..end with Python's slice semantics: negative counts from the end, end exclusive. */
   slice(start = 0, end?: number): PredictionTrajectory {
-    const T = this.numPositions;
-    const clamp = (i: number) => Math.min(T, Math.max(0, i < 0 ? T + i : i));
-    const from = clamp(start);
-    const to = Math.max(from, end === undefined ? T : clamp(end));
+    const [from, to] = sliceRange(this.numPositions, start, end);
     const positions = Array.from({ length: to - from }, (_, i) => from + i);
     return this.select(
       this.rows.map((_, r) => r),
