@@ -28,6 +28,9 @@ import gpt2_reference as gref  # noqa: E402  (cell_statistics: architecture-free
 import gptneox_reference as ref  # noqa: E402
 from make_fixtures import f16_round, f32num, make_translators, torch_save_bytes, write_json, write_safetensors  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "default-model"))
+from bpe import bytes_to_unicode  # noqa: E402  (GPT-2's byte map, written once for the default model's tokenizer)
+
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures"
 
@@ -88,19 +91,6 @@ of outrageous fortune, or to take arms against a sea of troubles. def main(): re
 PRETOKENIZE = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+""")
 SPECIAL = ["<|endoftext|>", "<|padding|>"]
 WHITESPACE_RUN = "  "  # Pythia adds runs of spaces as tokens at the end of its vocabulary
-
-
-def bytes_to_unicode() -> Dict[int, str]:
-    """GPT-2's reversible byte -> printable character map."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, map(chr, cs)))
 
 
 BYTE = bytes_to_unicode()
