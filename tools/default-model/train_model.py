@@ -428,6 +428,11 @@ def main() -> None:
     ap.add_argument("--train-only", default="", help="train only the parameters whose name contains this "
                     "(e.g. .attn.); the rest stay as loaded")
     ap.add_argument("--freeze", default="", help="keep the parameters whose name contains this as loaded")
+    ap.add_argument("--distill-from", default="", help="HF folder of a teacher (e.g. version 1): on corpus rows "
+                    "the loss mixes the hard next-token loss with the cross-entropy to the teacher's "
+                    "distribution, so a fine-tune for a new skill keeps what the teacher knew of natural text")
+    ap.add_argument("--distill-weight", type=float, default=0.5, help="share of the teacher's soft targets in "
+                    "the corpus rows' loss (with --distill-from)")
     ap.add_argument("--induction-seed", type=int, default=777, help="seed of the random strings of the "
                     "periodic induction measurement (never the training seed)")
     ap.add_argument("--seed", type=int, default=1234)
@@ -479,6 +484,13 @@ def main() -> None:
     if args.init_from:
         model.load_state_dict(read_safetensors(Path(args.init_from) / "model.safetensors"))
     model = model.to(device)
+    teacher = None
+    if args.distill_from:
+        teacher = GPT2(cfg)
+        teacher.load_state_dict(read_safetensors(Path(args.distill_from) / "model.safetensors"))
+        teacher = teacher.to(device).eval()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
     n_synth = round(args.synthetic_share * args.batch_size)
     if n_synth and enc is None:
         print("(no tokenizer: the synthetic rows are token runs only)", file=sys.stderr)
@@ -539,25 +551,31 @@ def main() -> None:
         for g in opt.param_groups:
             g["lr"] = lr
         starts = rng.integers(0, len(train) - seq - 1, size=B - n_synth)
-        groups = []  # (inputs, targets): corpus windows of seq tokens, synthetic rows of synth_seq
+        groups = []  # (inputs, targets, is corpus): corpus windows of seq tokens, synthetic rows of synth_seq
         if len(starts):
             batch = np.stack([train[s:s + seq + 1] for s in starts])
-            groups.append((batch[:, :-1], batch[:, 1:]))
+            groups.append((batch[:, :-1], batch[:, 1:], True))
         if n_synth:
             rows, masks = zip(*(synthetic_row(rng, enc, eos, synth_seq + 1) for _ in range(n_synth)))
             batch = np.stack(rows)
             target = np.where(np.stack(masks), batch, IGNORE)
-            groups.append((batch[:, :-1], target[:, 1:]))
+            groups.append((batch[:, :-1], target[:, 1:], False))
         t0 = time.time()
         # one loss over every target of both groups, as if they were one batch
         loss_total, n_targets = 0.0, 0
-        for xs, ys in groups:
+        for xs, ys, is_corpus in groups:
             x = torch.from_numpy(np.ascontiguousarray(xs)).to(device, non_blocking=True)
             y = torch.from_numpy(np.ascontiguousarray(ys)).to(device, non_blocking=True)
             with autocast(device, amp_dtype):
                 logits = fwd(x)
-            loss_total = loss_total + F.cross_entropy(logits.float().reshape(-1, vocab_size), y.reshape(-1),
-                                                      ignore_index=IGNORE, reduction="sum")
+            flat = logits.float().reshape(-1, vocab_size)
+            hard = F.cross_entropy(flat, y.reshape(-1), ignore_index=IGNORE, reduction="sum")
+            if teacher is not None and is_corpus:
+                with torch.no_grad(), autocast(device, amp_dtype):
+                    target_p = F.softmax(teacher(x).float().reshape(-1, vocab_size), dim=-1)
+                soft = -(target_p * F.log_softmax(flat, dim=-1)).sum()
+                hard = (1 - args.distill_weight) * hard + args.distill_weight * soft
+            loss_total = loss_total + hard
             n_targets += int((y != IGNORE).sum())
         loss = loss_total / max(n_targets, 1)
         opt.zero_grad(set_to_none=True)
