@@ -7,7 +7,6 @@
  * fills and hands them back as an SVG gradient (a data URL), which the browser stretches the same way.
  */
 import { parseHTML } from 'linkedom';
-import { STATIC_FRAME_WIDTH, STATIC_NARROW_FRAME_WIDTH } from '../../demos/heatmap/heatmap-static.ts';
 
 let shared: Document | undefined;
 
@@ -63,7 +62,7 @@ class RampCanvas {
  * A drawing for a figure drawn at build time, which has no measured width: made at a laptop's and a
  * phone's frame width, both in the page, and shared/figure.css shows the one that fits its frame.
  */
-export function markupAtWidths(draw: (options: { width: number; document: Document }) => Element, wide = STATIC_FRAME_WIDTH, narrow = STATIC_NARROW_FRAME_WIDTH): string {
+export function markupAtWidths(draw: (options: { width: number; document: Document }) => Element, wide: number, narrow: number): string {
   const document = serverDocument();
   return (
     `<div class="static-plot-wide">${markup(draw({ width: wide, document }))}</div>` +
