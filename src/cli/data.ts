@@ -17,7 +17,7 @@ import { LensModel } from '../lens/lens-model.ts';
 import { loadModelFiles, type ModelFiles } from '../lens/model/model-files.ts';
 import { safeCut, type Corpus, type TextPiece } from '../lens/train/data.ts';
 import { unembeddingOf, type Unembedding } from '../lens/train/unembedding.ts';
-import { gpt2TokenizerSource } from './gpt2-tokenizer.ts';
+import { gpt2TokenizerSource } from '../node/gpt2-tokenizer.ts';
 import { modelSource } from './sources.ts';
 
 const PIECE = 1 << 20;

@@ -6,8 +6,8 @@ import { LensModel } from '../lens/lens-model.ts';
 import { LogitLens, TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
 import { loadModelFiles } from '../lens/model/model-files.ts';
 import type { Source } from '../lens/io/source.ts';
-import { gpt2TokenizerSource } from './gpt2-tokenizer.ts';
-import { sourceFor } from './path-source.ts';
+import { gpt2TokenizerSource } from '../node/gpt2-tokenizer.ts';
+import { sourceFor } from '../node/path-source.ts';
 
 /** The hub, or the mirror that `HF_ENDPOINT` names (as for Hugging Face's own tools). */
 function hubEndpoint(): string {

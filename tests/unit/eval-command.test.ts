@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTrainingModel, type TrainingModel } from '../../src/cli/data.ts';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import { LogitLens, TunedLens } from '../../src/lens/lens/tuned-lens.ts';
 import { evaluateLenses } from '../../src/lens/train/evaluate.ts';
 import { tokenByteLengths } from '../../src/lens/train/token-bytes.ts';

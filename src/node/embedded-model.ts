@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { PathSource } from '../cli/path-source.ts';
+import { PathSource } from './path-source.ts';
 import { DEFAULT_MODEL_NAME } from '../engine/catalog.ts';
 import { LensModel, type TrajectoryOptions } from '../lens/lens-model.ts';
 import { checkLensFitsModel, LogitLens, TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
