@@ -1,20 +1,19 @@
 /**
- * A tuned lens trained at build time on the embedded model: the engine Worker's own LiveTraining
- * (trainer.ts's recipe, data order and seed) run to the end in Node over onnxruntime-node, so the
- * static training figure shows the curves the live figure draws for the same settings. Cached by its
- * inputs, like the trajectories of embedded-model.ts.
+ * A tuned lens trained at build time on the embedded model: the engine Worker's own run
+ * (text-training.ts on the one training loop, trainer.ts's recipe, data order and seed) driven to
+ * the end in Node over onnxruntime-node, so the static training figure shows the curves the live
+ * figure draws for the same settings. Cached by its inputs, like the trajectories of embedded-model.ts.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { endOfTextId, LiveTraining } from '../engine/live-training.ts';
-import type { TrainPlan, TrainStartOptions } from '../engine/protocol.ts';
-import type { TrainProgress } from '../lens/train/trainer.ts';
-import { buildLens, embeddedModel } from './embedded-model.ts';
+import { trainOnText } from '../lens/train/text-training.ts';
+import type { TextTrainingPlan, TrainStartOptions } from '../lens/train/train-limits.ts';
+import type { TrainProgress } from '../lens/train/training-loop.ts';
+import { embeddedModel } from './embedded-model.ts';
 
 export interface BuildTrainingRun {
   /** The plan the live figure's caption describes; the build has no browser backend. */
-  plan: Omit<TrainPlan, 'backend'>;
+  plan: TextTrainingPlan;
   /** The progress of every step, first to last. */
   history: TrainProgress[];
 }
@@ -38,30 +37,15 @@ export function buildTrainingRun(text: string, options: TrainStartOptions): Prom
 }
 
 async function train(text: string, options: TrainStartOptions): Promise<BuildTrainingRun> {
-  const { model, name, numLayers, vocabSize, unembedding } = await embeddedModel();
-  const run = await LiveTraining.create({
-    ort,
-    modelName: name,
-    baseModel: name,
-    unembedding,
-    numLayers,
-    nPositions: model.config.nPositions,
-    eosId: endOfTextId(model.tokenizer, vocabSize),
-    tokenizer: model.tokenizer,
-    residualStream: (ids) => model.residualStream(ids),
-    init: await buildLens(options.init),
-    text,
-    options,
-  });
+  const { loop, plan } = await trainOnText(await embeddedModel(), text, options);
   const history: TrainProgress[] = [];
   try {
-    while (!run.done) {
-      const progress = await run.advance();
+    while (!loop.done) {
+      const progress = await loop.advance();
       if (progress) history.push(progress);
     }
   } finally {
-    await run.release();
+    await loop.release();
   }
-  const { steps, tokensPerStep, context, chunksPerStep, batchTokens, textTokens, textChunks } = run;
-  return { plan: { steps, tokensPerStep, context, chunksPerStep, batchTokens, textTokens, textChunks, init: options.init }, history };
+  return { plan, history };
 }
