@@ -150,6 +150,7 @@ export async function runBrowserBench(
         topk: String(options.topk),
         keystroke: options.keystroke ? '1' : '0',
         mode,
+        ...(options.sessionOptions ? { session: JSON.stringify(options.sessionOptions) } : {}),
       });
       await page.goto(`${server.url}?${query}`);
       let result: BenchResult;

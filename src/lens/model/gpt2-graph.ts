@@ -20,11 +20,11 @@
  * MatMul, Add, Mul, Div, Tanh, Split, Reshape, Transpose, Softmax, Concat), so the same graph runs
  * on onnxruntime-node, and on onnxruntime-web's WASM and WebGPU execution providers.
  */
-import { float, GraphBuilder } from '../onnx/graph-builder.ts';
+import { float, GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
 import type { GPT2Checkpoint } from './gpt2-checkpoint.ts';
 import { kvCache } from './kv-cache.ts';
 
-export function buildGPT2Graph(ckpt: GPT2Checkpoint): Uint8Array {
+export function buildGPT2Graph(ckpt: GPT2Checkpoint): OnnxModel {
   const { dModel: d, numLayers: L, numHeads: H, layerNormEpsilon: epsilon } = ckpt.config;
   const dHead = d / H;
   const g = new GraphBuilder('gpt2');
@@ -71,7 +71,7 @@ export function buildGPT2Graph(ckpt: GPT2Checkpoint): Uint8Array {
   const residualStream = g.node('Concat', rows, { axis: 0 }); // [L + 1, T, d]
   g.output('residual_stream', 'float32', [L + 1, 'T', d], residualStream);
   cache.finish();
-  return g.toModel(17);
+  return g.toExternalModel(17);
 }
 
 /** gelu_new(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), elementwise. */
