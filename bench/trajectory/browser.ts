@@ -31,7 +31,7 @@ export async function bundleBrowserEntry(outdir = 'bench/out/browser'): Promise<
   const esbuild = await import('esbuild');
   mkdirSync(outdir, { recursive: true });
   await esbuild.build({
-    entryPoints: ['bench/trajectory/browser-entry.ts', 'bench/trajectory/browser-profile-entry.ts'],
+    entryPoints: ['bench/trajectory/browser-entry.ts', 'bench/trajectory/browser-profile-entry.ts', 'bench/trajectory/browser-type-entry.ts'],
     bundle: true,
     format: 'esm',
     platform: 'browser',
