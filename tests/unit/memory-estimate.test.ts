@@ -3,7 +3,6 @@
  * model will need), and when to warn that the device may not have it.
  */
 import { describe, expect, it } from 'vitest';
-import { PathSource } from '../../src/cli/path-source.ts';
 import { readFileSync } from 'node:fs';
 import type { ParsedConfig } from '../../src/lens/model/architecture.ts';
 import { parseModelConfig } from '../../src/lens/model/architectures.ts';

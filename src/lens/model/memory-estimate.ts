@@ -16,10 +16,10 @@ import type { ParsedConfig } from './architecture.ts';
 
 /**
  * Renderer peak ÷ float32 parameter bytes while a GPT-2-small-shaped model loads on 2-thread WASM:
- * VmHWM 1,705,078,784 bytes for 497,759,232 bytes of weights (`npm run bench -- --keystroke`,
- * 2026-11-29, bench/RESULTS.md "Keystroke"), so 3.4 ×.
+ * VmHWM 1,798,782,976 bytes for 497,759,232 bytes of weights (`npm run bench -- --keystroke`,
+ * 2026-11-29 15:48 UTC, bench/RESULTS.md "Keystroke"), so 3.6 ×.
  */
-export const LOAD_PEAK_PER_WEIGHT_BYTE = 3.4;
+export const LOAD_PEAK_PER_WEIGHT_BYTE = 3.6;
 
 export interface MemoryEstimate {
   parameters: number;
