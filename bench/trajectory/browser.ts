@@ -15,17 +15,9 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { sumSchedstat, type BenchOptions, type BenchResult } from './core.ts';
 import { startServer } from './server.ts';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../tests/helpers/chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--enable-blink-features=ForceEagerMeasureMemory',
-];
+const FLAGS = [...CHROMIUM_FLAGS, '--enable-blink-features=ForceEagerMeasureMemory'];
 
 export async function bundleBrowserEntry(outdir = 'bench/out/browser'): Promise<void> {
   const esbuild = await import('esbuild');
@@ -107,7 +99,7 @@ export async function runBrowserBench(
   await bundleBrowserEntry();
   const server = await startServer();
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS });
   const results: BenchResult[] = [];
   try {
     for (const threads of threadCounts) {
@@ -169,7 +161,7 @@ export async function runBrowserBench(
       }
       result.notes ??= [];
       result.notes.push(
-        `Chromium ${browser.version()} headless (${CHROMIUM}), flags ${FLAGS.join(' ')}`,
+        `Chromium ${browser.version()} headless (${CHROMIUM_PATH}), flags ${FLAGS.join(' ')}`,
         `load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
       );
       results.push(result);

@@ -222,7 +222,7 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
 
   host.log('making random GPT-2 small weights…');
   let t = performance.now();
-  let files: ModelFiles | undefined = { name: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer };
+  let files: ModelFiles | undefined = { name: 'random-gpt2', baseModel: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer };
   const tuned = randomTunedLens(config);
   const logit = logitLens(config);
   const weightsMs = performance.now() - t;
@@ -235,6 +235,7 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
   });
   const end = performance.now();
   // Like the app, keep no reference to the JS copy of the weights once the sessions exist.
+  // eslint-disable-next-line no-useless-assignment -- the point is to drop the reference before gc()
   files = undefined;
   (globalThis as { gc?: () => void }).gc?.();
   const [m, h] = timed.creates;

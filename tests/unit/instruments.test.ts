@@ -3,7 +3,7 @@
  * layer — on onnxruntime-node, against tools/reference/make_instrument_fixtures.py (PyTorch, float64).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import type { LensModel } from '../../src/lens/lens-model.ts';
 import { LogitLens, TunedLens, type Lens } from '../../src/lens/lens/tuned-lens.ts';
 import { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';

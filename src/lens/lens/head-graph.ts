@@ -157,20 +157,38 @@ export function buildHeadGraph(ckpt: ModelCheckpoint): Uint8Array {
   const biasTerms = g.node('Mul', [marginalP, marginalGap]); // [R, 1, V]
   const lensBias = g.node('ReduceSum', [biasTerms, g.int64s([1, 2])], { keepdims: 0 }); // [R]
 
-  g.output('topk_ids', 'int64', ['R', 'T', 'k'], topIds);
-  g.output('topk_logprobs', 'float32', ['R', 'T', 'k'], topLogprobs);
-  const cell = (name: string, value: string) => g.output(name, 'float32', ['R', 'T'], g.node('Squeeze', [value, lastAxis])); // [R, T]
-  cell('entropy', entropy);
-  cell('cross_entropy', crossEntropy);
-  cell('forward_kl', forwardKl);
-  cell('max_probability', maxProbability);
-  cell('rank', rank);
-  g.output('bias', 'float32', ['R'], lensBias);
+  declareHeadOutputs(g, lastAxis, { topIds, topLogprobs, entropy, crossEntropy, forwardKl, maxProbability, rank, bias: lensBias });
   return g.toModel(17);
 }
 
+/** The per-cell values a head graph computes, each [R, T, 1] (top-k: [R, T, k]), and the bias [R]. */
+export interface HeadValues {
+  topIds: string;
+  topLogprobs: string;
+  entropy: string;
+  crossEntropy: string;
+  forwardKl: string;
+  maxProbability: string;
+  rank: string;
+  /** Left out by benchmark variants that time the per-cell work only. */
+  bias?: string;
+}
+
+/** Declares the outputs under HEAD_OUTPUTS' names, in their order, the cell values squeezed to [R, T]. */
+export function declareHeadOutputs(g: GraphBuilder, lastAxis: string, v: HeadValues): void {
+  g.output('topk_ids', 'int64', ['R', 'T', 'k'], v.topIds);
+  g.output('topk_logprobs', 'float32', ['R', 'T', 'k'], v.topLogprobs);
+  const cell = (name: string, value: string) => g.output(name, 'float32', ['R', 'T'], g.node('Squeeze', [value, lastAxis]));
+  cell('entropy', v.entropy);
+  cell('cross_entropy', v.crossEntropy);
+  cell('forward_kl', v.forwardKl);
+  cell('max_probability', v.maxProbability);
+  cell('rank', v.rank);
+  if (v.bias) g.output('bias', 'float32', ['R'], v.bias);
+}
+
 /** [rows, cols] → [cols, rows], in tiles so that both sides stay in cache. */
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
   const tile = 64;
   for (let r0 = 0; r0 < rows; r0 += tile) {

@@ -36,6 +36,7 @@ import { float, GraphBuilder } from '../onnx/graph-builder.ts';
 import type { GPTNeoXCheckpoint } from './gpt-neox-checkpoint.ts';
 import type { GPTNeoXConfig } from './gpt-neox-config.ts';
 import { kvCache } from './kv-cache.ts';
+import { residualStreamRows } from './residual-stream.ts';
 
 export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): Uint8Array {
   const config = ckpt.config;
@@ -58,12 +59,11 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): Uint8Array {
   const rope = (x: string) => g.node('Add', [g.node('Mul', [x, cos]), g.node('Mul', [g.node('MatMul', [x, rotateHalf]), sin])]); // [H, T, hd]
 
   const qkvShape = g.int64s([-1, H, 3 * dHead]); // [T, H, 3·hd]
-  const rowAxis = g.int64s([0]);
   const layerNorm = (x: string, w: (name: string) => string, norm: string) =>
     g.node('LayerNormalization', [x, w(`${norm}.weight`), w(`${norm}.bias`)], { axis: -1, epsilon: float(epsilon) }); // [T, d]
   const linear = (x: string, w: (name: string) => string, name: string) => g.node('Gemm', [x, w(`${name}.weight`), w(`${name}.bias`)], { transB: 1 }); // x·Wᵀ + b
 
-  const rows = [g.node('Unsqueeze', [h, rowAxis])]; // [1, T, d]
+  const rows = residualStreamRows(g, h);
   for (let i = 0; i < L; i++) {
     const w = (name: string) => weight(`layers.${i}.${name}`);
 
@@ -85,11 +85,10 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): Uint8Array {
       ? g.node('Add', [g.node('Add', [mlpOut, attnOut]), h]) // [T, d]  mlp + attn + h, in transformers' order
       : g.node('Add', [mlpOut, mlpInput]); // [T, d]  mlp + (attn + h)
 
-    rows.push(g.node('Unsqueeze', [h, rowAxis])); // [1, T, d]
+    rows.push(h);
   }
 
-  const residualStream = g.node('Concat', rows, { axis: 0 }); // [L + 1, T, d]
-  g.output('residual_stream', 'float32', [L + 1, 'T', d], residualStream);
+  rows.output(L, d);
   cache.finish();
   return g.toModel(17);
 }
