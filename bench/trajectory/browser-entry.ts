@@ -48,6 +48,7 @@ async function start(message: Start): Promise<void> {
       ortVersion: ort.env.versions.web ?? 'unknown',
       tokenizer,
       executionProviders: ['wasm'],
+      sessionOptionsOverride: message.sessionOptions,
       async resetPeak() {
         await hook('reset');
       },

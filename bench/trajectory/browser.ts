@@ -23,7 +23,7 @@ export async function bundleBrowserEntry(outdir = 'bench/out/browser'): Promise<
   const esbuild = await import('esbuild');
   mkdirSync(outdir, { recursive: true });
   await esbuild.build({
-    entryPoints: ['bench/trajectory/browser-entry.ts', 'bench/trajectory/browser-profile-entry.ts'],
+    entryPoints: ['bench/trajectory/browser-entry.ts', 'bench/trajectory/browser-profile-entry.ts', 'bench/trajectory/browser-type-entry.ts'],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -142,6 +142,7 @@ export async function runBrowserBench(
         topk: String(options.topk),
         keystroke: options.keystroke ? '1' : '0',
         mode,
+        ...(options.sessionOptions ? { session: JSON.stringify(options.sessionOptions) } : {}),
       });
       await page.goto(`${server.url}?${query}`);
       let result: BenchResult;

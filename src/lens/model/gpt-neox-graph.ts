@@ -32,13 +32,13 @@
  * MatMul, Add, Mul, Div, Erf, Split, Reshape, Transpose, Softmax, Concat — all on onnxruntime-node
  * and onnxruntime-web's WASM and WebGPU execution providers.
  */
-import { float, GraphBuilder } from '../onnx/graph-builder.ts';
+import { float, GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
 import type { GPTNeoXCheckpoint } from './gpt-neox-checkpoint.ts';
 import type { GPTNeoXConfig } from './gpt-neox-config.ts';
 import { kvCache } from './kv-cache.ts';
 import { residualStreamRows } from './residual-stream.ts';
 
-export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): Uint8Array {
+export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): OnnxModel {
   const config = ckpt.config;
   const { dModel: d, numLayers: L, numHeads: H, layerNormEpsilon: epsilon, nPositions } = config;
   const dHead = d / H;
@@ -90,7 +90,7 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): Uint8Array {
 
   rows.output(L, d);
   cache.finish();
-  return g.toModel(17);
+  return g.toExternalModel(17);
 }
 
 /** gelu(x) = 0.5·x·(1 + erf(x/√2)), elementwise: transformers' "gelu" (exact). */

@@ -20,12 +20,12 @@
  * MatMul, Add, Mul, Div, Tanh, Split, Reshape, Transpose, Softmax, Concat), so the same graph runs
  * on onnxruntime-node, and on onnxruntime-web's WASM and WebGPU execution providers.
  */
-import { float, GraphBuilder } from '../onnx/graph-builder.ts';
+import { float, GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
 import type { GPT2Checkpoint } from './gpt2-checkpoint.ts';
 import { kvCache } from './kv-cache.ts';
 import { residualStreamRows } from './residual-stream.ts';
 
-export function buildGPT2Graph(ckpt: GPT2Checkpoint): Uint8Array {
+export function buildGPT2Graph(ckpt: GPT2Checkpoint): OnnxModel {
   const { dModel: d, numLayers: L, numHeads: H, layerNormEpsilon: epsilon } = ckpt.config;
   const dHead = d / H;
   const g = new GraphBuilder('gpt2');
@@ -69,7 +69,7 @@ export function buildGPT2Graph(ckpt: GPT2Checkpoint): Uint8Array {
 
   rows.output(L, d);
   cache.finish();
-  return g.toModel(17);
+  return g.toExternalModel(17);
 }
 
 /** gelu_new(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), elementwise. */
