@@ -69,7 +69,18 @@ export default function Compare(props: CompareProps) {
     if (!info) return lastShown.current;
     const layout = compareLayout(first, panelWidth);
     const ready = trajectories.every(({ trajectory }) => hasQuantity(trajectory, state.statistic));
-    const options = ready ? { statistic: state.statistic, vocabSize: info.vocabSize, layout, color: sharedColorOptions(trajectories.map((t) => t.trajectory), state.statistic, info.vocabSize) } : null;
+    const options = ready
+      ? {
+          statistic: state.statistic,
+          vocabSize: info.vocabSize,
+          layout,
+          color: sharedColorOptions(
+            trajectories.map((t) => t.trajectory),
+            state.statistic,
+            info.vocabSize,
+          ),
+        }
+      : null;
     const hidden = (element: Element) => (element.setAttribute('aria-hidden', 'true'), element);
     return {
       layout,

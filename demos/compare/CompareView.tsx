@@ -121,7 +121,13 @@ export function CompareView(props: CompareViewProps) {
                     plot={plot}
                     label={what(label)}
                     grid={
-                      cells && { active: cells.highlight, onActive: cells.onActive, onHover: cells.onHover, onTogglePin: cells.onTogglePin, onUnpin: cells.onClose }
+                      cells && {
+                        active: cells.highlight,
+                        onActive: cells.onActive,
+                        onHover: cells.onHover,
+                        onTogglePin: cells.onTogglePin,
+                        onUnpin: cells.onClose,
+                      }
                     }
                     scrollRef={cells?.scrollers[lens]}
                     onScroll={cells && (() => cells.onScroll(lens))}

@@ -40,14 +40,18 @@ export default function Curves(props: CurvesProps) {
   const { result, running, error } = useLatestRun(
     info &&
       (() =>
-        Promise.all(lenses.map((lens) => engine().trajectory({ text, lens, topk: 1 }, `${id}:${lens}`).then((r) => ({ lens, trajectory: r.trajectory })))).then(
-          (runs) => ({
-            points: runs.flatMap(({ lens, trajectory }) => layerCurves(lens, trajectory, text)),
-            tokens: runs[0]?.trajectory.numPositions ?? 0,
-            bytes: utf8Bytes(text),
-            outputRow: info.numLayers,
-          }),
-        )),
+        Promise.all(
+          lenses.map((lens) =>
+            engine()
+              .trajectory({ text, lens, topk: 1 }, `${id}:${lens}`)
+              .then((r) => ({ lens, trajectory: r.trajectory })),
+          ),
+        ).then((runs) => ({
+          points: runs.flatMap(({ lens, trajectory }) => layerCurves(lens, trajectory, text)),
+          tokens: runs[0]?.trajectory.numPositions ?? 0,
+          bytes: utf8Bytes(text),
+          outputRow: info.numLayers,
+        }))),
     [text, info?.key, lenses.join()],
     { debounce: DEBOUNCE_MS },
   );
@@ -77,7 +81,13 @@ export default function Curves(props: CurvesProps) {
       sideBySide={sideBySide}
       running={running}
       frameRef={frame}
-      status={<FigureStatus engineState={engineState} note={info && !lenses.includes('tuned') && 'No tuned lens for this model — only the logit lens is drawn.'} error={error} />}
+      status={
+        <FigureStatus
+          engineState={engineState}
+          note={info && !lenses.includes('tuned') && 'No tuned lens for this model — only the logit lens is drawn.'}
+          error={error}
+        />
+      }
       placeholder={
         <Placeholder engineState={engineState} error={error}>
           The curves appear here once the model has read your text.

@@ -47,9 +47,13 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
   const { result, running, error } = useLatestRun(
     pythia
       ? () =>
-          Promise.all(lenses.map((lens) => engine().trajectory({ text, lens, topk: 1 }, `${id}:${lens}`).then((r) => layerCurves(lens, r.trajectory, text)))).then(
-            (runs) => ({ key: info.key, points: runs.flat() }),
-          )
+          Promise.all(
+            lenses.map((lens) =>
+              engine()
+                .trajectory({ text, lens, topk: 1 }, `${id}:${lens}`)
+                .then((r) => layerCurves(lens, r.trajectory, text)),
+            ),
+          ).then((runs) => ({ key: info.key, points: runs.flat() }))
       : null,
     [text, info?.key, lenses.join()],
     { debounce: DEBOUNCE_MS },
@@ -61,7 +65,14 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
     if (!points || !info) return null;
     const quotedPoints = (quoted ?? []).map((bitsPerByte, layer) => ({ lens: QUOTED, layer, bitsPerByte }));
     const drawn = [...points.map(({ lens, layer, bitsPerByte }) => ({ lens, layer, bitsPerByte })), ...quotedPoints];
-    return layerCurvePlot(drawn, { y: 'bitsPerByte', yLabel: 'bits per byte', yType: 'log', outputRow: info.numLayers, width: Math.min(width, 720), format: (v) => v.toFixed(3) });
+    return layerCurvePlot(drawn, {
+      y: 'bitsPerByte',
+      yLabel: 'bits per byte',
+      yType: 'log',
+      outputRow: info.numLayers,
+      width: Math.min(width, 720),
+      format: (v) => v.toFixed(3),
+    });
   }, [points, width]);
 
   const value = (lens: string, layer: number) => points?.find((p) => p.lens === lens && p.layer === layer)?.bitsPerByte;
@@ -75,8 +86,8 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
       <EngineStatus state={engineState} />
       {info && !pythia && (
         <p class="heatmap-note" role="status">
-          This figure runs on a Pythia model; the page is running {info.name} now. Open the model picker at the top of the page and choose
-          Pythia-70m-deduped (the smallest download), 160m or 410m: the curves for your text then appear here, beside the quoted ones.
+          This figure runs on a Pythia model; the page is running {info.name} now. Open the model picker at the top of the page and choose Pythia-70m-deduped
+          (the smallest download), 160m or 410m: the curves for your text then appear here, beside the quoted ones.
         </p>
       )}
       {pythia && !lenses.includes('tuned') && (
@@ -104,7 +115,13 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
           />
         )}
         {points && (
-          <PlotBox drawing={drawing} role="img" aria-label={`Bits per byte by layer on your text for each lens${quoted ? ', beside the tuned lens numbers quoted for this model' : ''}`} class="curves-plot" data-plot="family" />
+          <PlotBox
+            drawing={drawing}
+            role="img"
+            aria-label={`Bits per byte by layer on your text for each lens${quoted ? ', beside the tuned lens numbers quoted for this model' : ''}`}
+            class="curves-plot"
+            data-plot="family"
+          />
         )}
         {points && info && (
           <NumbersTable
@@ -123,4 +140,3 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
     </div>
   );
 }
-

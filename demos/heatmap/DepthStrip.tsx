@@ -54,39 +54,39 @@ export function DepthStrip({ trajectory, numLayers, layout, lensLabel, frameWidt
       >
         <PlotBox drawing={drawing.strip} />
         {!built && (
-        <div
-          ref={grid}
-          class="depth-strip-grid"
-          role="grid"
-          aria-label={label}
-          aria-rowcount={1}
-          aria-colcount={T}
-          style={{
-            left: `${layout.marginLeft}px`,
-            width: `${layout.width - layout.marginLeft - layout.marginRight}px`,
-            gridTemplateColumns: `repeat(${T}, 1fr)`,
-          }}
-          onKeyDown={onKeyDown}
-          onPointerLeave={() => setHover(null)}
-        >
-          <div role="row" class="heatmap-grid-row">
-            {Array.from({ length: T }, (_, t) => (
-              <div
-                key={t}
-                role="gridcell"
-                aria-colindex={t + 1}
-                aria-selected={t === active}
-                tabIndex={t === active ? 0 : -1}
-                data-position={t}
-                class={t === active ? 'depth-strip-cell is-active' : 'depth-strip-cell'}
-                aria-label={depthCellLabel(trajectory, numLayers, t)}
-                onPointerEnter={() => setHover(t)}
-                onFocus={() => setActive(t)}
-                onClick={() => move(t)}
-              />
-            ))}
+          <div
+            ref={grid}
+            class="depth-strip-grid"
+            role="grid"
+            aria-label={label}
+            aria-rowcount={1}
+            aria-colcount={T}
+            style={{
+              left: `${layout.marginLeft}px`,
+              width: `${layout.width - layout.marginLeft - layout.marginRight}px`,
+              gridTemplateColumns: `repeat(${T}, 1fr)`,
+            }}
+            onKeyDown={onKeyDown}
+            onPointerLeave={() => setHover(null)}
+          >
+            <div role="row" class="heatmap-grid-row">
+              {Array.from({ length: T }, (_, t) => (
+                <div
+                  key={t}
+                  role="gridcell"
+                  aria-colindex={t + 1}
+                  aria-selected={t === active}
+                  tabIndex={t === active ? 0 : -1}
+                  data-position={t}
+                  class={t === active ? 'depth-strip-cell is-active' : 'depth-strip-cell'}
+                  aria-label={depthCellLabel(trajectory, numLayers, t)}
+                  onPointerEnter={() => setHover(t)}
+                  onFocus={() => setActive(t)}
+                  onClick={() => move(t)}
+                />
+              ))}
+            </div>
           </div>
-        </div>
         )}
       </div>
       <p class="depth-strip-readout" style={readoutWidth}>

@@ -46,7 +46,10 @@ export default function Heatmap(props: HeatmapProps) {
   const { result, running, error } = useLatestRun(
     info &&
       (() =>
-        engine().trajectory({ text: state.text, lens, topk: state.topk, follow: follow ?? undefined, changePerLayer, start: state.start, end: state.end ?? undefined }, id)),
+        engine().trajectory(
+          { text: state.text, lens, topk: state.topk, follow: follow ?? undefined, changePerLayer, start: state.start, end: state.end ?? undefined },
+          id,
+        )),
     [state.text, lens, state.topk, follow, changePerLayer, state.start, state.end, info?.key, info?.lenses.join()],
     { debounce: DEBOUNCE_MS, typed: state.text },
   );

@@ -43,7 +43,12 @@ export function HeatmapCanvas({ trajectory, statistic, layout, plot, label, grid
       ref={scrollRef}
       onScroll={onScroll}
     >
-      <div class="heatmap-canvas" role={grid ? undefined : 'img'} aria-label={grid ? undefined : label} style={{ width: `${layout.width}px`, height: `${layout.height}px` }}>
+      <div
+        class="heatmap-canvas"
+        role={grid ? undefined : 'img'}
+        aria-label={grid ? undefined : label}
+        style={{ width: `${layout.width}px`, height: `${layout.height}px` }}
+      >
         <PlotBox drawing={plot} />
         {grid && <CellGrid trajectory={trajectory} statistic={statistic} layout={layout} label={label} {...grid} />}
       </div>

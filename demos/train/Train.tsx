@@ -75,7 +75,6 @@ export default function Train(props: TrainProps) {
   // The settings live in the URL; the reader's own text never does.
   useUrlState(id, encodeTrainState(state), encodeTrainState(defaults));
 
-
   const example = props.example && phase === 'idle' && log.length === 0 && info?.name === props.example.model ? props.example : null;
   const points = useMemo(() => lossPoints(example ? example.history : log), [log, example]);
   const placeholder =
@@ -88,7 +87,8 @@ export default function Train(props: TrainProps) {
   const drawing = useMemo(() => {
     if (!ready) return null;
     const steps = example?.steps ?? plan?.steps ?? state.steps;
-    const plot = points.length > 0 ? lossCurvePlot(points, { numLayers, steps, width, yScale: state.yScale }) : emptyLossPlot({ steps, width, message: placeholder });
+    const plot =
+      points.length > 0 ? lossCurvePlot(points, { numLayers, steps, width, yScale: state.yScale }) : emptyLossPlot({ steps, width, message: placeholder });
     plot.setAttribute('aria-hidden', 'true'); // the box's label says what it shows; the table below has the numbers
     return plot;
   }, [points, plan, width, state.yScale, state.steps, numLayers, placeholder, ready, example]);
@@ -200,7 +200,8 @@ export default function Train(props: TrainProps) {
           {plan && info && (
             <span class="heatmap-timing">
               {' '}
-              {stepReads(plan)}, on {plan.backend === 'webgpu' ? 'WebGPU' : `WASM (${info.threads} thread${info.threads === 1 ? '' : 's'})`} in the page’s engine Worker.
+              {stepReads(plan)}, on {plan.backend === 'webgpu' ? 'WebGPU' : `WASM (${info.threads} thread${info.threads === 1 ? '' : 's'})`} in the page’s
+              engine Worker.
             </span>
           )}
         </>
@@ -223,7 +224,13 @@ export default function Train(props: TrainProps) {
             <button type="button" class="train-button train-primary" onClick={start} disabled={!info || live}>
               {phase === 'done' ? 'Train again' : 'Start'}
             </button>
-            <button type="button" class="train-button" aria-pressed={phase === 'paused'} onClick={togglePause} disabled={phase !== 'running' && phase !== 'paused'}>
+            <button
+              type="button"
+              class="train-button"
+              aria-pressed={phase === 'paused'}
+              onClick={togglePause}
+              disabled={phase !== 'running' && phase !== 'paused'}
+            >
               Pause
             </button>
             <button type="button" class="train-button" onClick={reset} disabled={phase === 'idle'} aria-label="Reset: stop and clear the run">
@@ -282,31 +289,37 @@ export default function Train(props: TrainProps) {
         drawing,
         example: example !== null,
         note: exampleNote,
-        label: last ? `Training loss by layer: after step ${last.step}, mean KL ${fmtNats(last.meanLoss)} nats` : `Training loss by layer: ${exampleNote ?? placeholder}`,
+        label: last
+          ? `Training loss by layer: after step ${last.step}, mean KL ${fmtNats(last.meanLoss)} nats`
+          : `Training loss by layer: ${exampleNote ?? placeholder}`,
       }}
       table={log.length > 0 ? { history: log, numLayers } : null}
       after={
         canUse && (
-            <div class="train-result">
-              <div class="train-use">
-                <button type="button" class="train-button train-primary" onClick={useLens} disabled={adding}>
-                  Use this lens
-                </button>
-                {added && (
-                  <span role="status">
-                    Added to every lens menu on this page as “{added}”.
-                  </span>
-                )}
-              </div>
-              {files && <LensDownloads id={`${id}-downloads`} files={files.files} step={files.step} />}
+          <div class="train-result">
+            <div class="train-use">
+              <button type="button" class="train-button train-primary" onClick={useLens} disabled={adding}>
+                Use this lens
+              </button>
+              {added && <span role="status">Added to every lens menu on this page as “{added}”.</span>}
             </div>
+            {files && <LensDownloads id={`${id}-downloads`} files={files.files} step={files.step} />}
+          </div>
         )
       }
     />
   );
 }
 
-function statusText(phase: Phase, plan: TrainPlan | null, first: TrainProgress | null, last: TrainProgress | null, source: string, init: string, state: TrainState): string {
+function statusText(
+  phase: Phase,
+  plan: TrainPlan | null,
+  first: TrainProgress | null,
+  last: TrainProgress | null,
+  source: string,
+  init: string,
+  state: TrainState,
+): string {
   const fell = first && last ? meanKlFell(first, last) : '';
   switch (phase) {
     case 'idle':

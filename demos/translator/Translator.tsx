@@ -47,40 +47,40 @@ export default function Translator(props: TranslatorProps) {
 
   return (
     <TranslatorView
-        id={id}
-        frameRef={frame}
-        caption={props.caption}
-        lens={shownLens}
-        lenses={info?.lenses ?? ['tuned', 'logit']}
-        onLens={setLens}
-        model={info}
-        shown={shown}
-        running={running}
-        status={
-          <FigureStatus
-            engineState={engineState}
-            note={
-              info &&
-              !info.lenses.includes('tuned') &&
-              `No tuned lens for this model${info.lensError ? ` (${info.lensError})` : ''} — showing the logit lens, whose translators are all zero.`
-            }
-            error={error}
-          >
-            {progress && (
-              <div class="engine-status" role="status">
-                <span>
-                  Computing the singular values of {progress.total} matrices of {d} × {d}: {progress.done} of {progress.total}
-                </span>
-                <progress max={progress.total} value={progress.done} aria-label="Computing translator spectra" />
-              </div>
-            )}
-          </FigureStatus>
-        }
-        placeholder={
-          <Placeholder engineState={engineState} error={error}>
-            The translators appear here once the lens has loaded.
-          </Placeholder>
-        }
-      />
+      id={id}
+      frameRef={frame}
+      caption={props.caption}
+      lens={shownLens}
+      lenses={info?.lenses ?? ['tuned', 'logit']}
+      onLens={setLens}
+      model={info}
+      shown={shown}
+      running={running}
+      status={
+        <FigureStatus
+          engineState={engineState}
+          note={
+            info &&
+            !info.lenses.includes('tuned') &&
+            `No tuned lens for this model${info.lensError ? ` (${info.lensError})` : ''} — showing the logit lens, whose translators are all zero.`
+          }
+          error={error}
+        >
+          {progress && (
+            <div class="engine-status" role="status">
+              <span>
+                Computing the singular values of {progress.total} matrices of {d} × {d}: {progress.done} of {progress.total}
+              </span>
+              <progress max={progress.total} value={progress.done} aria-label="Computing translator spectra" />
+            </div>
+          )}
+        </FigureStatus>
+      }
+      placeholder={
+        <Placeholder engineState={engineState} error={error}>
+          The translators appear here once the lens has loaded.
+        </Placeholder>
+      }
+    />
   );
 }

@@ -35,7 +35,20 @@ export function lensLabel(name: string): string {
   return name === 'tuned' ? 'tuned lens' : name === 'logit' ? 'logit lens (every translator zero)' : name;
 }
 
-export function TranslatorView({ id, caption, built, lens, lenses, onLens, model, shown, status, running = false, placeholder, frameRef }: TranslatorViewProps) {
+export function TranslatorView({
+  id,
+  caption,
+  built,
+  lens,
+  lenses,
+  onLens,
+  model,
+  shown,
+  status,
+  running = false,
+  placeholder,
+  frameRef,
+}: TranslatorViewProps) {
   const d = model?.dModel ?? 0;
   return (
     <LensFigure

@@ -261,12 +261,22 @@ export class LensModel {
     // next keystroke completes this column rather than decoding it again.
     const last = positions[n - 1] === T - 1;
     const fetches = HEAD_OUTPUTS.filter((name) => name !== 'last_logits' || last);
-    const out = await this.runHead(run, lens, positions, positions.map((t) => (t + 1 < T ? run.ids[t + 1] : 0)), k, fetches);
+    const out = await this.runHead(
+      run,
+      lens,
+      positions,
+      positions.map((t) => (t + 1 < T ? run.ids[t + 1] : 0)),
+      k,
+      fetches,
+    );
     const stats = Object.fromEntries(STATISTICS.map((s) => [s, out[STATISTIC_JSON_NAMES[s]].data as Float32Array])) as Record<Statistic, Float32Array>;
     const ids = out.topk_ids.data as BigInt64Array;
     const logprobs = out.topk_logprobs.data as Float32Array;
     positions.forEach((t, j) => {
-      const statistics = Object.fromEntries(STATISTICS.map((s) => [s, Float32Array.from({ length: R }, (_, r) => stats[s][r * n + j])])) as Record<Statistic, Float32Array>;
+      const statistics = Object.fromEntries(STATISTICS.map((s) => [s, Float32Array.from({ length: R }, (_, r) => stats[s][r * n + j])])) as Record<
+        Statistic,
+        Float32Array
+      >;
       if (t === T - 1) {
         statistics.crossEntropy.fill(NaN);
         statistics.rank.fill(NaN);

@@ -54,8 +54,15 @@ test.describe('prediction depth', () => {
     });
     const mean = (v: number[]) => (v.reduce((s, x) => s + x, 0) / v.length).toFixed(1);
     const sentence = (await page.locator(`[data-depth-sentence="${DEPTH_FIGURE}"]`).textContent())!;
-    expect(sentence).toContain(`mean prediction depth on this prompt is ${mean(first)} of ${LAYERS} layers in the first copy and ${mean(second)} in the second`);
-    const comparison = Number(mean(second)) < Number(mean(first)) ? 'lower in the second copy' : Number(mean(second)) > Number(mean(first)) ? 'higher in the second copy' : 'the same in both copies';
+    expect(sentence).toContain(
+      `mean prediction depth on this prompt is ${mean(first)} of ${LAYERS} layers in the first copy and ${mean(second)} in the second`,
+    );
+    const comparison =
+      Number(mean(second)) < Number(mean(first))
+        ? 'lower in the second copy'
+        : Number(mean(second)) > Number(mean(first))
+          ? 'higher in the second copy'
+          : 'the same in both copies';
     expect(sentence).toContain(comparison);
     // The readout under the strip gives the same mean over every shown token.
     await expect(page.locator(`#${DEPTH_FIGURE} .depth-strip-readout`)).toContainText(
@@ -141,7 +148,8 @@ test.describe('follow a token', () => {
     const where = tokens.flatMap((_, t) => (t + 1 < tokens.length && tokens[t + 1] === followed ? [t] : []));
     expect(where.length).toBeGreaterThanOrEqual(2);
     const [first, last] = [where[0], where.at(-1)!];
-    const probabilityAt = async (t: number) => (await cell(page, FOLLOW_FIGURE, ROWS - 1, t).getAttribute('aria-label'))!.match(/probability of “.*?” (\S+%)/)![1];
+    const probabilityAt = async (t: number) =>
+      (await cell(page, FOLLOW_FIGURE, ROWS - 1, t).getAttribute('aria-label'))!.match(/probability of “.*?” (\S+%)/)![1];
     const sentence = (await page.locator(`[data-follow-sentence="${FOLLOW_FIGURE}"]`).textContent())!;
     expect(sentence).toContain(`comes next ${where.length} times`);
     expect(sentence).toContain(`the model’s output gives it ${await probabilityAt(first)} and`);
@@ -162,7 +170,11 @@ test.describe('follow a token', () => {
     for (const t of [first, last]) {
       const layer = await firstTop(t);
       const words =
-        layer === null ? 'it is not the model’s top guess there' : layer === LAYERS ? 'no layer of the tuned lens below the output ranks it first' : `ranks it first at every layer from layer ${layer} up`;
+        layer === null
+          ? 'it is not the model’s top guess there'
+          : layer === LAYERS
+            ? 'no layer of the tuned lens below the output ranks it first'
+            : `ranks it first at every layer from layer ${layer} up`;
       expect(sentence).toContain(words);
     }
     expect(errors).toEqual([]);

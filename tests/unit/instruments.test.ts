@@ -37,7 +37,7 @@ describe('instruments on tiny-gpt2 with lenses/current', () => {
     expect(trajectory.toJSON().prediction_depth).toEqual(want.prediction_depth);
   });
 
-  it('keeps every layer\'s prediction depth when a stride or a slice hides rows and positions', async () => {
+  it("keeps every layer's prediction depth when a stride or a slice hides rows and positions", async () => {
     const seed = expected.prompts.find((p) => p.name === 'seed')!;
     const full = await model.trajectory(seed.input_ids, lenses.logit, { topk: 1 });
     const cut = full.slice(-5).stride(2);
@@ -71,14 +71,20 @@ describe('instruments on tiny-gpt2 with lenses/current', () => {
     },
   );
 
-  it.each(cases)('gives the change per layer of the output\'s top-1 like the reference for the $lens lens on "$prompt.name"', async ({ prompt, lens, want }) => {
-    const trajectory = await model.trajectory(prompt.input_ids, lenses[lens], { topk: 1, changePerLayer: true });
-    const json = trajectory.toJSON() as { change_per_layer: (number | null)[][] };
-    expect(json.change_per_layer[0].every((v) => v === null), 'layer 0 has no layer below it').toBe(true);
-    const R = trajectory.rows.length;
-    const T = trajectory.numPositions;
-    expectClose('change per layer', json.change_per_layer.slice(1).flat() as number[], want.change_per_layer.slice(1).flat(), LOGPROB_TOLERANCE, [R - 1, T]);
-  });
+  it.each(cases)(
+    'gives the change per layer of the output\'s top-1 like the reference for the $lens lens on "$prompt.name"',
+    async ({ prompt, lens, want }) => {
+      const trajectory = await model.trajectory(prompt.input_ids, lenses[lens], { topk: 1, changePerLayer: true });
+      const json = trajectory.toJSON() as { change_per_layer: (number | null)[][] };
+      expect(
+        json.change_per_layer[0].every((v) => v === null),
+        'layer 0 has no layer below it',
+      ).toBe(true);
+      const R = trajectory.rows.length;
+      const T = trajectory.numPositions;
+      expectClose('change per layer', json.change_per_layer.slice(1).flat() as number[], want.change_per_layer.slice(1).flat(), LOGPROB_TOLERANCE, [R - 1, T]);
+    },
+  );
 
   it('refuses to follow a token id outside the vocabulary', async () => {
     await expect(model.trajectory([464, 2068], lenses.logit, { follow: 50257 })).rejects.toThrow(/Token id 50257 is outside .*cannot be followed/);

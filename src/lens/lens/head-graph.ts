@@ -49,17 +49,7 @@ import type { ModelCheckpoint } from '../model/architecture.ts';
 const FLOAT = 1; // onnx.TensorProto.DataType.FLOAT, for Cast
 
 /** The head graph's output names, in the order they are declared. */
-export const HEAD_OUTPUTS = [
-  'topk_ids',
-  'topk_logprobs',
-  'entropy',
-  'cross_entropy',
-  'forward_kl',
-  'max_probability',
-  'rank',
-  'bias',
-  'last_logits',
-] as const;
+export const HEAD_OUTPUTS = ['topk_ids', 'topk_logprobs', 'entropy', 'cross_entropy', 'forward_kl', 'max_probability', 'rank', 'bias', 'last_logits'] as const;
 
 /**
  * Where an average probability underflows float32 to 0, its log is taken at this floor instead of
