@@ -51,7 +51,7 @@ const state = {
   session: null as LensSession | null,
   info: null as ModelInfo | null,
   /** Reads the loaded model's weights again, for its graph with after-attention states (sub-layer rows). */
-  readCheckpoint: null as ((id: number) => Promise<ModelCheckpoint>) | null,
+  readCheckpoint: null as (() => Promise<ModelCheckpoint>) | null,
   /** The lens being trained, if any (one run at a time). */
   training: null as TrainingJob | null,
   /** Runs are serial (one session cannot run twice at once) … */
@@ -108,7 +108,7 @@ async function handle(request: Exclude<Request, Control>): Promise<void> {
         const began = performance.now();
         const ids = session.model.encode(request.text);
         const { topk, follow, changePerLayer, start, end, sublayers } = request;
-        if (sublayers && !session.model.readsAfterAttention) await session.model.readAfterAttention(await state.readCheckpoint!(id));
+        if (sublayers && !session.model.readsAfterAttention) await session.model.readAfterAttention(await state.readCheckpoint!());
         const result = await session.trajectory(ids, request.lens, { topk, follow, changePerLayer, start, end, sublayers });
         if (state.cancelled.delete(id)) {
           post({ type: 'cancelled', id });
@@ -195,13 +195,7 @@ async function load(id: number, entry: ModelEntry, preference: 'auto' | 'webgpu'
     tokenizer: tokenizerSource(entry),
     onProgress,
   });
-  const readCheckpoint = async (requestId: number) =>
-    (
-      await loadModelFiles(new UrlSource(entry.modelUrl, { cacheName }), {
-        tokenizer: tokenizerSource(entry),
-        onProgress: ({ file, loaded, total }) => post({ type: 'progress', id: requestId, file, loaded, total }),
-      })
-    ).checkpoint;
+  const readCheckpoint = async () => (await loadModelFiles(new UrlSource(entry.modelUrl, { cacheName }), { tokenizer: tokenizerSource(entry) })).checkpoint;
   let lensError: string | null = null;
   let tuned: TunedLens | null = null;
   if (entry.lensUrl) {
