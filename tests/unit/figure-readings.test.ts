@@ -138,7 +138,9 @@ describe('figure readings against the embedded model’s data', () => {
     expect(mean('output')).toBeCloseTo(0, 5);
     expect(sentence).toContain(`in ${facts.echoes.afterAttention0} after block 0’s attention`);
     const [bigger, smaller] = attention > mlp ? [attention, mlp] : [mlp, attention];
-    expect(sentence).toContain(`account for ${bigger.toFixed(2)} nats of its fall and the ${attention > mlp ? 'MLPs' : 'attention sub-layers'} for ${smaller.toFixed(2)}`);
+    expect(sentence).toContain(
+      `account for ${bigger.toFixed(2)} nats of its fall and the ${attention > mlp ? 'MLPs' : 'attention sub-layers'} for ${smaller.toFixed(2)}`,
+    );
   });
 
   it('the curves: layers where the tuned lens is closer and less biased, and the model’s own bits per byte', async () => {
