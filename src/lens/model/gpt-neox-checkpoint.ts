@@ -19,6 +19,7 @@ import type { Unembedding } from '../train/unembedding.ts';
 import type { OnnxModel } from '../onnx/graph-builder.ts';
 import type { ModelCheckpoint } from './architecture.ts';
 import { checkTensors, type ExpectedTensor } from './checkpoint-tensors.ts';
+import type { ModelGraphOptions } from './residual-stream.ts';
 import type { GPTNeoXConfig } from './gpt-neox-config.ts';
 import { buildGPTNeoXGraph } from './gpt-neox-graph.ts';
 
@@ -88,8 +89,8 @@ export class GPTNeoXCheckpoint implements ModelCheckpoint {
     return tensor;
   }
 
-  modelGraph(): OnnxModel {
-    return buildGPTNeoXGraph(this);
+  modelGraph(options?: ModelGraphOptions): OnnxModel {
+    return buildGPTNeoXGraph(this, options);
   }
 
   /** final_layer_norm and the untied head embed_out (embed_in when the config ties them). */

@@ -16,6 +16,7 @@ import type { Unembedding } from '../train/unembedding.ts';
 import type { OnnxModel } from '../onnx/graph-builder.ts';
 import type { ModelCheckpoint } from './architecture.ts';
 import { checkTensors, type ExpectedTensor } from './checkpoint-tensors.ts';
+import type { ModelGraphOptions } from './residual-stream.ts';
 import type { GPT2Config } from './gpt2-config.ts';
 import { buildGPT2Graph } from './gpt2-graph.ts';
 
@@ -114,8 +115,8 @@ export class GPT2Checkpoint implements ModelCheckpoint {
     return [...this.tensors.keys()];
   }
 
-  modelGraph(): OnnxModel {
-    return buildGPT2Graph(this);
+  modelGraph(options?: ModelGraphOptions): OnnxModel {
+    return buildGPT2Graph(this, options);
   }
 
   /** ln_f and the tied head: W_U is the token embedding wte. */
