@@ -35,7 +35,7 @@ async function start(threads: number) {
   const lens = randomTunedLens(config);
   const model = await LensModel.create(
     ort,
-    { name: 'random-gpt2', baseModel: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer },
+    { name: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer },
     { executionProviders: ['wasm'] },
   );
   log(`loaded: 2 sessions on WASM with ${threads} thread${threads === 1 ? '' : 's'}`);

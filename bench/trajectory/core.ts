@@ -12,7 +12,6 @@ import type { InferenceSession } from 'onnxruntime-common';
 import { LensModel, type Ort } from '../../src/lens/lens-model.ts';
 import type { Lens } from '../../src/lens/lens/tuned-lens.ts';
 import type { GPT2Config } from '../../src/lens/model/gpt2-config.ts';
-import type { ModelFiles } from '../../src/lens/model/model-files.ts';
 import type { Tokenizer } from '../../src/lens/tokenizer.ts';
 import { gpt2SmallConfig, logitLens, randomGPT2Checkpoint, randomIds, randomTunedLens } from './random-gpt2.ts';
 
@@ -228,7 +227,7 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
 
   host.log('making random GPT-2 small weights…');
   let t = performance.now();
-  let files: ModelFiles | undefined = { name: 'random-gpt2', baseModel: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer };
+  let files: Parameters<typeof LensModel.create>[1] | undefined = { name: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer };
   const tuned = randomTunedLens(config);
   const logit = logitLens(config);
   const weightsMs = performance.now() - t;
