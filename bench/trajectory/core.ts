@@ -78,6 +78,8 @@ export interface BenchResult {
   config: { dModel: number; numLayers: number; numHeads: number; vocabSize: number; nPositions: number };
   topk: number;
   create: CreateTiming;
+  /** Before the weights are made: what the process (the page's renderer) holds without a model. */
+  memoryAtStart?: Record<string, number>;
   memoryAfterCreate?: Record<string, number>;
   memoryEnd?: Record<string, number>;
   cases: CaseResult[];
@@ -96,7 +98,7 @@ export interface BenchHost {
   /** Called before each case's warm-up (e.g. reset VmHWM). */
   resetPeak(): Promise<void>;
   /** Peak memory since the last reset, plus whatever current numbers the host has (bytes); `at` says when. */
-  readPeak(at: 'create' | 'case' | 'end'): Promise<Record<string, number>>;
+  readPeak(at: 'start' | 'create' | 'case' | 'end'): Promise<Record<string, number>>;
   log(message: string): void;
   /**
    * CPU time and run-queue wait summed over the process's threads so far (ms), from
@@ -225,6 +227,7 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
   const notes: string[] = [];
   const timed: Timed = { model: [], head: [], creates: [], modelTokens: 0, headPositions: 0 };
 
+  const memoryAtStart = await host.readPeak('start');
   host.log('making random GPT-2 small weights…');
   let t = performance.now();
   let files: Parameters<typeof LensModel.create>[1] | undefined = { name: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer };
@@ -284,6 +287,7 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
     },
     topk: options.topk,
     create,
+    memoryAtStart,
     memoryAfterCreate,
     memoryEnd,
     cases,

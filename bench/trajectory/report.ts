@@ -312,9 +312,11 @@ export function keystrokeTable(): string[] {
   const browser = results.find((r) => r.runtime.includes('wasm'));
   const m = browser?.memoryAfterCreate;
   if (m?.rendererVmHWM) {
+    const before = browser?.memoryAtStart?.rendererVmHWM;
     lines.push(
       '',
-      `Renderer peak (VmHWM) once the GPT-2-shaped model is loaded on 2-thread WASM: ${mb(m.rendererVmHWM)} MiB (WASM heap ${mb(m.wasmMemory)} MiB).`,
+      `Renderer peak (VmHWM) once the GPT-2-shaped model is loaded on 2-thread WASM: ${mb(m.rendererVmHWM)} MiB (WASM heap ${mb(m.wasmMemory)} MiB)` +
+        (before ? `; before the weights were made, ${mb(before)} MiB.` : '.'),
     );
   }
   return lines;
