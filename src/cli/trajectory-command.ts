@@ -17,6 +17,8 @@ export interface TrajectoryArgs {
   /** A token id, or a text that is exactly one token, to follow through every cell. */
   follow?: string;
   'change-per-layer'?: boolean;
+  /** Add each block's after-attention state as a row "ℓ · after attention", read by the logit lens. */
+  sublayers?: boolean;
 }
 
 export async function trajectoryCommand(args: TrajectoryArgs): Promise<number> {
@@ -31,7 +33,8 @@ export async function trajectoryCommand(args: TrajectoryArgs): Promise<number> {
     return n;
   };
 
-  const session = await loadSession(args.model);
+  const sublayers = args.sublayers ?? false;
+  const session = await loadSession(args.model, { afterAttention: sublayers });
   const { model } = session;
   const lens = args.lens ?? 'logit';
   await loadLens(lens, session);
@@ -54,6 +57,7 @@ export async function trajectoryCommand(args: TrajectoryArgs): Promise<number> {
     topk: integer('topk', args.topk) ?? 10,
     follow,
     changePerLayer: args['change-per-layer'] ?? false,
+    sublayers,
   });
   trajectory = trajectory.slice(integer('start', args.start) ?? 0, integer('end', args.end)).stride(integer('stride', args.stride) ?? 1);
   await session.release();

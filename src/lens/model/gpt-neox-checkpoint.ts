@@ -20,6 +20,7 @@ import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
 import type { Unembedding } from '../train/unembedding.ts';
 import type { OnnxModel } from '../onnx/graph-builder.ts';
 import type { ModelCheckpoint } from './architecture.ts';
+import type { ModelGraphOptions } from './residual-stream.ts';
 import type { GPTNeoXConfig } from './gpt-neox-config.ts';
 import { buildGPTNeoXGraph } from './gpt-neox-graph.ts';
 
@@ -113,8 +114,8 @@ export class GPTNeoXCheckpoint implements ModelCheckpoint {
     return tensor;
   }
 
-  modelGraph(): OnnxModel {
-    return buildGPTNeoXGraph(this);
+  modelGraph(options?: ModelGraphOptions): OnnxModel {
+    return buildGPTNeoXGraph(this, options);
   }
 
   /** final_layer_norm and the untied head embed_out (embed_in when the config ties them). */

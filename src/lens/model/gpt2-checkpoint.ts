@@ -16,6 +16,7 @@ import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
 import type { Unembedding } from '../train/unembedding.ts';
 import type { OnnxModel } from '../onnx/graph-builder.ts';
 import type { ModelCheckpoint } from './architecture.ts';
+import type { ModelGraphOptions } from './residual-stream.ts';
 import type { GPT2Config } from './gpt2-config.ts';
 import { buildGPT2Graph } from './gpt2-graph.ts';
 
@@ -150,8 +151,8 @@ export class GPT2Checkpoint implements ModelCheckpoint {
     return [...this.tensors.keys()];
   }
 
-  modelGraph(): OnnxModel {
-    return buildGPT2Graph(this);
+  modelGraph(options?: ModelGraphOptions): OnnxModel {
+    return buildGPT2Graph(this, options);
   }
 
   /** ln_f and the tied head: W_U is the token embedding wte. */
