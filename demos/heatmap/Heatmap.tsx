@@ -47,10 +47,19 @@ export default function Heatmap(props: HeatmapProps) {
     info &&
       (() =>
         engine().trajectory(
-          { text: state.text, lens, topk: state.topk, follow: follow ?? undefined, changePerLayer, start: state.start, end: state.end ?? undefined },
+          {
+            text: state.text,
+            lens,
+            topk: state.topk,
+            follow: follow ?? undefined,
+            changePerLayer,
+            sublayers: state.sublayers,
+            start: state.start,
+            end: state.end ?? undefined,
+          },
           id,
         )),
-    [state.text, lens, state.topk, follow, changePerLayer, state.start, state.end, info?.key, info?.lenses.join()],
+    [state.text, lens, state.topk, follow, changePerLayer, state.sublayers, state.start, state.end, info?.key, info?.lenses.join()],
     { debounce: DEBOUNCE_MS, typed: state.text },
   );
 
