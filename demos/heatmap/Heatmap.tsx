@@ -110,7 +110,7 @@ export default function Heatmap(props: HeatmapProps) {
       numTokens={result?.numTokens ?? 0}
       shown={shown}
       following={follow !== null}
-      wide={trajectory !== null && heatmapWantsWideFrame(trajectory.numPositions)}
+      wide={trajectory !== null && heatmapWantsWideFrame(trajectory)}
       cells={{
         active: activeCell,
         readout: pinned ? activeCell : (hover ?? activeCell),

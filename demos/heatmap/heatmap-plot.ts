@@ -52,18 +52,23 @@ function minimumWidth(positions: number, marginLeft = MARGIN_LEFT): number {
   return marginLeft + MARGIN_RIGHT + MIN_CELL_WIDTH * positions;
 }
 
+/** The room left of the cells for the row labels: wider when there are sub-layer rows to name. */
+function marginLeftFor(trajectory: PredictionTrajectory): number {
+  return trajectory.rows.some(isAfterAttentionRow) ? SUBLAYER_MARGIN_LEFT : MARGIN_LEFT;
+}
+
 /**
- * Whether a heatmap of this many positions should break out of the text measure (.lens-figure-wide):
- * it would not fit the prose column on a laptop. Decided by the count alone, so the static figure and
+ * Whether this heatmap should break out of the text measure (.lens-figure-wide): it would not fit the
+ * prose column on a laptop. Decided by the shown positions and rows alone, so the static figure and
  * the live one that replaces it agree.
  */
-export function heatmapWantsWideFrame(positions: number): boolean {
-  return minimumWidth(positions) > STATIC_FRAME_WIDTH;
+export function heatmapWantsWideFrame(trajectory: PredictionTrajectory): boolean {
+  return minimumWidth(trajectory.numPositions, marginLeftFor(trajectory)) > STATIC_FRAME_WIDTH;
 }
 
 export function heatmapLayout(trajectory: PredictionTrajectory, availableWidth: number): HeatmapLayout {
   const cellHeight = 30;
-  const marginLeft = trajectory.rows.some(isAfterAttentionRow) ? SUBLAYER_MARGIN_LEFT : MARGIN_LEFT;
+  const marginLeft = marginLeftFor(trajectory);
   const marginRight = MARGIN_RIGHT;
   const width = Math.max(availableWidth, minimumWidth(trajectory.numPositions, marginLeft));
   return { width, height: trajectory.rows.length * cellHeight + 8 + 64, marginLeft, marginTop: 8, marginRight, marginBottom: 64, cellHeight };
