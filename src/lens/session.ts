@@ -11,6 +11,8 @@ import { checkLensFitsModel, LogitLens, type Lens } from './lens/tuned-lens.ts';
 import type { ModelCheckpoint, ModelConfig } from './model/architecture.ts';
 import type { ModelFiles } from './model/model-files.ts';
 import type { Tokenizer } from './tokenizer.ts';
+import { evaluateLenses, type EvalRun, type Evaluation } from './train/evaluate.ts';
+import { tokenByteLengths } from './train/token-bytes.ts';
 import { trainingChunks, type Corpus, type DataOptions, type TextEncoderLike, type TokenChunk } from './train/data.ts';
 import { TrainingLoop, type LoopSettings } from './train/training-loop.ts';
 import type { SessionOptions } from './train/train-step.ts';
@@ -133,6 +135,29 @@ export class LensSession {
       residualStream: (ids) => this.model.residualStream(ids),
       data,
       settings,
+      ...options,
+    });
+  }
+
+  /**
+   * Cross-entropy, bits per byte and KL to this model's output, per layer, of `lenses` on `chunks`
+   * (train/evaluate.ts).
+   */
+  async evaluate(
+    chunks: AsyncIterable<{ ids: number[] }>,
+    lenses: { name: string; lens: Lens }[],
+    options: Pick<EvalRun, 'maxTokens' | 'batchTokens' | 'sessionOptions' | 'signal' | 'onProgress'> = {},
+  ): Promise<Evaluation> {
+    const { model } = this;
+    return evaluateLenses({
+      ort: this.ort,
+      modelName: model.name,
+      unembedding: await this.unembedding(),
+      numLayers: this.numLayers,
+      residualStream: (ids) => model.residualStream(ids),
+      chunks,
+      lenses,
+      tokenBytes: tokenByteLengths(this.tokenizer.json, model.config.vocabSize, (ids) => model.tokenizer.decode(ids)),
       ...options,
     });
   }
