@@ -12,7 +12,7 @@ import { CellGrid, type Cell } from '../heatmap/CellGrid.tsx';
 import { DEFAULT_STATE, decodeState, encodeState, visibleRange, type HeatmapState } from '../heatmap/heatmap-state.ts';
 import { heatmapLegend, heatmapPlot } from '../heatmap/heatmap-plot.ts';
 import { StatisticChoice, StrideChoice } from '../heatmap/HeatmapSettings.tsx';
-import { hasQuantity, STATISTIC_SCALES } from '../heatmap/statistic-scales.ts';
+import { hasQuantity, STATISTIC_SCALES, statisticRequest } from '../heatmap/statistic-scales.ts';
 import { CopyLink } from '../curves/CopyLink.tsx';
 import { useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import { compareLayout, sharedColorOptions, SIDE_BY_SIDE_MIN_WIDTH } from './compare-plot.ts';
@@ -61,7 +61,7 @@ export default function Compare(props: CompareProps) {
   const scrollers = { logit: useRef<HTMLDivElement>(null), tuned: useRef<HTMLDivElement>(null) };
 
   const hasTuned = info?.lenses.includes('tuned') ?? false;
-  const changePerLayer = state.statistic === 'changePerLayer';
+  const { changePerLayer, consecutiveKl } = statisticRequest(state.statistic);
 
   // Both lenses, one after the other in the engine's queue; a newer prompt cancels older queued runs.
   useEffect(() => {
@@ -72,7 +72,7 @@ export default function Compare(props: CompareProps) {
     const timer = setTimeout(() => {
       setRunning(true);
       const run = (lens: LensName) =>
-        engine().trajectory({ text: state.text, lens, topk: state.topk, changePerLayer, start: state.start, end: state.end ?? undefined }, `${id}:${lens}`);
+        engine().trajectory({ text: state.text, lens, topk: state.topk, changePerLayer, consecutiveKl, start: state.start, end: state.end ?? undefined }, `${id}:${lens}`);
       Promise.all([run('logit'), hasTuned ? run('tuned') : Promise.resolve(null)])
         .then(([logit, tuned]) => {
           if (stale) return;
@@ -89,7 +89,7 @@ export default function Compare(props: CompareProps) {
       stale = true;
       clearTimeout(timer);
     };
-  }, [state.text, state.topk, changePerLayer, state.start, state.end, info?.key, hasTuned]);
+  }, [state.text, state.topk, changePerLayer, consecutiveKl, state.start, state.end, info?.key, hasTuned]);
 
   const shown = useMemo(() => {
     const { logit, tuned } = result.lenses;

@@ -2,7 +2,7 @@
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { STATISTICS } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { formatToken } from '../../src/lens/trajectory/token-format.ts';
-import { formatProbability, hasQuantity, quantityValue, STATISTIC_SCALES, type Quantity } from './statistic-scales.ts';
+import { formatProbability, hasQuantity, LAYER_CHANGES, quantityValue, STATISTIC_SCALES, type Quantity } from './statistic-scales.ts';
 
 export function rowName(label: string): string {
   return label === 'output' ? 'model output' : `layer ${label}`;
@@ -14,12 +14,12 @@ export function cellLabel(trajectory: PredictionTrajectory, row: number, positio
   const value = quantityValue(trajectory, statistic, row, position);
   const scale = STATISTIC_SCALES[statistic];
   const what = trajectory.followed && statistic.startsWith('follow') ? `${scale.label.toLowerCase()} of “${formatToken(trajectory.followed.token, { maxLength: 40 })}”` : scale.label.toLowerCase();
-  const missing = statistic === 'changePerLayer' && row === 0 ? 'not defined at layer 0' : 'not defined at the last token';
+  const missing = LAYER_CHANGES.includes(statistic) && row === 0 ? 'not defined at layer 0' : 'not defined at the last token';
   return `${rowName(trajectory.rows[row])}, after “${formatToken(trajectory.tokens[position], { maxLength: 40 })}”: predicts “${formatToken(top.token, { maxLength: 40 })}” ${formatProbability(top.probability)}; ${what} ${value === null ? missing : scale.format(value)}`;
 }
 
 /** The extra rows a readout lists when the trajectory carries them. */
-const EXTRA_QUANTITIES: Quantity[] = ['changePerLayer', 'followProbability', 'followRank'];
+const EXTRA_QUANTITIES: Quantity[] = [...LAYER_CHANGES, 'followProbability', 'followRank'];
 
 export function CellReadout(props: {
   trajectory: PredictionTrajectory;

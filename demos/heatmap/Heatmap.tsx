@@ -17,7 +17,7 @@ import { InstrumentToggle, LensChoice, StatisticChoice, StrideChoice, TopkChoice
 import { DepthStrip } from './DepthStrip.tsx';
 import { lensLabel } from './heatmap-static.ts';
 import { LensUpload } from './LensUpload.tsx';
-import { hasQuantity, STATISTIC_SCALES } from './statistic-scales.ts';
+import { hasQuantity, STATISTIC_SCALES, statisticRequest } from './statistic-scales.ts';
 import './heatmap.css';
 
 export interface HeatmapProps extends Partial<HeatmapState> {
@@ -53,7 +53,7 @@ export default function Heatmap(props: HeatmapProps) {
   const lens = info && !lensAvailable ? 'logit' : state.lens;
   // A followed id from a link made on a model with a larger vocabulary is dropped, not sent.
   const follow = state.follow !== null && (!info || state.follow < info.vocabSize) ? state.follow : null;
-  const changePerLayer = state.statistic === 'changePerLayer';
+  const { changePerLayer, consecutiveKl } = statisticRequest(state.statistic);
 
   // Recompute when the prompt, lens, top-k, shown positions or model change; a newer run cancels an
   // older queued one. The Worker reuses what it computed before, so only new columns cost anything.
@@ -65,7 +65,7 @@ export default function Heatmap(props: HeatmapProps) {
     const timer = setTimeout(() => {
       setRunning(true);
       engine()
-        .trajectory({ text: state.text, lens, topk: state.topk, follow: follow ?? undefined, changePerLayer, start: state.start, end: state.end ?? undefined }, id)
+        .trajectory({ text: state.text, lens, topk: state.topk, follow: follow ?? undefined, changePerLayer, consecutiveKl, start: state.start, end: state.end ?? undefined }, id)
         .then(({ trajectory, ms, numTokens }) => {
           if (stale) return;
           setResult({ trajectory, numTokens });
@@ -82,7 +82,7 @@ export default function Heatmap(props: HeatmapProps) {
       stale = true;
       clearTimeout(timer);
     };
-  }, [state.text, lens, state.topk, follow, changePerLayer, state.start, state.end, info?.key, info?.lenses.join()]);
+  }, [state.text, lens, state.topk, follow, changePerLayer, consecutiveKl, state.start, state.end, info?.key, info?.lenses.join()]);
 
   useUrlState(id, encodeState(state), encodeState(defaults));
 

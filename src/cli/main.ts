@@ -16,10 +16,11 @@ const USAGE = `usage: npm run lens -- <command> [options]
 commands:
   trajectory --model <dir|url|hub:ID> --lens <dir|url|hub:ID|logit> (--text "…" | --ids 1,2,3)
              [--topk 10] [--statistic entropy|cross_entropy|forward_kl|max_probability|rank]
-             [--start 0] [--end N] [--stride 1] [--follow <token|id>] [--change-per-layer] [--json]
+             [--start 0] [--end N] [--stride 1] [--follow <token|id>] [--change-per-layer] [--consecutive-kl] [--json]
       what the lens reads at every layer and position of the prompt; --json adds prediction_depth
-      per position, --follow one token's log-probability and rank in every cell (follow), and
-      --change-per-layer the change of the output's top-1 log-probability from the layer below
+      per position, --follow one token's log-probability and rank in every cell (follow),
+      --change-per-layer the change of the output's top-1 log-probability from the layer below, and
+      --consecutive-kl KL(q_l || q_l-1) between each layer's distribution and the one below (nats)
 
   train --model <dir|url|hub:ID> --data <files…> --output <dir>
         [--steps 250] [--tokens-per-step 262144] [--lr 1.0] [--momentum 0.9] [--weight-decay 1e-3]
@@ -75,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         follow: { type: 'string' },
         'change-per-layer': { type: 'boolean', default: false },
+        'consecutive-kl': { type: 'boolean', default: false },
       },
     });
     return trajectoryCommand(values);

@@ -63,7 +63,7 @@ export async function buildLens(name: string): Promise<Lens> {
  * time; `options` as LensModel.trajectory's (a followed token, the change per layer).
  */
 export function buildTrajectory(text: string, lens: string, topk: number, options: Omit<TrajectoryOptions, 'topk'> = {}): Promise<PredictionTrajectory> {
-  const key = JSON.stringify([text, lens, topk, options.follow ?? null, options.changePerLayer ?? false]);
+  const key = JSON.stringify([text, lens, topk, options.follow ?? null, options.changePerLayer ?? false, options.consecutiveKl ?? false]);
   let result = trajectories.get(key);
   if (!result) {
     result = (async () => {

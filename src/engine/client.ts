@@ -46,6 +46,8 @@ export interface TrajectoryRequest {
   follow?: number;
   /** Also compute the change per layer of the output's top-1 log-probability. */
   changePerLayer?: boolean;
+  /** Also carry the KL between consecutive layers' distributions. */
+  consecutiveKl?: boolean;
   /** Only positions start..end (Python slice semantics): the lens runs on those alone. All by default. */
   start?: number;
   end?: number;

@@ -59,10 +59,21 @@ export type Request =
   /**
    * What `lens` reads for `text` at positions start..end (Python slice semantics; all by default).
    * The Worker decodes only those positions, and reuses what it computed for the previous prompt's
-   * shared prefix (LensModel.trajectory). `follow` and `changePerLayer` as in LensModel.trajectory's
-   * options (each one more head pass over the shown positions).
+   * shared prefix (LensModel.trajectory). `follow`, `changePerLayer` and `consecutiveKl` as in
+   * LensModel.trajectory's options (the first two cost one more head pass over the shown positions each).
    */
-  | { type: 'trajectory'; id: number; text: string; lens: string; topk: number; start?: number; end?: number; follow?: number; changePerLayer?: boolean }
+  | {
+      type: 'trajectory';
+      id: number;
+      text: string;
+      lens: string;
+      topk: number;
+      start?: number;
+      end?: number;
+      follow?: number;
+      changePerLayer?: boolean;
+      consecutiveKl?: boolean;
+    }
   | { type: 'add-lens'; id: number; name: string; files: Record<string, Blob> }
   /** Per translator of `lens`: ‖A_ℓ‖_F, ‖b_ℓ‖ and the singular values of I + A_ℓ; progress counts layers. */
   | { type: 'translator-stats'; id: number; lens: string }

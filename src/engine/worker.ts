@@ -79,8 +79,8 @@ async function handle(request: Exclude<Request, Control>): Promise<void> {
         if (!lens) throw new Error(`No lens named '${request.lens}' is loaded for ${model.name}.`);
         const began = performance.now();
         const ids = model.encode(request.text);
-        const { topk, follow, changePerLayer, start, end } = request;
-        const result = await model.trajectory(ids, lens, { topk, follow, changePerLayer, start, end });
+        const { topk, follow, changePerLayer, consecutiveKl, start, end } = request;
+        const result = await model.trajectory(ids, lens, { topk, follow, changePerLayer, consecutiveKl, start, end });
         if (cancelled.delete(id)) {
           post({ type: 'cancelled', id });
           return;

@@ -23,6 +23,15 @@ import {
 } from './trajectory/prefix-cache.ts';
 import { PredictionTrajectory, sliceRange, STATISTIC_JSON_NAMES, STATISTICS, type Statistic, type TrajectoryData } from './trajectory/prediction-trajectory.ts';
 
+/** `LensModel.layerTransfer`'s result: plain data, so it crosses a Worker boundary. */
+export interface LayerTransfer {
+  numLayers: number;
+  /** The prompt's positions the KL is averaged over. */
+  numPositions: number;
+  /** [L, L] row-major: kl[i·L + j] = mean KL(p ‖ q) of translator i applied to layer j's hidden state, in nats. */
+  kl: Float32Array;
+}
+
 /** The part of onnxruntime-node / onnxruntime-web we use. */
 export interface Ort {
   InferenceSession: { create(model: Uint8Array, options?: OrtSession.SessionOptions): Promise<OrtSession> };
@@ -51,6 +60,8 @@ export interface TrajectoryOptions {
   follow?: number;
   /** Also compute the change per layer of the output's top-1 log-probability (`trajectory.changePerLayer`). */
   changePerLayer?: boolean;
+  /** Also carry the KL between consecutive layers (`trajectory.consecutiveKl`; the head computes it anyway). */
+  consecutiveKl?: boolean;
 }
 
 /**
@@ -121,7 +132,7 @@ export class LensModel {
   async trajectory(
     inputIds: number[],
     lens: Lens,
-    { topk = 10, start, end, reuse = true, follow, changePerLayer = false }: TrajectoryOptions = {},
+    { topk = 10, start, end, reuse = true, follow, changePerLayer = false, consecutiveKl = false }: TrajectoryOptions = {},
   ): Promise<PredictionTrajectory> {
     checkLensFitsModel(lens, { name: this.name, dModel: this.config.dModel, numLayers: this.config.numLayers });
     if (follow !== undefined && !(Number.isInteger(follow) && follow >= 0 && follow < this.config.vocabSize)) {
@@ -151,10 +162,12 @@ export class LensModel {
     const statistics = Object.fromEntries(STATISTICS.map((s) => [s, new Float32Array(R * n)])) as Record<Statistic, Float32Array>;
     const topkIds = new Int32Array(R * n * k);
     const topkProbs = new Float32Array(R * n * k);
+    const layerKl = consecutiveKl ? new Float32Array(R * n) : undefined;
     for (let j = 0; j < n; j++) {
       const column = decoded.columns[from + j]!;
       for (let r = 0; r < R; r++) {
         for (const s of STATISTICS) statistics[s][r * n + j] = column.statistics[s][r];
+        if (layerKl) layerKl[r * n + j] = column.consecutiveKl[r];
         const at = (r * n + j) * k;
         topkIds.set(column.topkIds.subarray(r * k, (r + 1) * k), at);
         for (let i = 0; i < k; i++) topkProbs[at + i] = Math.exp(column.topkLogprobs[r * k + i]);
@@ -185,6 +198,7 @@ export class LensModel {
       ...(whole && bias ? { bias } : {}),
       followed,
       changePerLayer: change,
+      consecutiveKl: layerKl,
     });
   }
 
@@ -226,15 +240,20 @@ export class LensModel {
     return { ids: [...inputIds], ...next, stream: past ? appendPositions(past.stream, next.stream, L + 1, d) : next.stream };
   }
 
-  /** The head graph on positions `positions` of `run`, scoring `targets[j]` at positions[j]: rows [R, n] per output. */
-  private async runHead(run: ModelRun, lens: Lens, positions: number[], targets: number[], k: number) {
+  /**
+   * The head graph on positions `positions` of `run`, scoring `targets[j]` at positions[j]: rows [R, n] per
+   * output. Head row r reads stream row `streamRows[r]` through translator r (the last, the output, through
+   * none); by default stream row r, as a trajectory does.
+   */
+  private async runHead(run: ModelRun, lens: Lens, positions: number[], targets: number[], k: number, streamRows?: number[]) {
     const { numLayers: L, dModel: d } = this.config;
     const R = L + 1;
     const T = run.ids.length;
     const n = positions.length;
     const rows = new Float32Array(R * n * d); // [R, n, d]
     for (let r = 0; r < R; r++) {
-      positions.forEach((t, j) => rows.set(run.stream.subarray((r * T + t) * d, (r * T + t + 1) * d), (r * n + j) * d));
+      const s = streamRows?.[r] ?? r;
+      positions.forEach((t, j) => rows.set(run.stream.subarray((s * T + t) * d, (s * T + t + 1) * d), (r * n + j) * d));
     }
     const { Tensor } = this.ort;
     return this.headSession.run({
@@ -256,6 +275,7 @@ export class LensModel {
     const stats = Object.fromEntries(STATISTICS.map((s) => [s, out[STATISTIC_JSON_NAMES[s]].data as Float32Array])) as Record<Statistic, Float32Array>;
     const ids = out.topk_ids.data as BigInt64Array;
     const logprobs = out.topk_logprobs.data as Float32Array;
+    const layerKl = out.consecutive_kl.data as Float32Array; // [R-1, n]
     positions.forEach((t, j) => {
       const statistics = Object.fromEntries(STATISTICS.map((s) => [s, Float32Array.from({ length: R }, (_, r) => stats[s][r * n + j])])) as Record<Statistic, Float32Array>;
       if (t === T - 1) {
@@ -270,9 +290,49 @@ export class LensModel {
           topkLogprobs[r * k + i] = logprobs[(r * n + j) * k + i];
         }
       }
-      columns[t] = { statistics, topkIds, topkLogprobs };
+      const consecutiveKl = Float32Array.from({ length: R }, (_, r) => (r === 0 ? NaN : layerKl[(r - 1) * n + j]));
+      columns[t] = { statistics, topkIds, topkLogprobs, consecutiveKl };
     });
     return Float32Array.from(out.bias.data as Float32Array);
+  }
+
+  /**
+   * Layer transfer (the tuned-lens paper's transfer figure): translator i of `lens` applied to the hidden
+   * state of layer j, decoded, and KL(p ‖ q) to the model's output p averaged over every position of
+   * the prompt, for every i and j in 0…L-1. The diagonal is the lens's own mean forward KL; how fast it
+   * grows away from the diagonal measures how much the representation drifts between layers.
+   *
+   * One head run per hidden state j, each as costly as a whole trajectory (L of them: seconds for
+   * GPT-2). `onProgress(j, L)` follows each; when `shouldStop()` says so before a run, it stops and
+   * resolves to null.
+   */
+  async layerTransfer(
+    inputIds: number[],
+    lens: Lens,
+    { onProgress, shouldStop }: { onProgress?: (done: number, total: number) => void; shouldStop?: () => boolean } = {},
+  ): Promise<LayerTransfer | null> {
+    checkLensFitsModel(lens, { name: this.name, dModel: this.config.dModel, numLayers: this.config.numLayers });
+    this.checkIds(inputIds);
+    const L = this.config.numLayers;
+    const T = inputIds.length;
+    const run = await this.continueRun(inputIds);
+    const perRun = Math.max(1, Math.floor(HEAD_RUN_BYTES / (16 * (L + 1) * this.config.vocabSize)));
+    const sums = new Float64Array(L * L); // [i, j]
+    for (let j = 0; j < L; j++) {
+      // Every translator reads state j; the output row stays the model's own (stream row L).
+      const streamRows = [...Array<number>(L).fill(j), L];
+      for (let from = 0; from < T; from += perRun) {
+        if (shouldStop?.()) return null;
+        const positions = range(from, Math.min(T, from + perRun));
+        const out = await this.runHead(run, lens, positions, positions.map(() => 0), 1, streamRows);
+        const forwardKl = out.forward_kl.data as Float32Array; // [R, n]
+        for (let i = 0; i < L; i++) {
+          for (let t = 0; t < positions.length; t++) sums[i * L + j] += forwardKl[i * positions.length + t];
+        }
+      }
+      onProgress?.(j + 1, L);
+    }
+    return { numLayers: L, numPositions: T, kl: Float32Array.from(sums, (sum) => sum / T) };
   }
 
   /**

@@ -241,6 +241,42 @@ test.describe('change per layer in the chapter', () => {
   });
 });
 
+test.describe('KL from the layer below', () => {
+  test('is a statistic of the menu, kept in the URL, blank on layer 0', async ({ page }) => {
+    const errors = watchForErrors(page);
+    await page.goto('/#fig-seed-heatmap');
+    const figure = page.locator('figure.heatmap#fig-seed-heatmap');
+    await expect(figure.getByRole('gridcell').first()).toBeVisible({ timeout: 45_000 });
+    await figure.getByRole('combobox', { name: 'Statistic' }).selectOption({ label: 'KL from layer below' });
+    await expect(figure.locator('[data-cell="0:0"]')).toHaveAttribute('aria-label', /kl from layer below not defined at layer 0/);
+    await expect(figure.locator('[data-cell="1:0"]')).toHaveAttribute('aria-label', /kl from layer below \d+\.\d\d nats$/);
+    await expect.poll(() => new URL(page.url()).searchParams.get('fig-seed-heatmap') ?? '').toContain('stat=consecutive_kl');
+    expect(errors).toEqual([]);
+  });
+
+  test('the chapter’s sentence names the layers whose mean KL the live figure shows as largest and smallest', async ({ page }) => {
+    const FIGURE = 'fig-consecutive-kl';
+    const ROWS = LAYERS + 1;
+    await page.goto(`/#${FIGURE}`);
+    const figure = page.locator(`figure.heatmap#${FIGURE}`);
+    await expect(figure.locator(`[data-cell="1:0"]`)).toHaveAttribute('aria-label', /kl from layer below \d/, { timeout: 45_000 });
+    const means: number[] = [];
+    for (let r = 1; r < ROWS; r++) {
+      const values = await figure.locator(`[data-cell^="${r}:"]`).evaluateAll((cells) =>
+        cells.map((c) => Number((c.getAttribute('aria-label') ?? '').match(/kl from layer below (\d+\.\d\d) nats/)![1])),
+      );
+      means.push(values.reduce((a, b) => a + b, 0) / values.length);
+    }
+    const sentence = (await page.locator(`[data-change-sentence="${FIGURE}"]`).textContent())!;
+    const [, most, mostValue, least, leastValue] = sentence.match(/moves furthest from the layer below at (.+?) \(([\d.]+) nats\) and least at (.+?) \(([\d.]+) nats\)/)!;
+    const row = (name: string) => (name.startsWith('the step') ? ROWS - 1 : Number(name.replace('layer ', '')));
+    expect(Math.abs(means[row(most) - 1] - Number(mostValue))).toBeLessThanOrEqual(0.011);
+    expect(Math.abs(means[row(least) - 1] - Number(leastValue))).toBeLessThanOrEqual(0.011);
+    expect(Math.max(...means) - means[row(most) - 1]).toBeLessThanOrEqual(0.011);
+    expect(means[row(least) - 1] - Math.min(...means)).toBeLessThanOrEqual(0.011);
+  });
+});
+
 /** `text` as a literal inside a RegExp. */
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -56,16 +56,27 @@ export interface ExpectedInstrumentLens {
   /** [row][position]; row 0 is all null (no layer below it). */
   change_per_layer: (number | null)[][];
   follow: { id: number; logprob: number[][]; rank: number[][]; rank_tolerance: number[][] }[];
+  /** [row][position] KL(q_ℓ ‖ q_ℓ₋₁); row 0 is all null. */
+  consecutive_kl: (number | null)[][];
+  /** Rows 0, "0 · after attention", …, output: top-1, forward KL and entropy per cell. */
+  sublayers: { top1_ids: number[][]; forward_kl: number[][]; entropy: number[][] };
 }
 
 export interface ExpectedInstruments {
+  model: string;
   follow_ids: number[];
-  prompts: { name: string; input_ids: number[]; lenses: { logit: ExpectedInstrumentLens; tuned: ExpectedInstrumentLens } }[];
+  prompts: {
+    name: string;
+    input_ids: number[];
+    lenses: { logit: ExpectedInstrumentLens; tuned: ExpectedInstrumentLens };
+    /** [translator i][hidden state j]: mean KL(p ‖ q) over the prompt's positions, tuned lens. */
+    transfer: number[][];
+  }[];
 }
 
-/** expected/tiny-gpt2-instruments.json: prediction depth, followed tokens and change per layer on tiny-gpt2. */
-export function loadExpectedInstruments(): ExpectedInstruments {
-  return readFixtureJson<ExpectedInstruments>('expected/tiny-gpt2-instruments.json');
+/** expected/<model>-instruments.json (tiny-gpt2 or tiny-neox): every instrument's reference values. */
+export function loadExpectedInstruments(model: 'tiny-gpt2' | 'tiny-neox' = 'tiny-gpt2'): ExpectedInstruments {
+  return readFixtureJson<ExpectedInstruments>(`expected/${model}-instruments.json`);
 }
 
 /** Translators 0..count-1 from a state dict with keys "0.weight" [d, d], "0.bias" [d], …, stacked. */

@@ -71,8 +71,10 @@ def attention(x: Tensor, p: Dict[str, Tensor], prefix: str, n_head: int, causal:
 
 
 def gpt2_hidden_states(params: Dict[str, Tensor], config: dict, input_ids: Sequence[int],
-                       gelu=gelu_new, causal: bool = True, eps: Optional[float] = None) -> Tensor:
-    """Residual stream [L+1, T, d] in float64 (last row NOT layer-normed)."""
+                       gelu=gelu_new, causal: bool = True, eps: Optional[float] = None,
+                       after_attention: Optional[List[Tensor]] = None) -> Tensor:
+    """Residual stream [L+1, T, d] in float64 (last row NOT layer-normed). A list passed as
+    ``after_attention`` receives each block's a = h + attn(ln_1(h)), the stream before its MLP."""
     p = to_f64(params)
     L, n_head = config["n_layer"], config["n_head"]
     eps = config["layer_norm_epsilon"] if eps is None else eps
@@ -86,6 +88,8 @@ def gpt2_hidden_states(params: Dict[str, Tensor], config: dict, input_ids: Seque
         pre = f"h.{i}."
         a = h + attention(layer_norm(h, p[pre + "ln_1.weight"], p[pre + "ln_1.bias"], eps), p,
                           pre + "attn.", n_head, causal=causal)
+        if after_attention is not None:
+            after_attention.append(a)
         m = layer_norm(a, p[pre + "ln_2.weight"], p[pre + "ln_2.bias"], eps)
         m = gelu(m @ p[pre + "mlp.c_fc.weight"] + p[pre + "mlp.c_fc.bias"])
         h = a + (m @ p[pre + "mlp.c_proj.weight"] + p[pre + "mlp.c_proj.bias"])

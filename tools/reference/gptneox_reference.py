@@ -115,9 +115,12 @@ def mlp(x: Tensor, p: Dict[str, Tensor], pre: str, act=gelu) -> Tensor:
 
 def gptneox_hidden_states(params: Dict[str, Tensor], config: dict, input_ids: Sequence[int], *,
                           act=gelu, rotary: bool = True, per_head_split: bool = True,
-                          parallel: Optional[bool] = None) -> Tensor:
+                          parallel: Optional[bool] = None, after_attention: Optional[List[Tensor]] = None) -> Tensor:
     """GPTNeoXModel.forward with output_hidden_states: the residual stream [L+1, T, d] in float64,
-    last row before final_layer_norm. The keyword arguments exist only to measure likely mistakes."""
+    last row before final_layer_norm. A list passed as ``after_attention`` receives each layer's
+    h + attn(input_layernorm(h)), the stream with the attention added and not yet the MLP (with a
+    parallel residual the MLP reads h, not this). The other keyword arguments exist only to measure
+    likely mistakes."""
     p = {k: v.to(DT) for k, v in params.items()}
     eps = config["layer_norm_eps"]
     use_parallel = config["use_parallel_residual"] if parallel is None else parallel
@@ -133,6 +136,8 @@ def gptneox_hidden_states(params: Dict[str, Tensor], config: dict, input_ids: Se
         # attention_layer_outputs = self.attention(self.input_layernorm(hidden_states), ...)
         ln1 = layer_norm(h, p[pre + "input_layernorm.weight"], p[pre + "input_layernorm.bias"], eps)
         attn_output = attention(ln1, p, pre + "attention.", config, rotary=rotary, per_head_split=per_head_split)
+        if after_attention is not None:
+            after_attention.append(attn_output + h)
         if use_parallel:
             # x = x + attn(ln1(x)) + mlp(ln2(x)):  mlp_output + attn_output + hidden_states
             ln2 = layer_norm(h, p[pre + "post_attention_layernorm.weight"], p[pre + "post_attention_layernorm.bias"], eps)

@@ -56,6 +56,8 @@ export interface HeadColumn {
   topkIds: Int32Array;
   /** [R, k] */
   topkLogprobs: Float32Array;
+  /** [R] KL(q_ℓ ‖ q_ℓ₋₁); NaN on row 0. */
+  consecutiveKl: Float32Array;
 }
 
 /** One lens's columns for the prompt `ids`, at top-k `k`. */
