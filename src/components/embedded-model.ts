@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { PathSource } from '../cli/path-source.ts';
 import { DEFAULT_MODEL_NAME } from '../engine/catalog.ts';
-import { LensModel, type TrajectoryOptions } from '../lens/lens-model.ts';
+import { LensModel, type LayerTransfer, type TrajectoryOptions } from '../lens/lens-model.ts';
 import { checkLensFitsModel, LogitLens, TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
 import { translatorStats, type TranslatorStats } from '../lens/lens/translator-stats.ts';
 import { loadModelFiles } from '../lens/model/model-files.ts';
@@ -71,6 +71,22 @@ export function buildTrajectory(text: string, lens: string, topk: number, option
       return model.trajectory(model.encode(text), await buildLens(lens), { topk, ...options });
     })();
     trajectories.set(key, result);
+  }
+  return result;
+}
+
+const transfers = new Map<string, Promise<LayerTransfer>>();
+
+/** Layer transfer of `lens` over `text` — the island's `engine.layerTransfer`, at build time. */
+export function buildLayerTransfer(text: string, lens: string): Promise<LayerTransfer> {
+  const key = JSON.stringify([text, lens]);
+  let result = transfers.get(key);
+  if (!result) {
+    result = (async () => {
+      const { model } = await embeddedModel();
+      return (await model.layerTransfer(model.encode(text), await buildLens(lens)))!;
+    })();
+    transfers.set(key, result);
   }
   return result;
 }

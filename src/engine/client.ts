@@ -18,6 +18,7 @@ import type {
   TrainStartOptions,
   TrainSummary,
   TranslatorStats,
+  LayerTransfer,
 } from './protocol.ts';
 
 export type EngineState =
@@ -177,6 +178,21 @@ export class EngineClient {
       type: 'translator-stats';
     };
     return response.stats;
+  }
+
+  /**
+   * Layer transfer of `lens` over `text`: L head runs in the Worker (seconds for GPT-2), `onProgress`
+   * after each. `cancel()` stops it before its next run; `done` then rejects with CancelledError.
+   */
+  layerTransfer(text: string, lens: string, onProgress?: (done: number, total: number) => void): { done: Promise<{ transfer: LayerTransfer; ms: number }>; cancel: () => void } {
+    const id = this.nextId++;
+    const done = this.whenReady()
+      .then(() => this.send({ type: 'layer-transfer', id, text, lens }, (p) => onProgress?.(p.loaded, p.total ?? p.loaded)))
+      .then((response) => {
+        const { result, ms } = response as Response & { type: 'layer-transfer' };
+        return { transfer: result, ms };
+      });
+    return { done, cancel: () => this.worker.postMessage({ type: 'cancel', id } satisfies Request) };
   }
 
   /** Adds a lens from files the reader chose (config.json + params.pt or params.safetensors). */

@@ -2,12 +2,13 @@
  * The one seam between the page and the Worker that owns the model: a discriminated union of
  * requests and responses, matched by id. Everything here is structured-cloneable plain data.
  */
+import type { LayerTransfer } from '../lens/lens-model.ts';
 import type { TranslatorStats } from '../lens/lens/translator-stats.ts';
 import type { MemoryEstimate } from '../lens/model/memory-estimate.ts';
 import type { TrajectoryData } from '../lens/trajectory/prediction-trajectory.ts';
 import type { TrainProgress } from '../lens/train/trainer.ts';
 
-export type { MemoryEstimate, TranslatorStats, TrainProgress };
+export type { LayerTransfer, MemoryEstimate, TranslatorStats, TrainProgress };
 
 export type Backend = 'webgpu' | 'wasm';
 export type BackendPreference = Backend | 'auto';
@@ -77,6 +78,11 @@ export type Request =
   | { type: 'add-lens'; id: number; name: string; files: Record<string, Blob> }
   /** Per translator of `lens`: ‖A_ℓ‖_F, ‖b_ℓ‖ and the singular values of I + A_ℓ; progress counts layers. */
   | { type: 'translator-stats'; id: number; lens: string }
+  /**
+   * Layer transfer of `lens` over `text` (LensModel.layerTransfer): `progress` after each of the L head
+   * runs (file "layers"), and a `cancel` stops it before the next run (answered `cancelled`).
+   */
+  | { type: 'layer-transfer'; id: number; text: string; lens: string }
   | { type: 'cancel'; id: number }
   /**
    * Trains the loaded model's tuned lens on `text`, one small piece of work at a time so other requests
@@ -152,6 +158,7 @@ export type Response =
   | { type: 'trajectory'; id: number; result: TrajectoryData; ms: number; numTokens: number }
   | { type: 'lens-added'; id: number; info: ModelInfo }
   | { type: 'translator-stats'; id: number; stats: TranslatorStats[] }
+  | { type: 'layer-transfer'; id: number; result: LayerTransfer; ms: number }
   | { type: 'cancelled'; id: number }
   | { type: 'error'; id: number; error: ErrorInfo }
   | { type: 'train-started'; id: number; plan: TrainPlan }

@@ -88,6 +88,22 @@ async function handle(request: Exclude<Request, Control>): Promise<void> {
         post({ type: 'trajectory', id, result, ms: performance.now() - began, numTokens: ids.length });
         return;
       }
+      case 'layer-transfer': {
+        if (!model) throw new Error('No model is loaded yet — pick one and load it first.');
+        const lens = lenses.get(request.lens);
+        if (!lens) throw new Error(`No lens named '${request.lens}' is loaded for ${model.name}.`);
+        const began = performance.now();
+        const result = await model.layerTransfer(model.encode(request.text), lens, {
+          onProgress: (loaded, total) => post({ type: 'progress', id, file: 'layers', loaded, total }),
+          shouldStop: () => cancelled.has(id),
+        });
+        if (cancelled.delete(id) || !result) {
+          post({ type: 'cancelled', id });
+          return;
+        }
+        post({ type: 'layer-transfer', id, result, ms: performance.now() - began });
+        return;
+      }
       case 'translator-stats': {
         if (!model) throw new Error('No model is loaded yet — pick one and load it first.');
         const lens = lenses.get(request.lens);

@@ -9,7 +9,8 @@ import { layerCurves } from '../../demos/curves/curves-data.ts';
 import { visibleRange } from '../../demos/heatmap/heatmap-state.ts';
 import { READINGS } from '../../demos/readings/figure-readings.ts';
 import { columnReading, copyReading, curvesReading, driftReading, echoReading, lastPositionOf, translatorReading } from '../../demos/readings/readings.ts';
-import { buildTrajectory, buildTranslatorStats, embeddedModel } from '../../src/components/embedded-model.ts';
+import { buildLayerTransfer, buildTrajectory, buildTranslatorStats, embeddedModel } from '../../src/components/embedded-model.ts';
+import { transferReading } from '../../demos/transfer/transfer-data.ts';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 
 type Lenses = { logit: PredictionTrajectory; tuned: PredictionTrajectory };
@@ -128,5 +129,22 @@ describe('figure readings against the embedded model’s data', () => {
     expect(facts.smallest.norm).toBe(Math.min(...norms));
     expect(stats[facts.largest.layer].weightNorm).toBe(facts.largest.norm);
     for (const s of stats) for (const v of s.singularValues) expect(v >= facts.minSingular && v <= facts.maxSingular).toBe(true);
+  });
+
+  it('the layer transfer: the columns whose own translator is best, and the diagonal’s and the other cells’ mean KL', async () => {
+    const transfer = await buildLayerTransfer(READINGS['fig-layer-transfer'].text, 'tuned');
+    const { facts, text } = transferReading(transfer, 'tuned lens');
+    const L = transfer.numLayers;
+    const at = (i: number, j: number) => transfer.kl[i * L + j];
+    for (let j = 0; j < L; j++) {
+      const column = Array.from({ length: L }, (_, i) => at(i, j));
+      expect(facts.ownBest.includes(j), `column ${j}`).toBe(at(j, j) === Math.min(...column));
+    }
+    let diagonal = 0;
+    let other = 0;
+    for (let i = 0; i < L; i++) for (let j = 0; j < L; j++) i === j ? (diagonal += at(i, j)) : (other += at(i, j));
+    expect(facts.diagonalMean).toBeCloseTo(diagonal / L, 5);
+    expect(facts.offDiagonalMean).toBeCloseTo(other / (L * L - L), 5);
+    expect(text).toContain(`${facts.diagonalMean.toFixed(2)} nats`);
   });
 });
