@@ -9,7 +9,9 @@ import { CancelledError, engine } from '../../src/engine/client.ts';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { EngineStatus } from '../shared/EngineStatus.tsx';
 import { CellGrid, type Cell } from '../heatmap/CellGrid.tsx';
-import { DEFAULT_STATE, decodeState, encodeState, visibleRange, type HeatmapState } from '../heatmap/heatmap-state.ts';
+import { DEFAULT_STATE, decodeState, encodeState, shownQuantity, visibleRange, type HeatmapState } from '../heatmap/heatmap-state.ts';
+import { FollowControls } from '../heatmap/FollowControls.tsx';
+import { formatToken } from '../../src/lens/trajectory/token-format.ts';
 import { heatmapLegend, heatmapPlot } from '../heatmap/heatmap-plot.ts';
 import { StatisticChoice, StrideChoice } from '../heatmap/HeatmapSettings.tsx';
 import { hasQuantity, STATISTIC_SCALES, statisticRequest } from '../heatmap/statistic-scales.ts';
@@ -62,6 +64,9 @@ export default function Compare(props: CompareProps) {
 
   const hasTuned = info?.lenses.includes('tuned') ?? false;
   const { changePerLayer, consecutiveKl } = statisticRequest(state.statistic);
+  // A followed id from a link made on a model with a larger vocabulary is dropped, not sent.
+  const follow = state.follow !== null && (!info || state.follow < info.vocabSize) ? state.follow : null;
+  const quantity = shownQuantity({ ...state, follow });
 
   // Both lenses, one after the other in the engine's queue; a newer prompt cancels older queued runs.
   useEffect(() => {
@@ -72,7 +77,7 @@ export default function Compare(props: CompareProps) {
     const timer = setTimeout(() => {
       setRunning(true);
       const run = (lens: LensName) =>
-        engine().trajectory({ text: state.text, lens, topk: state.topk, changePerLayer, consecutiveKl, start: state.start, end: state.end ?? undefined }, `${id}:${lens}`);
+        engine().trajectory({ text: state.text, lens, topk: state.topk, follow: follow ?? undefined, changePerLayer, consecutiveKl, start: state.start, end: state.end ?? undefined }, `${id}:${lens}`);
       Promise.all([run('logit'), hasTuned ? run('tuned') : Promise.resolve(null)])
         .then(([logit, tuned]) => {
           if (stale) return;
@@ -89,7 +94,7 @@ export default function Compare(props: CompareProps) {
       stale = true;
       clearTimeout(timer);
     };
-  }, [state.text, state.topk, changePerLayer, consecutiveKl, state.start, state.end, info?.key, hasTuned]);
+  }, [state.text, state.topk, follow, changePerLayer, consecutiveKl, state.start, state.end, info?.key, hasTuned]);
 
   const shown = useMemo(() => {
     const { logit, tuned } = result.lenses;
@@ -105,16 +110,16 @@ export default function Compare(props: CompareProps) {
   useEffect(() => {
     if (!first || !layout || !info) return;
     const trajectories = panels.map(({ lens }) => shown[lens]!);
-    if (!trajectories.every((t) => hasQuantity(t, state.statistic))) return; // the run that carries it is on its way
-    const color = sharedColorOptions(trajectories, state.statistic, info.vocabSize);
+    if (!trajectories.every((t) => hasQuantity(t, quantity))) return; // the run that carries it is on its way
+    const color = sharedColorOptions(trajectories, quantity, info.vocabSize);
     for (const { lens } of panels) {
       const box = plotBoxes[lens].current;
       if (!box) continue;
-      box.replaceChildren(heatmapPlot(shown[lens]!, state.statistic, info.vocabSize, layout, color));
+      box.replaceChildren(heatmapPlot(shown[lens]!, quantity, info.vocabSize, layout, color));
       box.firstElementChild?.setAttribute('aria-hidden', 'true');
     }
-    legendBox.current?.replaceChildren(heatmapLegend(first, state.statistic, info.vocabSize, color));
-  }, [shown, state.statistic, panelWidth, info?.vocabSize]);
+    legendBox.current?.replaceChildren(heatmapLegend(first, quantity, info.vocabSize, color));
+  }, [shown, quantity, panelWidth, info?.vocabSize]);
 
   const rows = first?.rows.length ?? 0;
   const cols = first?.numPositions ?? 0;
@@ -126,7 +131,7 @@ export default function Compare(props: CompareProps) {
   const update = (patch: Partial<HeatmapState>) => setState((s) => ({ ...s, ...patch }));
   const T = result.numTokens;
   const [from, to] = visibleRange(state, T);
-  const stat = STATISTIC_SCALES[state.statistic];
+  const stat = STATISTIC_SCALES[quantity];
 
   // Scrolled sideways on a narrow screen, both heatmaps keep the same tokens in view.
   const syncScroll = (source: LensName) => {
@@ -181,6 +186,9 @@ export default function Compare(props: CompareProps) {
       <div class={running ? 'heatmap-frame is-running' : 'heatmap-frame'} ref={frame} aria-busy={running}>
         {first && layout && (
           <>
+            {follow !== null && first.followed && (
+              <FollowControls token={first.followed.token} as={state.followAs} onAs={(followAs) => update({ followAs })} onClear={() => update({ follow: null })} />
+            )}
             <div class="heatmap-legend" ref={legendBox} />
             <div class={sideBySide ? 'compare-panels is-side-by-side' : 'compare-panels'} style={{ gap: `${PANEL_GAP}px` }}>
               {panels.map(({ lens, label }) => (
@@ -195,7 +203,7 @@ export default function Compare(props: CompareProps) {
                       <div ref={plotBoxes[lens]} />
                       <CellGrid
                         trajectory={shown[lens]!}
-                        statistic={state.statistic}
+                        statistic={quantity}
                         layout={layout}
                         active={highlight}
                         label={`${label} predictions by layer and token, coloured by ${stat.label.toLowerCase()}`}
@@ -209,7 +217,14 @@ export default function Compare(props: CompareProps) {
                 </section>
               ))}
             </div>
-            <CompareReadout columns={columns} row={highlight.row} position={highlight.position} pinned={pinned} onClose={() => setPinned(false)} />
+            <CompareReadout
+              columns={columns}
+              row={highlight.row}
+              position={highlight.position}
+              pinned={pinned}
+              onClose={() => setPinned(false)}
+              onFollow={(id) => update({ follow: id })}
+            />
           </>
         )}
         {!first && !error && engineState.status !== 'error' && <p class="heatmap-placeholder">The two heatmaps appear here once the model has run.</p>}
@@ -219,8 +234,8 @@ export default function Compare(props: CompareProps) {
         <a class="heatmap-anchor" href={`#${id}`} aria-label="Link to this figure">
           #
         </a>{' '}
-        {props.caption ?? 'The logit lens and the tuned lens on the same prompt.'} Both heatmaps share one colour scale: {stat.description} (
-        {stat.unit}).{' '}
+        {props.caption ?? 'The logit lens and the tuned lens on the same prompt.'} Both heatmaps share one colour scale: {stat.description}
+        {follow !== null && first?.followed ? ` “${formatToken(first.followed.token, { maxLength: 24 })}”` : ''} ({stat.unit}).{' '}
         <CopyLink id={id} />
       </figcaption>
     </figure>

@@ -18,6 +18,22 @@ export function cellLabel(trajectory: PredictionTrajectory, row: number, positio
   return `${rowName(trajectory.rows[row])}, after “${formatToken(trajectory.tokens[position], { maxLength: 40 })}”: predicts “${formatToken(top.token, { maxLength: 40 })}” ${formatProbability(top.probability)}; ${what} ${value === null ? missing : scale.format(value)}`;
 }
 
+/** "follow" beside a top-k token: switches the heatmap to that token's probability (or rank) in every cell. */
+export function FollowButton(props: { token: { id: number; token: string }; followed: number | undefined; onFollow: (id: number) => void }) {
+  const { token, followed, onFollow } = props;
+  return (
+    <button
+      type="button"
+      class="heatmap-follow"
+      onClick={() => onFollow(token.id)}
+      aria-label={`Follow “${formatToken(token.token, { maxLength: 40 })}” through every cell`}
+      aria-pressed={followed === token.id}
+    >
+      follow
+    </button>
+  );
+}
+
 /** The extra rows a readout lists when the trajectory carries them. */
 const EXTRA_QUANTITIES: Quantity[] = [...LAYER_CHANGES, 'followProbability', 'followRank'];
 
@@ -41,17 +57,7 @@ export function CellReadout(props: {
             <code class="heatmap-topk-token">{formatToken(e.token, { maxLength: 18 })}</code>
             <span class="heatmap-topk-bar" style={{ width: `${Math.max(1, 100 * e.probability)}%` }} aria-hidden="true" />
             <span class="heatmap-topk-p">{formatProbability(e.probability)}</span>
-            {onFollow && (
-              <button
-                type="button"
-                class="heatmap-follow"
-                onClick={() => onFollow(e.id)}
-                aria-label={`Follow “${formatToken(e.token, { maxLength: 40 })}” through every cell`}
-                aria-pressed={trajectory.followed?.id === e.id}
-              >
-                follow
-              </button>
-            )}
+            {onFollow && <FollowButton token={e} followed={trajectory.followed?.id} onFollow={onFollow} />}
           </li>
         ))}
       </ol>

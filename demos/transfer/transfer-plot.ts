@@ -17,7 +17,11 @@ export function transferPlot(transfer: LayerTransfer, width: number, document?: 
   const layers = Array.from({ length: L }, (_, l) => l);
   const marginLeft = 56;
   const size = Math.max(12, Math.min(56, Math.floor((width - marginLeft - 8) / L)));
-  const max = Math.max(1e-6, ...cells.map((c) => c.kl));
+  // A log scale: the embeddings' column is often an order of magnitude above the rest, and a linear
+  // scale would paint every other cell the same dark blue.
+  const min = Math.max(1e-4, Math.min(...cells.map((c) => c.kl)));
+  const max = Math.max(min * 1.01, ...cells.map((c) => c.kl));
+  const dark = (kl: number) => Math.log(Math.max(kl, min) / min) < 0.45 * Math.log(max / min);
   return presentational(
     Plot.plot({
       ...(document ? { document } : {}),
@@ -30,16 +34,16 @@ export function transferPlot(transfer: LayerTransfer, width: number, document?: 
       style,
       x: { domain: layers, label: 'hidden state of layer j →', labelAnchor: 'right', tickSize: 0 },
       y: { domain: [...layers].reverse(), label: '↑ translator i', labelAnchor: 'top', tickSize: 0 },
-      color: { type: 'linear', scheme: 'blues', domain: [0, max], reverse: true, legend: true, label: 'mean KL to the output (nats)' },
+      color: { type: 'log', scheme: 'blues', domain: [min, max], reverse: true, legend: true, label: 'mean KL to the output (nats, log scale)' },
       marks: [
-        Plot.cell(cells, { x: 'layer', y: 'translator', fill: 'kl', inset: 0.5 }),
+        Plot.cell(cells, { x: 'layer', y: 'translator', fill: (c: { kl: number }) => Math.max(c.kl, min), inset: 0.5 }),
         Plot.cell(
           cells.filter((c) => c.translator === c.layer),
           { x: 'layer', y: 'translator', fill: 'none', stroke: 'var(--fg)', strokeWidth: 1.5, inset: 1 },
         ),
         // Values in the cells where they fit, in white on the dark (small) end of the scale.
         ...(size >= 34
-          ? [Plot.text(cells, { x: 'layer', y: 'translator', text: (c: { kl: number }) => c.kl.toFixed(2), fontSize: 10, fill: (c: { kl: number }) => (c.kl < max * 0.45 ? 'white' : 'black') })]
+          ? [Plot.text(cells, { x: 'layer', y: 'translator', text: (c: { kl: number }) => c.kl.toFixed(2), fontSize: 10, fill: (c: { kl: number }) => (dark(c.kl) ? 'white' : 'black') })]
           : []),
       ],
     }),

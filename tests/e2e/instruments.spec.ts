@@ -277,6 +277,57 @@ test.describe('KL from the layer below', () => {
   });
 });
 
+test.describe('layer transfer', () => {
+  test('draws the L × L matrix live, keeps its text in the URL, and the chapter’s sentence matches its numbers', async ({ page }) => {
+    const FIGURE = 'fig-layer-transfer';
+    const errors = watchForErrors(page);
+    await page.goto(`/model-or-lens/#${FIGURE}`);
+    const figure = page.locator(`figure.heatmap#${FIGURE}`);
+    const table = figure.locator('[data-transfer-table]');
+    await expect(table).toHaveCount(1, { timeout: 45_000 });
+    const kl = await table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => Number(td.textContent))));
+    expect(kl).toHaveLength(LAYERS);
+    expect(kl.every((row) => row.length === LAYERS)).toBe(true);
+    // The reading's facts, recounted from the live numbers.
+    const ownBest = Array.from({ length: LAYERS }, (_, j) => j).filter((j) => kl[j][j] <= Math.min(...kl.map((row) => row[j])) + 5e-4);
+    const diagonal = kl.reduce((s, row, i) => s + row[i], 0) / LAYERS;
+    const sentence = (await page.locator(`[data-reading-for="${FIGURE}"]`).textContent())!;
+    const [, diagonalText] = sentence.match(/the diagonal is ([\d.]+) nats from the output/)!;
+    expect(Math.abs(Number(diagonalText) - diagonal)).toBeLessThanOrEqual(0.006);
+    if (/in every one of the/.test(sentence)) expect(ownBest).toHaveLength(LAYERS);
+    else expect(sentence).toContain(`in ${ownBest.length} of the ${LAYERS} columns`);
+
+    // A new text recomputes, shows progress, and is kept in the URL.
+    const text = 'The cat sat on the mat.';
+    await figure.getByRole('textbox', { name: 'Text' }).fill(text);
+    await expect.poll(() => new URL(page.url()).searchParams.get(FIGURE) ?? '').toContain('text=The+cat');
+    const tokens = (await tokenTexts(text)).length;
+    await expect(figure.locator('figcaption')).toContainText(`over the text’s ${tokens} tokens`, { timeout: 45_000 });
+    expect(errors).toEqual([]);
+  });
+});
+
+test.describe('follow a token from the comparison', () => {
+  test('"follow" in the readout switches both heatmaps to that token, keeps it in the URL, and clears with one click', async ({ page }) => {
+    const FIGURE = 'fig-compare';
+    const errors = watchForErrors(page);
+    await page.goto(`/logit-vs-tuned/#${FIGURE}`);
+    const figure = page.locator(`figure.heatmap#${FIGURE}`);
+    const follow = figure.getByRole('button', { name: /^Follow “.+” through every cell$/ }).first();
+    await expect(follow).toBeVisible({ timeout: 45_000 });
+    const token = (await follow.getAttribute('aria-label'))!.match(/^Follow “(.+)” through every cell$/)![1];
+    await follow.click();
+    await expect(figure.getByRole('group', { name: `Following “${token}”` })).toBeVisible({ timeout: 30_000 });
+    for (const panel of ['Logit lens', 'Tuned lens']) {
+      await expect(figure.getByRole('region', { name: panel }).locator('[data-cell="0:0"]')).toHaveAttribute('aria-label', new RegExp(`probability of “${escape(token)}”`));
+    }
+    await expect.poll(() => new URL(page.url()).searchParams.get(FIGURE) ?? '').toMatch(/follow=\d+/);
+    await figure.getByRole('button', { name: 'Stop following' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get(FIGURE) ?? '').not.toMatch(/follow=/);
+    expect(errors).toEqual([]);
+  });
+});
+
 /** `text` as a literal inside a RegExp. */
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
