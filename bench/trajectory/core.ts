@@ -235,6 +235,7 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
   });
   const end = performance.now();
   // Like the app, keep no reference to the JS copy of the weights once the sessions exist.
+  // eslint-disable-next-line no-useless-assignment -- the point is to drop the reference before gc()
   files = undefined;
   (globalThis as { gc?: () => void }).gc?.();
   const [m, h] = timed.creates;

@@ -57,7 +57,7 @@ export async function tryReader<T>(reader: string, labels: string[], read: () =>
     }
     if (!labels.some((label) => e.message.startsWith(`${label}:`))) {
       t.unhandled++;
-      throw new Error(`${reader}: the refusal does not name the file (${labels.join(' or ')}): ${e.message}`);
+      throw new Error(`${reader}: the refusal does not name the file (${labels.join(' or ')}): ${e.message}`, { cause: e });
     }
     t.refused++;
   }

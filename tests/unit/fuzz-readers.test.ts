@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { readSafetensors, writeSafetensors } from '../../src/lens/formats/safetensors.ts';
 import { MAX_WEIGHT_MAGNITUDE } from '../../src/lens/formats/limits.ts';
 import { readTorchStateDict, unpickle } from '../../src/lens/formats/torch-pickle.ts';

@@ -14,7 +14,7 @@ import { checkLensFitsModel, LogitLens, TunedLens } from '../../src/lens/lens/tu
 import type { ModelCheckpoint, ModelConfig } from '../../src/lens/model/architecture.ts';
 import { ARCHITECTURES, parseModelConfig } from '../../src/lens/model/architectures.ts';
 import { GPTNeoXCheckpoint } from '../../src/lens/model/gpt-neox-checkpoint.ts';
-import { parseGPTNeoXConfig, type GPTNeoXConfig } from '../../src/lens/model/gpt-neox-config.ts';
+import { parseGPTNeoXConfig } from '../../src/lens/model/gpt-neox-config.ts';
 import { rotaryTables } from '../../src/lens/model/gpt-neox-graph.ts';
 import { modelFeeds } from '../../src/lens/model/kv-cache.ts';
 import { loadModelFiles } from '../../src/lens/model/model-files.ts';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../src/lens/formats/safetensors.ts';
-import { buildHeadGraph, HEAD_OUTPUTS } from '../../src/lens/lens/head-graph.ts';
+import { buildHeadGraph, type HEAD_OUTPUTS } from '../../src/lens/lens/head-graph.ts';
 import type { GPT2Checkpoint } from '../../src/lens/model/gpt2-checkpoint.ts';
 import { buildGPT2Graph } from '../../src/lens/model/gpt2-graph.ts';
 import { modelFeeds } from '../../src/lens/model/kv-cache.ts';

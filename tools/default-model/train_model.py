@@ -315,15 +315,18 @@ def random_printable(rng: np.random.Generator, lo: int, hi: int) -> str:
     return "".join(rng.choice(PRINTABLE, size=int(rng.integers(lo, hi + 1))))
 
 
-def synthetic_doc(rng: np.random.Generator, enc, eos: int) -> tuple[list[int], list[bool]]:
+def synthetic_doc(rng: np.random.Generator, enc, eos: int, printable_share: float = 0.5) -> tuple[list[int], list[bool]]:
     """One document that repeats a random unit 2 or 3 times, and for each token whether it is a
-    training target. Half the documents repeat a printable string of 8-48 characters with a space
-    between copies ("s s", like the seed prompt); half repeat a run of 8-64 token ids drawn uniformly
-    from the vocabulary (no separator), so the copying is learnt on tokens the natural corpus rarely
-    puts side by side. Copy 1 and the first token of copy 2 are random, so they are not targets:
-    training on noise would only teach the model to spread its natural-text predictions."""
+    training target. A share of the documents (`printable_share`, half by default) repeat a printable
+    string of 8-48 characters with a space between copies ("s s", like the seed prompt); the rest repeat
+    a run of 8-64 token ids drawn uniformly from the vocabulary (no separator), so the copying is learnt
+    on tokens the natural corpus rarely puts side by side. Copy 1 and the first token of copy 2 are
+    random, so they are not targets: training on noise would only teach the model to spread its
+    natural-text predictions. The printable strings are the harder kind: their single characters recur
+    within a copy, so copying them means matching the tokens before, where a token run almost never
+    repeats a token."""
     copies = int(rng.integers(2, 4))
-    if rng.random() < 0.5 and enc is not None:
+    if rng.random() < printable_share and enc is not None:
         s = random_printable(rng, 8, 48)
         # copies encoded one by one: the pre-tokenizer always cuts before " s", so this equals
         # encoding the whole "s s s"
@@ -338,13 +341,14 @@ def synthetic_doc(rng: np.random.Generator, enc, eos: int) -> tuple[list[int], l
     return ids, train
 
 
-def synthetic_row(rng: np.random.Generator, enc, eos: int, length: int) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_row(rng: np.random.Generator, enc, eos: int, length: int,
+                  printable_share: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """A window of `length` tokens cut from synthetic documents, each followed by <|endoftext|> as the
     corpus separates its documents; starts at a random offset in the first document like the corpus
     windows. Returns the ids and the target mask (the <|endoftext|> after a document is a target)."""
     ids, train = [], []
     while len(ids) < length * 2:
-        d, t = synthetic_doc(rng, enc, eos)
+        d, t = synthetic_doc(rng, enc, eos, printable_share)
         ids += d + [eos]
         train += t + [True]
     start = int(rng.integers(0, len(ids) - length))
@@ -423,6 +427,8 @@ def main() -> None:
                     "made of repeated random sequences (synthetic_row) instead of corpus windows")
     ap.add_argument("--synthetic-seq-len", type=int, default=0, help="length of the synthetic rows "
                     "(0 = --seq-len); copying needs little context, so short rows buy more steps")
+    ap.add_argument("--printable-share", type=float, default=0.5, help="share of the synthetic documents "
+                    "that repeat a random printable string (the rest repeat a run of random token ids)")
     ap.add_argument("--save-at-eval", action="store_true", help="also write the checkpoint to --out at every "
                     "periodic eval, so a run stopped early leaves its latest weights")
     ap.add_argument("--train-only", default="", help="train only the parameters whose name contains this "
@@ -556,7 +562,7 @@ def main() -> None:
             batch = np.stack([train[s:s + seq + 1] for s in starts])
             groups.append((batch[:, :-1], batch[:, 1:], True))
         if n_synth:
-            rows, masks = zip(*(synthetic_row(rng, enc, eos, synth_seq + 1) for _ in range(n_synth)))
+            rows, masks = zip(*(synthetic_row(rng, enc, eos, synth_seq + 1, args.printable_share) for _ in range(n_synth)))
             batch = np.stack(rows)
             target = np.where(np.stack(masks), batch, IGNORE)
             groups.append((batch[:, :-1], target[:, 1:], False))
