@@ -143,7 +143,11 @@ export default function Transfer(props: TransferProps) {
       <div class={progress ? 'heatmap-frame is-running' : 'heatmap-frame'} ref={frame} aria-busy={progress !== null}>
         {result ? (
           <>
-            <div ref={plotBox} role="img" aria-label={`Mean KL to the output for each of ${result.transfer.numLayers} translators of the ${lensLabel(result.lens)} on each layer's hidden state`} />
+            <div
+              ref={plotBox}
+              role="img"
+              aria-label={`Mean KL to the output for each of ${result.transfer.numLayers} translators of the ${lensLabel(result.lens)} on each layer's hidden state`}
+            />
             <TransferNumbers transfer={result.transfer} />
           </>
         ) : (
@@ -155,9 +159,9 @@ export default function Transfer(props: TransferProps) {
         <a class="heatmap-anchor" href={`#${id}`} aria-label="Link to this figure">
           #
         </a>{' '}
-        {props.caption ?? 'Layer transfer.'} Column j is layer j’s hidden state, row i the translator trained for layer i; colour is the mean KL
-        divergence from the model’s output over the text’s {result?.transfer.numPositions ?? ''} tokens (dark = close). The outlined diagonal is the
-        ordinary tuned lens.{result && ` Computed in ${(result.ms / 1000).toFixed(1)} s.`} <CopyLink id={id} />
+        {props.caption ?? 'Layer transfer.'} Column j is layer j’s hidden state, row i the translator trained for layer i; colour is the mean KL divergence from
+        the model’s output over the text’s {result?.transfer.numPositions ?? ''} tokens (dark = close). The outlined diagonal is the ordinary tuned lens.
+        {result && ` Computed in ${(result.ms / 1000).toFixed(1)} s.`} <CopyLink id={id} />
       </figcaption>
     </figure>
   );

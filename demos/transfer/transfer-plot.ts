@@ -43,7 +43,15 @@ export function transferPlot(transfer: LayerTransfer, width: number, document?: 
         ),
         // Values in the cells where they fit, in white on the dark (small) end of the scale.
         ...(size >= 34
-          ? [Plot.text(cells, { x: 'layer', y: 'translator', text: (c: { kl: number }) => c.kl.toFixed(2), fontSize: 10, fill: (c: { kl: number }) => (dark(c.kl) ? 'white' : 'black') })]
+          ? [
+              Plot.text(cells, {
+                x: 'layer',
+                y: 'translator',
+                text: (c: { kl: number }) => c.kl.toFixed(2),
+                fontSize: 10,
+                fill: (c: { kl: number }) => (dark(c.kl) ? 'white' : 'black'),
+              }),
+            ]
           : []),
       ],
     }),

@@ -28,12 +28,14 @@ export function parseTransferArgs(args: string[]): TransferArgs {
 
 export async function transferCommand(args: TransferArgs): Promise<number> {
   if (!args.model) throw new Error('transfer needs --model <dir|url|hub:ID>');
-  if (!args.lens || args.lens === 'logit') throw new Error('transfer needs --lens <dir|url|hub:ID>, a tuned lens (the logit lens has no translators to transfer)');
+  if (!args.lens || args.lens === 'logit')
+    throw new Error('transfer needs --lens <dir|url|hub:ID>, a tuned lens (the logit lens has no translators to transfer)');
   if (args.text === undefined) throw new Error('transfer needs --text "…"');
   const model = await loadLensModel(args.model);
   const lens = await loadLens(args.lens, model);
   const L = model.config.numLayers;
-  const report = (done: number, total: number) => process.stderr.isTTY && process.stderr.write(`\rhidden states decoded: ${done} / ${total}${done === total ? '\n' : ''}`);
+  const report = (done: number, total: number) =>
+    process.stderr.isTTY && process.stderr.write(`\rhidden states decoded: ${done} / ${total}${done === total ? '\n' : ''}`);
   const transfer = (await model.layerTransfer(model.encode(args.text), lens, { onProgress: report }))!;
   await model.release();
 

@@ -142,7 +142,12 @@ describe('figure readings against the embedded model’s data', () => {
     }
     let diagonal = 0;
     let other = 0;
-    for (let i = 0; i < L; i++) for (let j = 0; j < L; j++) i === j ? (diagonal += at(i, j)) : (other += at(i, j));
+    for (let i = 0; i < L; i++) {
+      for (let j = 0; j < L; j++) {
+        if (i === j) diagonal += at(i, j);
+        else other += at(i, j);
+      }
+    }
     expect(facts.diagonalMean).toBeCloseTo(diagonal / L, 5);
     expect(facts.offDiagonalMean).toBeCloseTo(other / (L * L - L), 5);
     expect(text).toContain(`${facts.diagonalMean.toFixed(2)} nats`);
