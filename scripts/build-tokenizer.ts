@@ -1,10 +1,10 @@
 /**
- * Writes GPT-2's tokenizer files (src/cli/gpt2-tokenizer.ts) to public/tokenizers/gpt2/, where the
+ * Writes GPT-2's tokenizer files (src/node/gpt2-tokenizer.ts) to public/tokenizers/gpt2/, where the
  * site's hub models find them. Runs before dev, build and test.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gpt2TokenizerFiles } from '../src/cli/gpt2-tokenizer.ts';
+import { gpt2TokenizerFiles } from '../src/node/gpt2-tokenizer.ts';
 
 const outDir = join(process.cwd(), 'public', 'tokenizers', 'gpt2');
 mkdirSync(outDir, { recursive: true });

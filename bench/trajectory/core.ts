@@ -222,7 +222,7 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
 
   host.log('making random GPT-2 small weights…');
   let t = performance.now();
-  let files: ModelFiles | undefined = { name: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer };
+  let files: ModelFiles | undefined = { name: 'random-gpt2', baseModel: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer };
   const tuned = randomTunedLens(config);
   const logit = logitLens(config);
   const weightsMs = performance.now() - t;

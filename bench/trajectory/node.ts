@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { cpus, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { gpt2TokenizerFiles } from '../../src/cli/gpt2-tokenizer.ts';
+import { gpt2TokenizerFiles } from '../../src/node/gpt2-tokenizer.ts';
 import { Tokenizer } from '../../src/lens/tokenizer.ts';
 import { parseArgs, runTrajectoryBench, sumSchedstat, type BenchOptions } from './core.ts';
 

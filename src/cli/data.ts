@@ -1,7 +1,6 @@
 /**
- * The Node side of training and evaluation: text files as a `Corpus`, a folder as checkpoint and
- * lens storage, and the model with what training needs beside the LensModel (its unembedding,
- * tokenizer.json and EOS id).
+ * The Node side of training and evaluation: text files as a `Corpus`, and a folder as checkpoint and
+ * lens storage.
  *
  * Files: `*.jsonl` / `*.json` are JSON lines, one document per line in the field `text` (or
  * `--text-key`); anything else is plain text, one document per file. Both are streamed: plain text
@@ -10,15 +9,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { readJson } from '../lens/io/source.ts';
-import { LensModel } from '../lens/lens-model.ts';
-import { loadModelFiles, type ModelFiles } from '../lens/model/model-files.ts';
+import { join } from 'node:path';
 import { safeCut, type Corpus, type TextPiece } from '../lens/train/data.ts';
-import { unembeddingOf, type Unembedding } from '../lens/train/unembedding.ts';
-import { gpt2TokenizerSource } from './gpt2-tokenizer.ts';
-import { modelSource } from './sources.ts';
 
 const PIECE = 1 << 20;
 
@@ -114,31 +106,4 @@ export function folderStore(dir: string): { save(name: string, bytes: Uint8Array
       }
     },
   };
-}
-
-export interface TrainingModel {
-  model: LensModel;
-  files: ModelFiles;
-  unembedding: Unembedding;
-  tokenizerJson: unknown;
-  /** The EOS id (GPT-2's `<|endoftext|>`, 50256). */
-  eosId: number;
-  /** `base_model_name_or_path` for the lens: the hub ID, or the folder's name. */
-  baseModel: string;
-}
-
-/** The model as `lens train` and `lens eval` use it (onnxruntime-node). */
-export async function loadTrainingModel(location: string): Promise<TrainingModel> {
-  const source = modelSource(location);
-  const fallback = gpt2TokenizerSource();
-  const tokenizerSource = (await source.has('tokenizer.json')) ? source : fallback;
-  const files = await loadModelFiles(source, { tokenizer: tokenizerSource });
-  const tokenizerJson = await readJson(tokenizerSource, 'tokenizer.json');
-  const tokenizerConfig = (await tokenizerSource.has('tokenizer_config.json')) ? ((await readJson(tokenizerSource, 'tokenizer_config.json')) as Record<string, unknown>) : {};
-  const eosText = typeof tokenizerConfig.eos_token === 'string' ? tokenizerConfig.eos_token : '<|endoftext|>';
-  const eos = files.tokenizer.encode(eosText);
-  const eosId = eos.length === 1 ? eos[0] : files.checkpoint.config.vocabSize - 1;
-  const model = await LensModel.create(ort, files);
-  const baseModel = location.startsWith('hub:') ? location.slice(4) : basename(location.replace(/\/+$/, '')) || files.name;
-  return { model, files, unembedding: unembeddingOf(files.checkpoint), tokenizerJson, eosId, baseModel };
 }

@@ -4,12 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { LogitLens, type Lens } from '../lens/lens/tuned-lens.ts';
+import type { Lens } from '../lens/lens/tuned-lens.ts';
 import { allChunks, DATA_DEFAULTS, heldOutChunks, type TokenChunk } from '../lens/train/data.ts';
 import { evaluateLenses, type Evaluation } from '../lens/train/evaluate.ts';
 import { tokenByteLengths } from '../lens/train/token-bytes.ts';
-import { checkDataFiles, fileCorpus, loadTrainingModel } from './data.ts';
-import { loadLens } from './sources.ts';
+import { checkDataFiles, fileCorpus } from './data.ts';
+import { loadLens, loadSession } from './sources.ts';
 
 export interface EvalArgs {
   model?: string;
@@ -56,17 +56,17 @@ export async function evalCommand(args: EvalArgs): Promise<number> {
   const heldOutFraction = optionalNumber('heldout-fraction', args['heldout-fraction'], { min: 0, max: 1 });
   const seed = optionalNumber('seed', args.seed, { integer: true }) ?? DATA_DEFAULTS.seed;
 
-  const loaded = await loadTrainingModel(args.model);
-  const { model, unembedding } = loaded;
-  const { numLayers: L, dModel: d, nPositions } = model.config;
+  const session = await loadSession(args.model);
+  const { model, unembedding } = session;
+  const { numLayers: L, nPositions } = session.config;
   const context = optionalNumber('context', args.context, { integer: true, min: 2, max: nPositions }) ?? Math.min(1024, nPositions);
   const lensName = args.lens ?? 'logit';
-  const lens = await loadLens(lensName, model);
+  const lens = await loadLens(lensName, session);
   const lenses: { name: string; lens: Lens }[] = [{ name: lensName === 'logit' ? 'logit' : 'tuned', lens }];
-  if (lensName !== 'logit') lenses.push({ name: 'logit', lens: new LogitLens(L, d) });
+  if (lensName !== 'logit') lenses.push({ name: 'logit', lens: session.lens('logit') });
 
   const corpus = fileCorpus(data, { textKey: args['text-key'] });
-  const chunkOptions = { context, eosId: loaded.eosId, seed, heldOutFraction: heldOutFraction ?? 0, shuffleBuffer: 1 };
+  const chunkOptions = { context, eosId: session.eosId, seed, heldOutFraction: heldOutFraction ?? 0, shuffleBuffer: 1 };
   const chunks: AsyncIterable<TokenChunk> =
     heldOutFraction !== undefined ? heldOutChunks(corpus, model.tokenizer, chunkOptions) : allChunks(corpus, model.tokenizer, chunkOptions);
   const threads = optionalNumber('threads', args.threads, { integer: true, min: 1 });
@@ -78,7 +78,7 @@ export async function evalCommand(args: EvalArgs): Promise<number> {
     residualStream: (ids) => model.residualStream(ids),
     chunks,
     lenses,
-    tokenBytes: tokenByteLengths(loaded.tokenizerJson, model.config.vocabSize, (ids) => model.tokenizer.decode(ids)),
+    tokenBytes: tokenByteLengths(session.tokenizer.json, model.config.vocabSize, (ids) => model.tokenizer.decode(ids)),
     maxTokens: tokens,
     batchTokens: optionalNumber('batch-tokens', args['batch-tokens'], { integer: true, min: 1 }),
     sessionOptions: threads ? { intraOpNumThreads: threads } : undefined,
@@ -87,14 +87,14 @@ export async function evalCommand(args: EvalArgs): Promise<number> {
     },
   });
   if (process.stderr.isTTY) process.stderr.write('\n');
-  await model.release();
+  await session.release();
   if (evaluation.chunks === 0) {
     throw new Error(`the data has no ${context}-token chunk${heldOutFraction !== undefined ? ' in the held-out split' : ''} — give more text or a shorter --context`);
   }
 
-  const meta = { model: loaded.baseModel, lens: lensName, data, context, split: heldOutFraction !== undefined ? { heldout_fraction: heldOutFraction, seed } : null };
+  const meta = { model: session.baseModel, lens: lensName, data, context, split: heldOutFraction !== undefined ? { heldout_fraction: heldOutFraction, seed } : null };
   if (args.json) console.log(JSON.stringify(evaluationJson(evaluation, meta)));
-  else console.log(renderEvaluation(evaluation, `lens eval: ${loaded.baseModel}, lens ${lensName}`));
+  else console.log(renderEvaluation(evaluation, `lens eval: ${session.baseModel}, lens ${lensName}`));
   return 0;
 }
 

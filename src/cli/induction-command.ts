@@ -4,10 +4,9 @@
  * card's induction table, for any model the CLI loads.
  */
 import { parseArgs } from 'node:util';
-import { LogitLens } from '../lens/lens/tuned-lens.ts';
 import { inductionCurve, randomPrintableStrings, type InductionCurve } from '../lens/trajectory/induction.ts';
 import { optionalNumber } from './eval-command.ts';
-import { loadLens, loadLensModel } from './sources.ts';
+import { loadLens, loadSession } from './sources.ts';
 
 export interface InductionArgs {
   model?: string;
@@ -45,11 +44,12 @@ export async function inductionCommand(args: InductionArgs): Promise<number> {
   const maxLength = optionalNumber('max-length', args['max-length'], { integer: true, min: minLength }) ?? Math.max(minLength, INDUCTION_DEFAULTS.maxLength);
   const strings = randomPrintableStrings(count, { seed, minLength, maxLength });
 
-  const model = await loadLensModel(args.model);
+  const session = await loadSession(args.model);
+  const { model } = session;
   const lensName = args.lens ?? 'logit';
-  const curves: Record<string, InductionCurve> = { [lensName === 'logit' ? 'logit' : 'tuned']: await inductionCurve(model, await loadLens(lensName, model), strings) };
-  if (lensName !== 'logit') curves.logit = await inductionCurve(model, new LogitLens(model.config.numLayers, model.config.dModel), strings);
-  await model.release();
+  const curves: Record<string, InductionCurve> = { [lensName === 'logit' ? 'logit' : 'tuned']: await inductionCurve(model, await loadLens(lensName, session), strings) };
+  if (lensName !== 'logit') curves.logit = await inductionCurve(model, session.lens('logit'), strings);
+  await session.release();
 
   if (args.json) {
     console.log(JSON.stringify({ model: model.name, strings: count, seed, minLength, maxLength, curves }));

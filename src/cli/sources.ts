@@ -1,13 +1,11 @@
 /** Turns the CLI's --model and --lens arguments into Sources, and loads what they name. */
-import * as ort from 'onnxruntime-node';
 import { HUB, hubLensUrl, hubModelUrl } from '../lens/hub.ts';
 import { UrlSource } from '../lens/io/url-source.ts';
-import { LensModel } from '../lens/lens-model.ts';
-import { LogitLens, TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
-import { loadModelFiles } from '../lens/model/model-files.ts';
+import { TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
+import type { LensSession } from '../lens/session.ts';
 import type { Source } from '../lens/io/source.ts';
-import { gpt2TokenizerSource } from './gpt2-tokenizer.ts';
-import { sourceFor } from './path-source.ts';
+import { sourceFor } from '../node/path-source.ts';
+import { loadNodeSession } from '../node/session.ts';
 
 /** The hub, or the mirror that `HF_ENDPOINT` names (as for Hugging Face's own tools). */
 function hubEndpoint(): string {
@@ -22,14 +20,17 @@ export function lensSource(location: string): Source {
   return location.startsWith('hub:') ? new UrlSource(hubLensUrl(location.slice(4), hubEndpoint()), { cacheName: null }) : sourceFor(location);
 }
 
-export async function loadLensModel(location: string): Promise<LensModel> {
-  const files = await loadModelFiles(modelSource(location), { tokenizerFallback: gpt2TokenizerSource(), onProgress: progressLine });
-  return LensModel.create(ort, files);
+/** The model `--model` names, on onnxruntime-node. */
+export function loadSession(location: string): Promise<LensSession> {
+  return loadNodeSession(modelSource(location), progressLine);
 }
 
-export async function loadLens(location: string, model: LensModel): Promise<Lens> {
-  if (location === 'logit') return new LogitLens(model.config.numLayers, model.config.dModel);
-  return TunedLens.load(lensSource(location), { onProgress: progressLine, onNotice: (message) => console.error(message) });
+/** The lens `--lens` names ("logit", a folder, a URL or hub:ID), added to the session under that name. */
+export async function loadLens(location: string, session: LensSession): Promise<Lens> {
+  if (!session.lenses.has(location)) {
+    session.addLens(location, await TunedLens.load(lensSource(location), { onProgress: progressLine, onNotice: (message) => console.error(message) }));
+  }
+  return session.lens(location);
 }
 
 let lastReport = 0;

@@ -6,14 +6,14 @@
  */
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { LogitLens } from '../lens/lens/tuned-lens.ts';
 import { CHECKPOINT_FILE } from '../lens/train/checkpoint.ts';
 import { allChunks, heldOutChunks, type TokenChunk } from '../lens/train/data.ts';
 import { evaluateLenses } from '../lens/train/evaluate.ts';
 import { tokenByteLengths } from '../lens/train/token-bytes.ts';
 import { TRAIN_DEFAULTS, trainTunedLens, type TrainOptions, type TrainProgress } from '../lens/train/trainer.ts';
-import { checkDataFiles, fileCorpus, folderStore, loadTrainingModel } from './data.ts';
+import { checkDataFiles, fileCorpus, folderStore } from './data.ts';
 import { DATA_OPTIONS, optionalNumber, renderEvaluation } from './eval-command.ts';
+import { loadSession } from './sources.ts';
 
 export interface TrainArgs {
   model?: string;
@@ -96,9 +96,9 @@ export async function trainCommand(args: TrainArgs): Promise<number> {
     throw new Error(`${args.output}/${CHECKPOINT_FILE}: the output already holds a checkpoint of an earlier run — resume it (--resume) or choose another --output`);
   }
 
-  const loaded = await loadTrainingModel(args.model);
-  const { model } = loaded;
-  const { numLayers: L, dModel: d, nPositions } = model.config;
+  const session = await loadSession(args.model);
+  const { model } = session;
+  const { numLayers: L, nPositions } = session.config;
   set('context', optionalNumber('context', args.context, { integer: true, min: 2, max: nPositions }) ?? Math.min(TRAIN_DEFAULTS.context, nPositions));
   const corpus = fileCorpus(data, { textKey: args['text-key'] });
   const sessionOptions = threads ? { intraOpNumThreads: threads } : undefined;
@@ -116,14 +116,7 @@ export async function trainCommand(args: TrainArgs): Promise<number> {
   try {
     result = await trainTunedLens(
       {
-        ort,
-        baseModel: loaded.baseModel,
-        unembedding: loaded.unembedding,
-        numLayers: L,
-        nPositions,
-        eosId: loaded.eosId,
-        tokenizer: model.tokenizer,
-        residualStream: (ids) => model.residualStream(ids),
+        session,
         corpus,
         dataDescription: data.join(', '),
         save: store.save,
@@ -142,7 +135,7 @@ export async function trainCommand(args: TrainArgs): Promise<number> {
 
   if (!result.completed) {
     console.error(`stopped after step ${result.step}; the checkpoint is in ${args.output} — continue with --resume`);
-    await model.release();
+    await session.release();
     return 130;
   }
   console.error(`wrote ${args.output}/config.json, params.pt and params.safetensors (${result.step} steps)`);
@@ -150,29 +143,29 @@ export async function trainCommand(args: TrainArgs): Promise<number> {
   const heldOutFraction = options.heldOutFraction ?? TRAIN_DEFAULTS.heldOutFraction;
   if (evalTokens > 0 && (args.heldout || heldOutFraction > 0)) {
     const context = options.context!;
-    const chunkOptions = { context, eosId: loaded.eosId, seed: options.seed ?? TRAIN_DEFAULTS.seed, heldOutFraction, shuffleBuffer: 1 };
+    const chunkOptions = { context, eosId: session.eosId, seed: options.seed ?? TRAIN_DEFAULTS.seed, heldOutFraction, shuffleBuffer: 1 };
     const chunks: AsyncIterable<TokenChunk> = args.heldout
       ? allChunks(fileCorpus([args.heldout], { textKey: args['text-key'] }), model.tokenizer, chunkOptions)
       : heldOutChunks(corpus, model.tokenizer, chunkOptions);
     const evaluation = await evaluateLenses({
       ort,
       modelName: model.name,
-      unembedding: loaded.unembedding,
+      unembedding: session.unembedding,
       numLayers: L,
       residualStream: (ids) => model.residualStream(ids),
       chunks,
       lenses: [
         { name: 'tuned', lens: result.lens },
-        { name: 'logit', lens: new LogitLens(L, d) },
+        { name: 'logit', lens: session.lens('logit') },
       ],
-      tokenBytes: tokenByteLengths(loaded.tokenizerJson, model.config.vocabSize, (ids) => model.tokenizer.decode(ids)),
+      tokenBytes: tokenByteLengths(session.tokenizer.json, model.config.vocabSize, (ids) => model.tokenizer.decode(ids)),
       maxTokens: evalTokens,
       sessionOptions,
     });
     if (evaluation.chunks > 0) console.log(renderEvaluation(evaluation, `held-out ${args.heldout ?? 'split'}`));
     else console.error('no held-out chunk to evaluate (the held-out split is empty)');
   }
-  await model.release();
+  await session.release();
   return 0;
 }
 

@@ -1,7 +1,7 @@
 /** `lens trajectory`: a table of row × position (top-1 token and one statistic), or the whole trajectory as JSON. */
 import { STATISTIC_JSON_NAMES, STATISTICS, type PredictionTrajectory, type Statistic } from '../lens/trajectory/prediction-trajectory.ts';
 import { formatToken } from '../lens/trajectory/token-format.ts';
-import { loadLens, loadLensModel } from './sources.ts';
+import { loadLens, loadSession } from './sources.ts';
 
 export interface TrajectoryArgs {
   model?: string;
@@ -32,8 +32,10 @@ export async function trajectoryCommand(args: TrajectoryArgs): Promise<number> {
     return n;
   };
 
-  const model = await loadLensModel(args.model);
-  const lens = await loadLens(args.lens ?? 'logit', model);
+  const session = await loadSession(args.model);
+  const { model } = session;
+  const lens = args.lens ?? 'logit';
+  await loadLens(lens, session);
   const inputIds =
     args.ids !== undefined
       ? args.ids.split(',').map((s) => {
@@ -49,14 +51,14 @@ export async function trajectoryCommand(args: TrajectoryArgs): Promise<number> {
     if (ids.length !== 1) throw new Error(`--follow '${args.follow}' is ${ids.length} tokens; give one token's text or its id`);
     follow = ids[0];
   }
-  let trajectory = await model.trajectory(inputIds, lens, {
+  let trajectory = await session.trajectory(inputIds, lens, {
     topk: integer('topk', args.topk) ?? 10,
     follow,
     changePerLayer: args['change-per-layer'] ?? false,
     consecutiveKl: args['consecutive-kl'] ?? false,
   });
   trajectory = trajectory.slice(integer('start', args.start) ?? 0, integer('end', args.end)).stride(integer('stride', args.stride) ?? 1);
-  await model.release();
+  await session.release();
 
   if (args.json) console.log(JSON.stringify(trajectory));
   else console.log(renderTable(trajectory, statistic));

@@ -4,7 +4,7 @@
  * The diagonal is the ordinary tuned lens; how fast it grows away from it measures representational drift.
  */
 import { parseArgs } from 'node:util';
-import { loadLens, loadLensModel } from './sources.ts';
+import { loadLens, loadSession } from './sources.ts';
 
 export interface TransferArgs {
   model?: string;
@@ -31,15 +31,16 @@ export async function transferCommand(args: TransferArgs): Promise<number> {
   if (!args.lens || args.lens === 'logit')
     throw new Error('transfer needs --lens <dir|url|hub:ID>, a tuned lens (the logit lens has no translators to transfer)');
   if (args.text === undefined) throw new Error('transfer needs --text "…"');
-  const model = await loadLensModel(args.model);
-  const lens = await loadLens(args.lens, model);
+  const session = await loadSession(args.model);
+  const { model } = session;
+  const lens = await loadLens(args.lens, session);
   const L = model.config.numLayers;
   const report = (done: number, total: number) =>
     process.stderr.isTTY && process.stderr.write(`\rhidden states decoded: ${done} / ${total}${done === total ? '\n' : ''}`);
   const transfer = (await model.layerTransfer(model.encode(args.text), lens, { onProgress: report }))!;
-  await model.release();
+  await session.release();
 
-  const kl = Array.from({ length: L }, (_, i) => Array.from(transfer.kl.subarray(i * L, (i + 1) * L)));
+  const kl: number[][] = Array.from({ length: L }, (_, i) => Array.from(transfer.kl.subarray(i * L, (i + 1) * L)));
   if (args.json) {
     console.log(JSON.stringify({ model: model.name, num_positions: transfer.numPositions, translators: kl.map((_, i) => i), layers: kl.map((_, j) => j), kl }));
     return 0;

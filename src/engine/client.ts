@@ -6,12 +6,15 @@ import { PredictionTrajectory } from '../lens/trajectory/prediction-trajectory.t
 import { modelByKey } from './catalog.ts';
 import type {
   BackendPreference,
+  Control,
   ErrorInfo,
+  Exchanges,
   FileSize,
   MemoryEstimate,
   ModelEntry,
   ModelInfo,
-  Request,
+  RequestOf,
+  RequestType,
   Response,
   TrainPlan,
   TrainProgress,
@@ -19,7 +22,10 @@ import type {
   TrainSummary,
   TranslatorStats,
   LayerTransfer,
+  TrajectoryRequest,
 } from './protocol.ts';
+
+export type { TrajectoryRequest };
 
 export type EngineState =
   | { status: 'idle'; model: ModelEntry }
@@ -37,21 +43,6 @@ export class EngineError extends Error {
     super(info.message);
     this.name = info.name;
   }
-}
-
-export interface TrajectoryRequest {
-  text: string;
-  lens: string;
-  topk: number;
-  /** A token id whose probability and rank every cell should carry (follow a token). */
-  follow?: number;
-  /** Also compute the change per layer of the output's top-1 log-probability. */
-  changePerLayer?: boolean;
-  /** Also carry the KL between consecutive layers' distributions. */
-  consecutiveKl?: boolean;
-  /** Only positions start..end (Python slice semantics): the lens runs on those alone. All by default. */
-  start?: number;
-  end?: number;
 }
 
 export interface TrainEvents {
@@ -82,12 +73,16 @@ export interface TrainingRun {
 
 type TrainEvent = Response & { type: 'train-started' | 'train-progress' };
 
-type Pending = {
-  resolve: (value: Response) => void;
-  reject: (error: Error) => void;
+interface Handlers {
   onProgress?: (r: Response & { type: 'progress' }) => void;
   onTrain?: (r: TrainEvent) => void;
-};
+}
+
+interface Pending extends Handlers {
+  /** Settles with the answer's body: `request` keeps the type `Exchanges` pairs with the request's. */
+  resolve(body: Exchanges[RequestType]['response']): void;
+  reject(error: Error): void;
+}
 
 export class EngineClient {
   private readonly worker: Worker;
@@ -121,21 +116,20 @@ export class EngineClient {
    * the memory it will need (null when its config.json could not be read).
    */
   async estimate(model: ModelEntry): Promise<{ files: FileSize[]; memory: MemoryEstimate | null }> {
-    const response = (await this.send({ type: 'estimate', id: this.nextId++, model })) as Response & { type: 'estimate' };
-    return { files: response.files, memory: response.memory };
+    return this.request({ type: 'estimate', id: this.nextId++, model });
   }
 
   load(model: ModelEntry, backend: BackendPreference = 'auto'): Promise<ModelInfo> {
     this.setState({ status: 'loading', model, loaded: 0, total: undefined, file: '' });
     const perFile = new Map<string, { loaded: number; total: number | undefined }>();
-    this.ready = this.send({ type: 'load', id: this.nextId++, model, backend }, (p) => {
+    const onProgress = (p: Response & { type: 'progress' }) => {
       perFile.set(p.file, { loaded: p.loaded, total: p.total });
       const all = [...perFile.values()];
       const total = all.every((f) => f.total !== undefined) ? all.reduce((s, f) => s + f.total!, 0) : undefined;
       this.setState({ status: 'loading', model, loaded: all.reduce((s, f) => s + f.loaded, 0), total, file: p.file });
-    }).then(
-      (response) => {
-        const info = (response as Response & { type: 'loaded' }).info;
+    };
+    this.ready = this.request({ type: 'load', id: this.nextId++, model, backend }, { onProgress }).then(
+      (info) => {
         this.setState({ status: 'ready', model, info });
         return info;
       },
@@ -161,11 +155,11 @@ export class EngineClient {
     const id = this.nextId++;
     if (channel !== undefined) {
       const previous = this.latestByChannel.get(channel);
-      if (previous !== undefined && this.pending.has(previous)) this.worker.postMessage({ type: 'cancel', id: previous } satisfies Request);
+      if (previous !== undefined && this.pending.has(previous)) this.worker.postMessage({ type: 'cancel', id: previous } satisfies Control);
       this.latestByChannel.set(channel, id);
     }
-    const response = (await this.send({ type: 'trajectory', id, ...request })) as Response & { type: 'trajectory' };
-    return { trajectory: PredictionTrajectory.from(response.result), ms: response.ms, numTokens: response.numTokens };
+    const { result, ms, numTokens } = await this.request({ type: 'trajectory', id, ...request });
+    return { trajectory: PredictionTrajectory.from(result), ms, numTokens };
   }
 
   /**
@@ -174,10 +168,7 @@ export class EngineClient {
    */
   async translatorStats(lens: string, onProgress?: (done: number, total: number) => void): Promise<TranslatorStats[]> {
     await this.whenReady();
-    const response = (await this.send({ type: 'translator-stats', id: this.nextId++, lens }, (p) => onProgress?.(p.loaded, p.total ?? p.loaded))) as Response & {
-      type: 'translator-stats';
-    };
-    return response.stats;
+    return this.request({ type: 'translator-stats', id: this.nextId++, lens }, { onProgress: (p) => onProgress?.(p.loaded, p.total ?? p.loaded) });
   }
 
   /**
@@ -187,20 +178,17 @@ export class EngineClient {
   layerTransfer(text: string, lens: string, onProgress?: (done: number, total: number) => void): { done: Promise<{ transfer: LayerTransfer; ms: number }>; cancel: () => void } {
     const id = this.nextId++;
     const done = this.whenReady()
-      .then(() => this.send({ type: 'layer-transfer', id, text, lens }, (p) => onProgress?.(p.loaded, p.total ?? p.loaded)))
-      .then((response) => {
-        const { result, ms } = response as Response & { type: 'layer-transfer' };
-        return { transfer: result, ms };
-      });
-    return { done, cancel: () => this.worker.postMessage({ type: 'cancel', id } satisfies Request) };
+      .then(() => this.request({ type: 'layer-transfer', id, text, lens }, { onProgress: (p) => onProgress?.(p.loaded, p.total ?? p.loaded) }))
+      .then(({ result, ms }) => ({ transfer: result, ms }));
+    return { done, cancel: () => this.worker.postMessage({ type: 'cancel', id } satisfies Control) };
   }
 
   /** Adds a lens from files the reader chose (config.json + params.pt or params.safetensors). */
   async addLens(name: string, files: Record<string, Blob>): Promise<ModelInfo> {
     await this.whenReady();
-    const response = (await this.send({ type: 'add-lens', id: this.nextId++, name, files })) as Response & { type: 'lens-added' };
-    if (this.state.status === 'ready') this.setState({ ...this.state, info: response.info });
-    return response.info;
+    const info = await this.request({ type: 'add-lens', id: this.nextId++, name, files });
+    if (this.state.status === 'ready') this.setState({ ...this.state, info });
+    return info;
   }
 
   /**
@@ -209,14 +197,12 @@ export class EngineClient {
    */
   train(text: string, options: TrainStartOptions, events: TrainEvents = {}): TrainingRun {
     const id = this.nextId++;
-    const control = (type: 'train-pause' | 'train-resume' | 'train-reset') => this.worker.postMessage({ type, id } satisfies Request);
+    const control = (type: 'train-pause' | 'train-resume' | 'train-reset') => this.worker.postMessage({ type, id } satisfies Control);
     const onTrain = (event: TrainEvent) => {
       if (event.type === 'train-started') events.onStarted?.(event.plan);
       else events.onProgress?.(event.progress);
     };
-    const done = this.whenReady()
-      .then(() => this.send({ type: 'train-start', id, text, options }, undefined, onTrain))
-      .then((response) => (response as Response & { type: 'train-done' }).info);
+    const done = this.whenReady().then(() => this.request({ type: 'train-start', id, text, options }, { onTrain }));
     return {
       id,
       done,
@@ -224,17 +210,18 @@ export class EngineClient {
       resume: () => control('train-resume'),
       reset: () => control('train-reset'),
       useLens: async (base: string) => {
-        const response = (await this.send({ type: 'train-use', id: this.nextId++, run: id, name: base })) as Response & { type: 'train-lens' };
-        if (this.state.status === 'ready') this.setState({ ...this.state, info: response.info });
-        return response.name;
+        const { name, info } = await this.request({ type: 'train-use', id: this.nextId++, run: id, name: base });
+        if (this.state.status === 'ready') this.setState({ ...this.state, info });
+        return name;
       },
-      files: async () => ((await this.send({ type: 'train-files', id: this.nextId++, run: id })) as Response & { type: 'train-files' }).files,
+      files: () => this.request({ type: 'train-files', id: this.nextId++, run: id }),
     };
   }
 
-  private send(request: Exclude<Request, { type: 'cancel' }>, onProgress?: Pending['onProgress'], onTrain?: Pending['onTrain']): Promise<Response> {
+  /** Posts `request`; resolves with the answer `Exchanges` pairs with its type. */
+  private request<K extends RequestType>(request: RequestOf<K>, handlers: Handlers = {}): Promise<Exchanges[K]['response']> {
     return new Promise((resolve, reject) => {
-      this.pending.set(request.id, { resolve, reject, onProgress, onTrain });
+      this.pending.set(request.id, { resolve, reject, ...handlers });
       this.worker.postMessage(request);
     });
   }
@@ -253,7 +240,7 @@ export class EngineClient {
     this.pending.delete(response.id);
     if (response.type === 'error') pending.reject(new EngineError(response.error));
     else if (response.type === 'cancelled') pending.reject(new CancelledError('superseded by a newer request'));
-    else pending.resolve(response);
+    else pending.resolve(response.body);
   }
 
   private setState(state: EngineState): void {

@@ -1,14 +1,17 @@
 /**
- * The one seam between the page and the Worker that owns the model: a discriminated union of
- * requests and responses, matched by id. Everything here is structured-cloneable plain data.
+ * The one seam between the page and the Worker that owns the model: requests, each paired with the
+ * type of its answer (`Exchanges`), and the Worker's messages, matched to requests by id. Everything
+ * here is structured-cloneable plain data.
  */
 import type { LayerTransfer } from '../lens/lens-model.ts';
 import type { TranslatorStats } from '../lens/lens/translator-stats.ts';
 import type { MemoryEstimate } from '../lens/model/memory-estimate.ts';
 import type { TrajectoryData } from '../lens/trajectory/prediction-trajectory.ts';
-import type { TrainProgress } from '../lens/train/trainer.ts';
+import { TRAIN_LIMITS, type TextTrainingPlan, type TrainStartOptions } from '../lens/train/train-limits.ts';
+import type { TrainProgress } from '../lens/train/training-loop.ts';
 
-export type { LayerTransfer, MemoryEstimate, TranslatorStats, TrainProgress };
+export { TRAIN_LIMITS };
+export type { LayerTransfer, MemoryEstimate, TranslatorStats, TrainProgress, TrainStartOptions };
 
 export type Backend = 'webgpu' | 'wasm';
 export type BackendPreference = Backend | 'auto';
@@ -54,85 +57,8 @@ export interface FileSize {
   bytes: number | null;
 }
 
-export type Request =
-  | { type: 'estimate'; id: number; model: ModelEntry }
-  | { type: 'load'; id: number; model: ModelEntry; backend: BackendPreference }
-  /**
-   * What `lens` reads for `text` at positions start..end (Python slice semantics; all by default).
-   * The Worker decodes only those positions, and reuses what it computed for the previous prompt's
-   * shared prefix (LensModel.trajectory). `follow`, `changePerLayer` and `consecutiveKl` as in
-   * LensModel.trajectory's options (the first two cost one more head pass over the shown positions each).
-   */
-  | {
-      type: 'trajectory';
-      id: number;
-      text: string;
-      lens: string;
-      topk: number;
-      start?: number;
-      end?: number;
-      follow?: number;
-      changePerLayer?: boolean;
-      consecutiveKl?: boolean;
-    }
-  | { type: 'add-lens'; id: number; name: string; files: Record<string, Blob> }
-  /** Per translator of `lens`: ‖A_ℓ‖_F, ‖b_ℓ‖ and the singular values of I + A_ℓ; progress counts layers. */
-  | { type: 'translator-stats'; id: number; lens: string }
-  /**
-   * Layer transfer of `lens` over `text` (LensModel.layerTransfer): `progress` after each of the L head
-   * runs (file "layers"), and a `cancel` stops it before the next run (answered `cancelled`).
-   */
-  | { type: 'layer-transfer'; id: number; text: string; lens: string }
-  | { type: 'cancel'; id: number }
-  /**
-   * Trains the loaded model's tuned lens on `text`, one small piece of work at a time so other requests
-   * are served in between: `train-started`, then `train-progress` after every step, then `train-done`.
-   * One run at a time; a new one replaces the old (which answers `cancelled`).
-   */
-  | { type: 'train-start'; id: number; text: string; options: TrainStartOptions }
-  /** Pause, resume or discard run `id` (the train-start's id); no answer of their own, like `cancel`. */
-  | { type: 'train-pause'; id: number }
-  | { type: 'train-resume'; id: number }
-  | { type: 'train-reset'; id: number }
-  /** Adds run `run`'s translators as they are now to the loaded model's lenses → `train-lens`. */
-  | { type: 'train-use'; id: number; run: number; name: string }
-  /** Run `run`'s translators as they are now, as lens files → `train-files`. */
-  | { type: 'train-files'; id: number; run: number };
-
-/** What the reader chose; everything else is the paper's recipe (TRAIN_DEFAULTS). */
-export interface TrainStartOptions {
-  steps: number;
-  /** Rounded up to whole chunks of the model's context. */
-  tokensPerStep: number;
-  /** The paper's learning rate (1.0); SGD's step size is lr·(1 − momentum). */
-  lr: number;
-  /** The lens whose translators training starts from: "logit" for zero translators, "tuned" for the model's own. */
-  init: string;
-}
-
-/** What a page may ask of one run (the Worker refuses more, with a message that says so). */
-export const TRAIN_LIMITS = {
-  /** Tokens per training chunk: the model's context, up to GPT-2's 1,024 (trainer.ts's default). */
-  context: 1024,
-  steps: 10_000,
-  tokensPerStep: 2 ** 18,
-  lr: 100,
-  /** Tokenising is plain JavaScript in the Worker: a few MB take seconds. */
-  textCharacters: 4_000_000,
-} as const;
-
-/** How a run was set up, once the text is tokenised and the train-step graph built. */
-export interface TrainPlan {
-  steps: number;
-  tokensPerStep: number;
-  context: number;
-  chunksPerStep: number;
-  /** Positions per train-step graph run. */
-  batchTokens: number;
-  /** Tokens in the training text, and the whole chunks they make. */
-  textTokens: number;
-  textChunks: number;
-  init: string;
+/** How a run was set up, and on which backend its train-step graph runs. */
+export interface TrainPlan extends TextTrainingPlan {
   backend: Backend;
 }
 
@@ -149,22 +75,75 @@ export interface ErrorInfo {
   message: string;
 }
 
-export type Response =
-  | { type: 'progress'; id: number; file: string; loaded: number; total: number | undefined }
+/**
+ * Each request the Worker answers, and the answer: the one place where a request type is paired with
+ * its response type. The Worker's `answer` and the client's `request` are typed from it.
+ */
+export interface Exchanges {
   /** The download's sizes, and the memory the model will need (from its config.json; null when that could not be read). */
-  | { type: 'estimate'; id: number; files: FileSize[]; memory: MemoryEstimate | null }
-  | { type: 'loaded'; id: number; info: ModelInfo }
-  /** `result` covers the asked-for positions only; `numTokens` is the whole prompt's length. */
-  | { type: 'trajectory'; id: number; result: TrajectoryData; ms: number; numTokens: number }
-  | { type: 'lens-added'; id: number; info: ModelInfo }
-  | { type: 'translator-stats'; id: number; stats: TranslatorStats[] }
-  | { type: 'layer-transfer'; id: number; result: LayerTransfer; ms: number }
+  estimate: { request: { model: ModelEntry }; response: { files: FileSize[]; memory: MemoryEstimate | null } };
+  load: { request: { model: ModelEntry; backend: BackendPreference }; response: ModelInfo };
+  /**
+   * What `lens` reads for `text` at positions start..end (Python slice semantics; all by default).
+   * The Worker decodes only those positions, and reuses what it computed for the previous prompt's
+   * shared prefix (LensModel.trajectory). `follow` and `changePerLayer` as in LensModel.trajectory's
+   * options (each one more head pass over the shown positions). `result` covers the asked-for
+   * positions only; `numTokens` is the whole prompt's length.
+   */
+  trajectory: { request: TrajectoryRequest; response: { result: TrajectoryData; ms: number; numTokens: number } };
+  /** A lens from files the reader chose; answers with the model's lenses now. */
+  'add-lens': { request: { name: string; files: Record<string, Blob> }; response: ModelInfo };
+  /** Per translator of `lens`: ‖A_ℓ‖_F, ‖b_ℓ‖ and the singular values of I + A_ℓ; progress counts layers. */
+  'translator-stats': { request: { lens: string }; response: TranslatorStats[] };
+  /**
+   * Layer transfer of `lens` over `text` (LensModel.layerTransfer): `progress` after each of the L head
+   * runs (file "layers"), and a `cancel` stops it before the next run (answered `cancelled`).
+   */
+  'layer-transfer': { request: { text: string; lens: string }; response: { result: LayerTransfer; ms: number } };
+  /**
+   * Trains the loaded model's tuned lens on `text`, one small piece of work at a time so other requests
+   * are served in between: `train-started`, then `train-progress` after every step, then the answer.
+   * One run at a time; a new one replaces the old (which answers `cancelled`).
+   */
+  'train-start': { request: { text: string; options: TrainStartOptions }; response: TrainSummary };
+  /** Adds run `run`'s translators as they are now to the loaded model's lenses, under a name unique on the page. */
+  'train-use': { request: { run: number; name: string }; response: { name: string; info: ModelInfo } };
+  /** Run `run`'s translators as they are now: config.json, params.pt and params.safetensors. */
+  'train-files': { request: { run: number }; response: Record<string, Uint8Array> };
+}
+
+export type RequestType = keyof Exchanges;
+
+export type RequestOf<K extends RequestType> = { type: K; id: number } & Exchanges[K]['request'];
+
+export interface TrajectoryRequest {
+  text: string;
+  lens: string;
+  topk: number;
+  /** A token id whose probability and rank every cell should carry (follow a token). */
+  follow?: number;
+  /** Also compute the change per layer of the output's top-1 log-probability. */
+  changePerLayer?: boolean;
+  /** Also carry the KL between consecutive layers' distributions. */
+  consecutiveKl?: boolean;
+  /** Only positions start..end (Python slice semantics): the lens runs on those alone. All by default. */
+  start?: number;
+  end?: number;
+}
+
+/**
+ * Messages the Worker acts on at once, outside its queue, with no answer of their own: cancel a
+ * queued request; pause, resume or discard training run `id` (the train-start's id).
+ */
+export type Control = { type: 'cancel' | 'train-pause' | 'train-resume' | 'train-reset'; id: number };
+
+export type Request = { [K in RequestType]: RequestOf<K> }[RequestType] | Control;
+
+export type Response =
+  /** The answer to request `id`, of the type `Exchanges` pairs with that request's. */
+  | { type: 'answer'; id: number; body: Exchanges[RequestType]['response'] }
+  | { type: 'progress'; id: number; file: string; loaded: number; total: number | undefined }
   | { type: 'cancelled'; id: number }
   | { type: 'error'; id: number; error: ErrorInfo }
   | { type: 'train-started'; id: number; plan: TrainPlan }
-  | { type: 'train-progress'; id: number; progress: TrainProgress }
-  | { type: 'train-done'; id: number; info: TrainSummary }
-  /** The name the trained lens was added under (unique on the page) and the model's lenses now. */
-  | { type: 'train-lens'; id: number; name: string; info: ModelInfo }
-  /** config.json, params.pt and params.safetensors. */
-  | { type: 'train-files'; id: number; files: Record<string, Uint8Array> };
+  | { type: 'train-progress'; id: number; progress: TrainProgress };

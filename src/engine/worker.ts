@@ -1,22 +1,22 @@
 /// <reference lib="webworker" />
 /**
- * The page's one engine Worker: owns the tokenizer, the model and lens sessions, so every island on a
- * page shares one loaded model and the page stays responsive while it runs.
+ * The page's one engine Worker: an adapter over the library's LensSession (src/lens/session.ts) that
+ * brings its bytes (URLs, Cache Storage) and its runtime (onnxruntime-web), so every island on a page
+ * shares one loaded model and the page stays responsive while it runs. Everything it holds is in
+ * `state`; requests and their answers are paired in protocol.ts's `Exchanges`.
  */
 import * as ort from 'onnxruntime-web/webgpu';
-import { hubModelIdOfUrl } from '../lens/hub.ts';
 import { FilesSource } from '../lens/io/files-source.ts';
 import { UrlSource } from '../lens/io/url-source.ts';
-import { LensModel } from '../lens/lens-model.ts';
-import { checkLensFitsModel, LogitLens, TunedLens, type Lens } from '../lens/lens/tuned-lens.ts';
-import { translatorStats, type TranslatorStats } from '../lens/lens/translator-stats.ts';
+import { checkLensFitsModel, TunedLens } from '../lens/lens/tuned-lens.ts';
 import { parseGPT2Config } from '../lens/model/gpt2-config.ts';
 import { memoryEstimate, type MemoryEstimate } from '../lens/model/memory-estimate.ts';
 import { loadModelFiles } from '../lens/model/model-files.ts';
-import { unembeddingOf, type Unembedding } from '../lens/train/unembedding.ts';
+import { LensSession } from '../lens/session.ts';
+import { trainOnText } from '../lens/train/text-training.ts';
+import type { TrainingLoop } from '../lens/train/training-loop.ts';
 import { chooseBackend, wasmThreads } from './backend.ts';
-import { endOfTextId, LiveTraining } from './live-training.ts';
-import type { Backend, ErrorInfo, ModelEntry, ModelInfo, Request, Response, TrainStartOptions } from './protocol.ts';
+import type { Backend, Control, ErrorInfo, Exchanges, ModelEntry, ModelInfo, Request, RequestOf, RequestType, Response } from './protocol.ts';
 
 // Our pinned onnxruntime-web's WASM and its loader script, emitted by Vite beside this chunk. Both
 // are named explicitly: left unset, importing @huggingface/transformers points them at a CDN, and
@@ -29,37 +29,64 @@ ort.env.wasm.numThreads = wasmThreads();
 ort.env.logLevel = 'error';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const post = (message: Response) => scope.postMessage(message);
+const post = (message: Response, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
 
-let model: LensModel | null = null;
-let info: ModelInfo | null = null;
-const lenses = new Map<string, Lens>();
-/** Translator statistics are O(L d³) to compute (seconds for GPT-2), so each lens's are kept. */
-const statsByLens = new WeakMap<Lens, TranslatorStats[]>();
+/** A lens being trained: the loop, and how the Worker is driving it. */
+interface TrainingJob {
+  /** The train-start request, whose id its progress and its answer carry. */
+  request: Pick<RequestOf<'train-start'>, 'type' | 'id'>;
+  loop: TrainingLoop;
+  paused: boolean;
+  /** A task for this run is in the queue. */
+  scheduled: boolean;
+  finished: boolean;
+  /** Lens names this run's translators were added under, by step. */
+  used: Map<number, string>;
+}
 
-/** Runs are serial (one session cannot run twice at once); a cancelled run that has not started is dropped. */
-const cancelled = new Set<number>();
-let queue: Promise<void> = Promise.resolve();
-
-/** Requests answered at once, outside the queue: they only set flags that queued work reads. */
-type Control = Extract<Request, { type: 'cancel' | 'train-pause' | 'train-resume' | 'train-reset' }>;
+/** Everything the Worker holds. */
+const state = {
+  /** The loaded model with its lenses, and what the page was told about it. */
+  session: null as LensSession | null,
+  info: null as ModelInfo | null,
+  /** The lens being trained, if any (one run at a time). */
+  training: null as TrainingJob | null,
+  /** Runs are serial (one session cannot run twice at once) … */
+  queue: Promise.resolve(),
+  /** … and a cancelled run that has not started is dropped. */
+  cancelled: new Set<number>(),
+};
 
 scope.onmessage = (event: MessageEvent<Request>) => {
   const request = event.data;
-  if (request.type === 'cancel') {
-    cancelled.add(request.id);
-    return;
-  }
-  if (request.type === 'train-pause' || request.type === 'train-resume' || request.type === 'train-reset') {
-    controlTraining(request);
-    return;
-  }
-  queue = queue.then(() => handle(request));
+  if (isControl(request)) control(request);
+  else state.queue = state.queue.then(() => handle(request));
 };
+
+function isControl(request: Request): request is Control {
+  return request.type === 'cancel' || request.type === 'train-pause' || request.type === 'train-resume' || request.type === 'train-reset';
+}
+
+/** Answers request `request` with the body its type is paired with. */
+function answer<K extends RequestType>(request: Pick<RequestOf<K>, 'type' | 'id'>, body: Exchanges[K]['response'], transfer: Transferable[] = []): void {
+  post({ type: 'answer', id: request.id, body }, transfer);
+}
+
+function loaded(): { session: LensSession; info: ModelInfo } {
+  const { session, info } = state;
+  if (!session || !info) throw new Error('No model is loaded yet — pick one and load it first.');
+  return { session, info };
+}
+
+/** The model's lenses changed: the page's info says so. */
+function lensesChanged(session: LensSession, info: ModelInfo): ModelInfo {
+  state.info = { ...info, lenses: [...session.lenses.keys()] };
+  return state.info;
+}
 
 async function handle(request: Exclude<Request, Control>): Promise<void> {
   const { id } = request;
-  if (cancelled.delete(id)) {
+  if (state.cancelled.delete(id)) {
     post({ type: 'cancelled', id });
     return;
   }
@@ -67,88 +94,73 @@ async function handle(request: Exclude<Request, Control>): Promise<void> {
     switch (request.type) {
       case 'estimate': {
         const [files, memory] = await Promise.all([estimate(request.model), memoryFor(request.model)]);
-        post({ type: 'estimate', id, files, memory });
+        answer(request, { files, memory });
         return;
       }
       case 'load':
-        post({ type: 'loaded', id, info: await load(id, request.model, request.backend) });
+        answer(request, await load(id, request.model, request.backend));
         return;
       case 'trajectory': {
-        if (!model) throw new Error('No model is loaded yet — pick one and load it first.');
-        const lens = lenses.get(request.lens);
-        if (!lens) throw new Error(`No lens named '${request.lens}' is loaded for ${model.name}.`);
+        const { session } = loaded();
         const began = performance.now();
-        const ids = model.encode(request.text);
+        const ids = session.model.encode(request.text);
         const { topk, follow, changePerLayer, consecutiveKl, start, end } = request;
-        const result = await model.trajectory(ids, lens, { topk, follow, changePerLayer, consecutiveKl, start, end });
-        if (cancelled.delete(id)) {
+        const result = await session.trajectory(ids, request.lens, { topk, follow, changePerLayer, consecutiveKl, start, end });
+        if (state.cancelled.delete(id)) {
           post({ type: 'cancelled', id });
           return;
         }
-        post({ type: 'trajectory', id, result, ms: performance.now() - began, numTokens: ids.length });
+        answer(request, { result, ms: performance.now() - began, numTokens: ids.length });
         return;
       }
       case 'layer-transfer': {
-        if (!model) throw new Error('No model is loaded yet — pick one and load it first.');
-        const lens = lenses.get(request.lens);
-        if (!lens) throw new Error(`No lens named '${request.lens}' is loaded for ${model.name}.`);
+        const { session } = loaded();
         const began = performance.now();
-        const result = await model.layerTransfer(model.encode(request.text), lens, {
-          onProgress: (loaded, total) => post({ type: 'progress', id, file: 'layers', loaded, total }),
-          shouldStop: () => cancelled.has(id),
+        const result = await session.model.layerTransfer(session.model.encode(request.text), session.lens(request.lens), {
+          onProgress: (done, total) => post({ type: 'progress', id, file: 'layers', loaded: done, total }),
+          shouldStop: () => state.cancelled.has(id),
         });
-        if (cancelled.delete(id) || !result) {
+        if (state.cancelled.delete(id) || !result) {
           post({ type: 'cancelled', id });
           return;
         }
-        post({ type: 'layer-transfer', id, result, ms: performance.now() - began });
+        answer(request, { result, ms: performance.now() - began });
         return;
       }
       case 'translator-stats': {
-        if (!model) throw new Error('No model is loaded yet — pick one and load it first.');
-        const lens = lenses.get(request.lens);
-        if (!lens) throw new Error(`No lens named '${request.lens}' is loaded for ${model.name}.`);
-        let stats = statsByLens.get(lens);
-        if (!stats) {
-          stats = translatorStats(lens, (loaded, total) => post({ type: 'progress', id, file: 'translators', loaded, total }));
-          statsByLens.set(lens, stats);
-        }
-        post({ type: 'translator-stats', id, stats });
+        const stats = loaded().session.translatorStats(request.lens, (done, total) => post({ type: 'progress', id, file: 'translators', loaded: done, total }));
+        answer(request, stats);
         return;
       }
       case 'add-lens': {
-        if (!model || !info) throw new Error('Load a model before adding a lens.');
+        const { session, info } = loaded();
         const lens = await TunedLens.load(new FilesSource(request.name, new Map(Object.entries(request.files))), {
           onNotice: (message) => console.info(message),
         });
-        checkLensFitsModel(lens, { name: model.name, dModel: model.config.dModel, numLayers: model.config.numLayers });
-        lenses.set(request.name, lens);
-        info = { ...info, lenses: [...lenses.keys()] };
-        post({ type: 'lens-added', id, info });
+        session.addLens(request.name, lens);
+        answer(request, lensesChanged(session, info));
         return;
       }
       case 'train-start':
-        await startTraining(id, request.text, request.options);
+        await startTraining(request);
         return;
       case 'train-use': {
-        if (!info) throw new Error('Load a model before adding a lens.');
+        const { session, info } = loaded();
         const job = trainingRun(request.run);
-        const step = job.run.step;
+        const step = job.loop.step;
         if (step === 0) throw new Error('Train at least one step before using the lens.');
         let name = job.used.get(step);
         if (name === undefined) {
-          name = uniqueLensName(`${request.name} (${step} step${step === 1 ? '' : 's'})`);
-          lenses.set(name, job.run.snapshot());
+          name = session.uniqueLensName(`${request.name} (${step} step${step === 1 ? '' : 's'})`);
+          session.addLens(name, job.loop.snapshot());
           job.used.set(step, name);
-          info = { ...info, lenses: [...lenses.keys()] };
         }
-        post({ type: 'train-lens', id, name, info });
+        answer(request, { name, info: lensesChanged(session, info) });
         return;
       }
       case 'train-files': {
-        const files = Object.fromEntries(trainingRun(request.run).run.files());
-        const buffers = new Set(Object.values(files).map((bytes) => bytes.buffer as ArrayBuffer));
-        scope.postMessage({ type: 'train-files', id, files } satisfies Response, [...buffers]);
+        const files = Object.fromEntries(trainingRun(request.run).loop.files());
+        answer(request, files, [...new Set(Object.values(files).map((bytes) => bytes.buffer as ArrayBuffer))]);
         return;
       }
     }
@@ -211,41 +223,39 @@ async function load(id: number, entry: ModelEntry, preference: 'auto' | 'webgpu'
     type: 'error',
     id: runId,
     error: { name: 'TrainingStopped', message: 'The model changed, so the training run stopped — start it again to train the new model’s lens.' },
-  }))?.run.release();
-  await model?.release();
-  model = null;
-  lenses.clear();
-  loadedEntry = entry;
-  if (unembeddingCache?.entry !== entry) unembeddingCache = null;
+  }))?.loop.release();
+  await state.session?.release();
+  state.session = null;
+  state.info = null;
   let choice = await chooseBackend(preference);
+  let session: LensSession;
   try {
-    model = await LensModel.create(ort, files, { executionProviders: [choice.backend] });
+    session = await LensSession.create(ort, files, { executionProviders: [choice.backend] });
   } catch (e) {
     if (choice.backend !== 'webgpu') throw e;
     choice = { backend: 'wasm', reason: `WebGPU could not run the model (${errorInfo(e).message}), so it runs on WASM` };
-    model = await LensModel.create(ort, files, { executionProviders: ['wasm'] });
+    session = await LensSession.create(ort, files, { executionProviders: ['wasm'] });
   }
-  const config = model.config;
-  lenses.set('logit', new LogitLens(config.numLayers, config.dModel));
-  if (tuned) lenses.set('tuned', tuned);
+  state.session = session;
+  if (tuned) session.addLens('tuned', tuned);
   // ORT prepares kernels and memory on a session's first run; pay that here, as part of loading,
   // so the reader's first heatmap is as quick as the ones after it.
-  await model.trajectory([0, 0, 0, 0, 0, 0, 0, 0], lenses.get('logit')!, { topk: 10 });
-  info = {
+  await session.trajectory([0, 0, 0, 0, 0, 0, 0, 0], 'logit', { topk: 10 });
+  state.info = {
     key: entry.key,
-    name: model.name,
-    numLayers: config.numLayers,
-    dModel: config.dModel,
-    vocabSize: config.vocabSize,
-    nPositions: config.nPositions,
+    name: session.name,
+    numLayers: session.numLayers,
+    dModel: session.dModel,
+    vocabSize: session.vocabSize,
+    nPositions: session.config.nPositions,
     backend: choice.backend,
     backendReason: choice.reason,
     threads: choice.backend === 'wasm' ? ort.env.wasm.numThreads ?? 1 : 0,
-    lenses: [...lenses.keys()],
+    lenses: [...session.lenses.keys()],
     lensError,
     loadMs: performance.now() - start,
   };
-  return info;
+  return state.info;
 }
 
 /**
@@ -261,89 +271,45 @@ function errorInfo(e: unknown): ErrorInfo {
   return { name: 'Error', message: String(e) };
 }
 
-// ---- Training the lens live (live-training.ts) --------------------------------------------------
+// ---- Training the lens live (the library's one training loop, a graph run at a time) -----------
 //
 // A run is a queue of small tasks: each does one graph run of the training and, unless the run is
 // paused, finished or gone, queues the next one behind whatever requests arrived meanwhile — so a
 // trajectory asked for while training waits for one graph run, not for the whole run.
 
-interface TrainingJob {
-  /** The train-start request's id, which its progress and its answer carry. */
-  id: number;
-  run: LiveTraining;
-  paused: boolean;
-  /** A task for this run is in the queue. */
-  scheduled: boolean;
-  finished: boolean;
-  /** Lens names this run's translators were added under, by step. */
-  used: Map<number, string>;
-}
+async function startTraining(request: RequestOf<'train-start'>): Promise<void> {
+  const { id, text, options } = request;
+  const { session, info } = loaded();
+  await endTraining((runId) => ({ type: 'cancelled', id: runId }))?.loop.release();
 
-let training: TrainingJob | null = null;
-let loadedEntry: ModelEntry | null = null;
-/** The loaded model's final LayerNorm and unembedding, read again from its files when training first needs them. */
-let unembeddingCache: { entry: ModelEntry; unembedding: Unembedding } | null = null;
-
-async function startTraining(id: number, text: string, options: TrainStartOptions): Promise<void> {
-  if (!model || !info || !loadedEntry) throw new Error('No model is loaded yet — pick one and load it first.');
-  const init = lenses.get(options.init);
-  if (!init) throw new Error(`No lens named '${options.init}' is loaded for ${model.name} to start training from.`);
-  await endTraining((runId) => ({ type: 'cancelled', id: runId }))?.run.release();
-
-  const current = model;
-  const unembedding = await unembeddingFor(id, loadedEntry);
-  const setup = {
-    ort,
-    modelName: current.name,
-    baseModel: baseModelName(loadedEntry, current.name),
-    unembedding,
-    numLayers: current.config.numLayers,
-    nPositions: current.config.nPositions,
-    eosId: endOfTextId(current.tokenizer, current.config.vocabSize),
-    tokenizer: current.tokenizer,
-    residualStream: (ids: number[]) => current.residualStream(ids),
-    init,
-    text,
-    options,
-  };
   let backend: Backend = info.backend;
-  let run: LiveTraining;
+  let started: Awaited<ReturnType<typeof trainOnText>>;
   try {
-    run = await LiveTraining.create({ ...setup, sessionOptions: { executionProviders: [backend] } });
+    started = await trainOnText(session, text, options, { executionProviders: [backend] });
   } catch (e) {
     if (backend !== 'webgpu' || (e as Error).name === 'TrainingSetupError') throw e;
     backend = 'wasm'; // the train-step graph has ops WebGPU may lack; WASM runs them all
-    run = await LiveTraining.create({ ...setup, sessionOptions: { executionProviders: ['wasm'] } });
+    started = await trainOnText(session, text, options, { executionProviders: ['wasm'] });
   }
-  const job: TrainingJob = { id, run, paused: false, scheduled: false, finished: false, used: new Map() };
-  training = job;
-  post({
-    type: 'train-started',
-    id,
-    plan: {
-      steps: run.steps,
-      tokensPerStep: run.tokensPerStep,
-      context: run.context,
-      chunksPerStep: run.chunksPerStep,
-      batchTokens: run.batchTokens,
-      textTokens: run.textTokens,
-      textChunks: run.textChunks,
-      init: options.init,
-      backend,
-    },
-  });
+  const job: TrainingJob = { request: { type: request.type, id }, loop: started.loop, paused: false, scheduled: false, finished: false, used: new Map() };
+  state.training = job;
+  post({ type: 'train-started', id, plan: { ...started.plan, backend } });
   scheduleTraining(job);
 }
 
-function controlTraining(request: Extract<Request, { type: 'train-pause' | 'train-resume' | 'train-reset' }>): void {
-  const job = training?.id === request.id ? training : null;
+function control(request: Control): void {
+  if (request.type === 'cancel') {
+    state.cancelled.add(request.id);
+    return;
+  }
+  const job = state.training?.request.id === request.id ? state.training : null;
   if (request.type === 'train-reset') {
     if (!job) {
-      cancelled.add(request.id); // reset before its train-start was handled: answer that one `cancelled`
+      state.cancelled.add(request.id); // reset before its train-start was handled: answer that one `cancelled`
       return;
     }
     endTraining((runId) => ({ type: 'cancelled', id: runId }));
-    queue = queue.then(() => job.run.release().catch(() => undefined));
+    state.queue = state.queue.then(() => job.loop.release().catch(() => undefined));
     return;
   }
   if (!job) return;
@@ -353,70 +319,47 @@ function controlTraining(request: Extract<Request, { type: 'train-pause' | 'trai
 
 /** Forgets the current run, answering its train-start with `reply` if it had not finished; the caller releases it. */
 function endTraining(reply: (runId: number) => Response): TrainingJob | null {
-  const job = training;
+  const job = state.training;
   if (!job) return null;
-  training = null;
-  if (!job.finished) post(reply(job.id));
+  state.training = null;
+  if (!job.finished) post(reply(job.request.id));
   return job;
 }
 
 function scheduleTraining(job: TrainingJob): void {
-  if (training !== job || job.paused || job.scheduled || job.finished) return;
+  if (state.training !== job || job.paused || job.scheduled || job.finished) return;
   job.scheduled = true;
   // Through a macrotask: a WASM graph run can resolve without the Worker ever returning to its event
   // loop, and the messages that arrived meanwhile (a trajectory, a pause) must queue before the next piece.
   setTimeout(() => {
-    queue = queue.then(() => trainingTask(job));
+    state.queue = state.queue.then(() => trainingTask(job));
   }, 0);
 }
 
 async function trainingTask(job: TrainingJob): Promise<void> {
   job.scheduled = false;
-  if (training !== job || job.paused || job.finished) return;
+  if (state.training !== job || job.paused || job.finished) return;
+  const { loop } = job;
   try {
-    const progress = await job.run.advance();
-    if (training !== job) return; // reset meanwhile; the reset released it
-    if (progress) post({ type: 'train-progress', id: job.id, progress });
-    if (job.run.done) {
+    const progress = await loop.advance();
+    if (state.training !== job) return; // reset meanwhile; the reset released it
+    if (progress) post({ type: 'train-progress', id: job.request.id, progress });
+    if (loop.done) {
       job.finished = true;
-      post({ type: 'train-done', id: job.id, info: { step: job.run.step, steps: job.run.steps, tokensPerSecond: job.run.tokensPerSecond, seconds: job.run.seconds } });
-      await job.run.release(); // the translators stay, for "use" and "files"
+      answer(job.request, { step: loop.step, steps: loop.steps, tokensPerSecond: loop.tokensPerSecond, seconds: loop.seconds });
+      await loop.release(); // the translators stay, for "use" and "files"
       return;
     }
     scheduleTraining(job);
   } catch (e) {
-    if (training !== job) return;
-    training = null;
-    post({ type: 'error', id: job.id, error: errorInfo(e) });
-    await job.run.release().catch(() => undefined);
+    if (state.training !== job) return;
+    state.training = null;
+    post({ type: 'error', id: job.request.id, error: errorInfo(e) });
+    await loop.release().catch(() => undefined);
   }
 }
 
 function trainingRun(runId: number): TrainingJob {
-  if (!training || training.id !== runId) throw new Error('That training run was reset or replaced — train again to use or download its lens.');
-  return training;
-}
-
-async function unembeddingFor(id: number, entry: ModelEntry): Promise<Unembedding> {
-  if (unembeddingCache?.entry === entry) return unembeddingCache.unembedding;
-  const cacheName = entry.cache ? undefined : null;
-  const files = await loadModelFiles(new UrlSource(entry.modelUrl, { cacheName }), {
-    tokenizer: tokenizerSource(entry),
-    onProgress: ({ file, loaded, total }) => post({ type: 'progress', id, file, loaded, total }),
-  });
-  const u = unembeddingOf(files.checkpoint);
-  // Copies, so the rest of the checkpoint can be collected.
-  const unembedding = { ...u, lnFWeight: u.lnFWeight.slice(), lnFBias: u.lnFBias.slice(), wte: u.wte.slice() };
-  unembeddingCache = { entry, unembedding };
-  return unembedding;
-}
-
-/** `base_model_name_or_path` for the lens files: the hub id for a hub model, else the folder's name. */
-function baseModelName(entry: ModelEntry, fallback: string): string {
-  return hubModelIdOfUrl(entry.modelUrl) ?? fallback;
-}
-
-function uniqueLensName(base: string): string {
-  if (!lenses.has(base)) return base;
-  for (let n = 2; ; n++) if (!lenses.has(`${base} #${n}`)) return `${base} #${n}`;
+  if (!state.training || state.training.request.id !== runId) throw new Error('That training run was reset or replaced — train again to use or download its lens.');
+  return state.training;
 }

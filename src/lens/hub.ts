@@ -17,9 +17,12 @@ export function hubLensUrl(modelId: string, endpoint = HUB): string {
   return `${endpoint.replace(/\/$/, '')}/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/${modelId}/`;
 }
 
-/** The model id (`EleutherAI/pythia-70m-deduped`) of a model repo's `resolve` URL on the hub or a mirror, else undefined. */
+/**
+ * The model id (`EleutherAI/pythia-70m-deduped`, or a legacy one-part id such as `gpt2`) of a model
+ * repo's `resolve` URL on the hub or a mirror, else undefined.
+ */
 export function hubModelIdOfUrl(url: string): string | undefined {
-  const match = /^https?:\/\/[^/]+\/([^/]+\/[^/]+)\/resolve\//.exec(url);
+  const match = /^https?:\/\/[^/]+\/([^/]+(?:\/[^/]+)?)\/resolve\//.exec(url);
   return match && !match[1].startsWith('spaces/') ? match[1] : undefined;
 }
 

@@ -4,7 +4,7 @@
  * takes its place once the model has loaded, and until then the static one stands in for it.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { buildTrajectory, buildTranslatorStats, embeddedModel } from '../../src/components/embedded-model.ts';
+import { buildTrajectory, buildTranslatorStats, embeddedModel } from '../../src/node/embedded-model.ts';
 import { layerCurves } from '../../demos/curves/curves-data.ts';
 import { heatmapCells } from '../../demos/heatmap/heatmap-plot.ts';
 import type { Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';

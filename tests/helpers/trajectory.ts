@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import { LensModel } from '../../src/lens/lens-model.ts';
 import { loadModelFiles } from '../../src/lens/model/model-files.ts';
 import type { PredictionTrajectory, Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import { LensModel } from '../../src/lens/lens-model.ts';
 import { LogitLens, TunedLens } from '../../src/lens/lens/tuned-lens.ts';
 import { loadModelFiles } from '../../src/lens/model/model-files.ts';

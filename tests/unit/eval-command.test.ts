@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTrainingModel, type TrainingModel } from '../../src/cli/data.ts';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
+import { loadNodeSession } from '../../src/node/session.ts';
+import type { LensSession } from '../../src/lens/session.ts';
 import { LogitLens, TunedLens } from '../../src/lens/lens/tuned-lens.ts';
 import { evaluateLenses } from '../../src/lens/train/evaluate.ts';
 import { tokenByteLengths } from '../../src/lens/train/token-bytes.ts';
@@ -36,17 +37,17 @@ function lens(args: string[]): Promise<Run> {
 }
 
 describe('evaluating lenses', () => {
-  let tiny: TrainingModel;
+  let tiny: LensSession;
   beforeAll(async () => {
-    tiny = await loadTrainingModel(fixturePath('tiny-gpt2'));
+    tiny = await loadNodeSession(new PathSource(fixturePath('tiny-gpt2')));
   });
-  afterAll(async () => tiny?.model.release());
+  afterAll(async () => tiny?.release());
 
   it('averages the reference’s per-cell cross-entropy and KL, and counts the bytes of the predicted tokens', async () => {
     const expected = loadExpected('tiny-gpt2');
     const prompts = expected.prompts.filter((p) => p.input_ids.length > 1); // "seed" (40 tokens) and "english" (10)
     const tuned = await TunedLens.load(new PathSource(fixturePath('lenses/current')), { onNotice: () => undefined });
-    const lengths = tokenByteLengths(tiny.tokenizerJson, 50257);
+    const lengths = tokenByteLengths(tiny.tokenizer.json, 50257);
     const evaluation = await evaluateLenses({
       ort,
       modelName: 'tiny-gpt2',

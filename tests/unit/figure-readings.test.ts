@@ -9,7 +9,7 @@ import { layerCurves } from '../../demos/curves/curves-data.ts';
 import { visibleRange } from '../../demos/heatmap/heatmap-state.ts';
 import { READINGS } from '../../demos/readings/figure-readings.ts';
 import { columnReading, copyReading, curvesReading, driftReading, echoReading, lastPositionOf, translatorReading } from '../../demos/readings/readings.ts';
-import { buildLayerTransfer, buildTrajectory, buildTranslatorStats, embeddedModel } from '../../src/components/embedded-model.ts';
+import { buildLayerTransfer, buildTrajectory, buildTranslatorStats, embeddedModel } from '../../src/node/embedded-model.ts';
 import { transferReading } from '../../demos/transfer/transfer-data.ts';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 

@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import { LensFormatError, ModelMismatchError } from '../../src/lens/errors.ts';
 import { readSafetensors } from '../../src/lens/formats/safetensors.ts';
 import { LensModel } from '../../src/lens/lens-model.ts';

@@ -7,7 +7,7 @@
 import type { InferenceSession } from 'onnxruntime-common';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import { LensModel, type Ort } from '../../src/lens/lens-model.ts';
 import { LogitLens, TunedLens, type Lens } from '../../src/lens/lens/tuned-lens.ts';
 import { loadModelFiles } from '../../src/lens/model/model-files.ts';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import { LensModel } from '../../src/lens/lens-model.ts';
 import { loadModelFiles } from '../../src/lens/model/model-files.ts';
 import { LogitLens, TunedLens, type Lens } from '../../src/lens/lens/tuned-lens.ts';

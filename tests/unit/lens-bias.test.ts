@@ -5,7 +5,7 @@
  * shares nothing with the graph's arithmetic but the logits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import type { LensModel } from '../../src/lens/lens-model.ts';
 import { LogitLens, TunedLens, type Lens } from '../../src/lens/lens/tuned-lens.ts';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';

@@ -3,7 +3,7 @@
  * PredictionTrajectory — on onnxruntime-node, against the independent PyTorch reference.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import { ModelMismatchError, PromptError } from '../../src/lens/errors.ts';
 import type { LensModel } from '../../src/lens/lens-model.ts';
 import { LogitLens, TunedLens, type Lens } from '../../src/lens/lens/tuned-lens.ts';

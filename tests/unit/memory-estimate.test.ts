@@ -3,7 +3,7 @@
  * model will need), and when to warn that the device may not have it.
  */
 import { describe, expect, it } from 'vitest';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import { GPT2Checkpoint } from '../../src/lens/model/gpt2-checkpoint.ts';
 import { parseGPT2Config } from '../../src/lens/model/gpt2-config.ts';
 import { gpt2Parameters, memoryEstimate, memoryShortfall } from '../../src/lens/model/memory-estimate.ts';

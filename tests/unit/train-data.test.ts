@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileCorpus, folderStore } from '../../src/cli/data.ts';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import { writeSafetensors } from '../../src/lens/formats/safetensors.ts';
 import { readJson } from '../../src/lens/io/source.ts';
 import { Tokenizer } from '../../src/lens/tokenizer.ts';

@@ -7,16 +7,19 @@
  */
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileCorpus, loadTrainingModel, type TrainingModel } from '../../src/cli/data.ts';
+import { fileCorpus } from '../../src/cli/data.ts';
 import { readSafetensors } from '../../src/lens/formats/safetensors.ts';
 import { readTorchStateDict } from '../../src/lens/formats/torch-pickle.ts';
 import type { Source } from '../../src/lens/io/source.ts';
 import { LogitLens, TunedLens } from '../../src/lens/lens/tuned-lens.ts';
+import type { LensSession } from '../../src/lens/session.ts';
 import { CHECKPOINT_FILE, decodeCheckpoint } from '../../src/lens/train/checkpoint.ts';
 import { allChunks } from '../../src/lens/train/data.ts';
 import { evaluateLenses, type Evaluation } from '../../src/lens/train/evaluate.ts';
 import { tokenByteLengths } from '../../src/lens/train/token-bytes.ts';
 import { ResumeError, trainTunedLens, type TrainOptions, type TrainProgress, type TrainResult, type TrainRun } from '../../src/lens/train/trainer.ts';
+import { PathSource } from '../../src/node/path-source.ts';
+import { loadNodeSession } from '../../src/node/session.ts';
 import { fixturePath, readFixture, readFixtureJson } from '../helpers/fixtures.ts';
 import { expectClose } from '../helpers/tolerance.ts';
 
@@ -43,17 +46,10 @@ class MemoryStore {
   }
 }
 
-let tiny: TrainingModel;
+let tiny: LensSession;
 function run(store: MemoryStore, extra: Partial<TrainRun> = {}): TrainRun {
   return {
-    ort,
-    baseModel: tiny.baseModel,
-    unembedding: tiny.unembedding,
-    numLayers: tiny.model.config.numLayers,
-    nPositions: tiny.model.config.nPositions,
-    eosId: tiny.eosId,
-    tokenizer: tiny.model.tokenizer,
-    residualStream: (ids) => tiny.model.residualStream(ids),
+    session: tiny,
     corpus: fileCorpus([TRAIN_TEXT]),
     dataDescription: 'shakespeare-train.txt',
     save: store.save,
@@ -67,7 +63,7 @@ let trained: TrainResult;
 let heldOut: Evaluation;
 
 beforeAll(async () => {
-  tiny = await loadTrainingModel(fixturePath('tiny-gpt2'));
+  tiny = await loadNodeSession(new PathSource(fixturePath('tiny-gpt2')));
   trained = await trainTunedLens(run(straight), OPTIONS);
   const { numLayers: L, dModel: d, vocabSize } = tiny.model.config;
   heldOut = await evaluateLenses({
@@ -81,10 +77,10 @@ beforeAll(async () => {
       { name: 'tuned', lens: trained.lens },
       { name: 'logit', lens: new LogitLens(L, d) },
     ],
-    tokenBytes: tokenByteLengths(tiny.tokenizerJson, vocabSize),
+    tokenBytes: tokenByteLengths(tiny.tokenizer.json, vocabSize),
   });
 }, 120_000);
-afterAll(async () => tiny?.model.release());
+afterAll(async () => tiny?.release());
 
 describe('training a tuned lens on the tiny model', () => {
   it('runs every step, lowering the loss, and reports progress', () => {

@@ -5,7 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import { TunedLens } from '../../src/lens/lens/tuned-lens.ts';
 import { clipGradNorm, linearSchedule, paperLearningRate, SGD } from '../../src/lens/train/sgd.ts';
 import { TrainStep } from '../../src/lens/train/train-step.ts';

@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PathSource } from '../../src/cli/path-source.ts';
+import { PathSource } from '../../src/node/path-source.ts';
 import { LensFormatError, ModelMismatchError } from '../../src/lens/errors.ts';
 import { writeTorchStateDict } from '../../src/lens/formats/torch-save.ts';
 import { checkLensFitsModel, LogitLens, TunedLens, type ModelShape } from '../../src/lens/lens/tuned-lens.ts';

@@ -12,7 +12,13 @@ import type { ModelCheckpoint } from './architecture.ts';
 import { parseModelConfig } from './architectures.ts';
 
 export interface ModelFiles {
+  /** The folder's name, as readers see it (pythia-70m-deduped, pd-gpt2-6l). */
   name: string;
+  /**
+   * `base_model_name_or_path` of the lenses trained for it: the hub id for a hub model
+   * (EleutherAI/pythia-70m-deduped), else the folder's name.
+   */
+  baseModel: string;
   checkpoint: ModelCheckpoint;
   tokenizer: Tokenizer;
 }
@@ -41,6 +47,7 @@ export async function loadModelFiles(source: Source, options: ModelFilesOptions 
   const fileName = fileLabel(source, 'model.safetensors');
   const tensors = readSafetensors(await source.read('model.safetensors', options.onProgress), fileName);
   // A hub folder is named by its repo (pythia-70m-deduped), not by the revision that ends its URL.
-  const folder = hubModelIdOfUrl(`${source.name}/`) ?? source.name;
-  return { name: folder.split('/').filter(Boolean).pop() ?? source.name, checkpoint: parsed.checkpoint(tensors, fileName), tokenizer };
+  const hubId = hubModelIdOfUrl(`${source.name}/`);
+  const name = (hubId ?? source.name).split('/').filter(Boolean).pop() ?? source.name;
+  return { name, baseModel: hubId ?? name, checkpoint: parsed.checkpoint(tensors, fileName), tokenizer };
 }
