@@ -289,13 +289,18 @@ test.describe('layer transfer', () => {
     expect(kl).toHaveLength(LAYERS);
     expect(kl.every((row) => row.length === LAYERS)).toBe(true);
     // The reading's facts, recounted from the live numbers.
-    const ownBest = Array.from({ length: LAYERS }, (_, j) => j).filter((j) => kl[j][j] <= Math.min(...kl.map((row) => row[j])) + 5e-4);
+    // The table rounds to 3 decimals, so a near-tie may go either way: the sentence's count lies between
+    // the columns whose diagonal is surely lowest and those where it may be.
+    const others = (j: number) => Math.min(...kl.filter((_, i) => i !== j).map((row) => row[j]));
+    const surely = Array.from({ length: LAYERS }, (_, j) => j).filter((j) => kl[j][j] < others(j) - 1e-3).length;
+    const maybe = Array.from({ length: LAYERS }, (_, j) => j).filter((j) => kl[j][j] <= others(j) + 1e-3).length;
     const diagonal = kl.reduce((s, row, i) => s + row[i], 0) / LAYERS;
     const sentence = (await page.locator(`[data-reading-for="${FIGURE}"]`).textContent())!;
     const [, diagonalText] = sentence.match(/the diagonal is ([\d.]+) nats from the output/)!;
     expect(Math.abs(Number(diagonalText) - diagonal)).toBeLessThanOrEqual(0.006);
-    if (/in every one of the/.test(sentence)) expect(ownBest).toHaveLength(LAYERS);
-    else expect(sentence).toContain(`in ${ownBest.length} of the ${LAYERS} columns`);
+    const count = /in every one of the/.test(sentence) ? LAYERS : /in none of the/.test(sentence) ? 0 : Number(sentence.match(/in (\d+) of the \d+ columns/)![1]);
+    expect(count).toBeGreaterThanOrEqual(surely);
+    expect(count).toBeLessThanOrEqual(maybe);
 
     // A new text recomputes, shows progress, and is kept in the URL.
     const text = 'The cat sat on the mat.';
