@@ -80,7 +80,8 @@ async function benchModel(name: string, ckpt: GPT2Checkpoint): Promise<Row> {
   const options = { graphOptimizationLevel: 'all', logSeverityLevel: 3 } as const;
 
   // The residual stream for N tokens, in chunks of at most n_positions.
-  const modelSession = await ort.InferenceSession.create(buildGPT2Graph(ckpt), options);
+  const modelGraph = buildGPT2Graph(ckpt);
+  const modelSession = await ort.InferenceSession.create(modelGraph.bytes, { ...options, externalData: modelGraph.externalData });
   const ids = randomIds(N, V, 7);
   const residual = new Float32Array(L * N * d);
   const output = new Float32Array(N * d);

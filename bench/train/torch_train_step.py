@@ -15,7 +15,6 @@ import argparse
 import json
 import math
 import resource
-import struct
 import subprocess
 import sys
 import time
@@ -24,24 +23,13 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def read_safetensors(path):
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        b, e = info["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(raw[8 + n + b:8 + n + e]), dtype=torch.float32).reshape(info["shape"])
-    return out
+sys.path.insert(0, str(ROOT / "tools/reference"))
+from safetensors_io import read_safetensors  # noqa: E402
 
 
 def head(model):
     if model == "tiny":
-        t = read_safetensors(ROOT / "tests/fixtures/tiny-gpt2/model.safetensors")
+        t, _ = read_safetensors(ROOT / "tests/fixtures/tiny-gpt2/model.safetensors")
         return t["wte.weight"], t["ln_f.weight"], t["ln_f.bias"], 3, "tiny-gpt2"
     g = torch.Generator().manual_seed(0)
     wte = torch.randn(50257, 768, generator=g) * 0.02

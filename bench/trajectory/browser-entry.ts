@@ -5,27 +5,13 @@
  * page — nothing large is downloaded. The page relays peak-memory requests to the driver (which reads
  * the renderer's /proc status) and gets this Worker's results back.
  *
- * Messages in:  {type: 'start', threads, lengths, runs, lenses, topk}  ·  {type: 'hook-reply', id, value}
- * Messages out: {type: 'log', message} · {type: 'progress', partial} · {type: 'hook', id, kind: 'reset' | 'read' | 'schedstat', at} · {type: 'done', result} · {type: 'error', message}
+ * Messages: browser-worker.ts; the start message carries {threads, lengths, runs, lenses, topk}.
  */
 import { wasmMemoryBytes } from './wasm-memory-probe.ts';
 import * as ort from 'onnxruntime-web/webgpu';
 import { Tokenizer } from '../../src/lens/tokenizer.ts';
 import { runTrajectoryBench, type BenchOptions } from './core.ts';
-
-const scope = self as unknown as DedicatedWorkerGlobalScope;
-const post = (message: unknown) => scope.postMessage(message);
-const log = (message: string) => post({ type: 'log', message });
-
-const pending = new Map<number, (value: Record<string, number>) => void>();
-let nextId = 0;
-function hook(kind: 'reset' | 'read' | 'schedstat', at?: string): Promise<Record<string, number>> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    pending.set(id, resolve);
-    post({ type: 'hook', id, kind, at });
-  });
-}
+import { hook, log, post, scope, schedstat, serve, setUpWasm } from './browser-worker.ts';
 
 function workerMemory(): Record<string, number> {
   const memory = (performance as { memory?: { usedJSHeapSize: number; totalJSHeapSize: number } }).memory;
@@ -41,13 +27,7 @@ interface Start extends BenchOptions {
 }
 
 async function start(message: Start): Promise<void> {
-  const base = new URL('/', scope.location.href).href;
-  ort.env.wasm.wasmPaths = {
-    mjs: `${base}ort/ort-wasm-simd-threaded.asyncify.mjs`,
-    wasm: `${base}ort/ort-wasm-simd-threaded.asyncify.wasm`,
-  };
-  ort.env.wasm.numThreads = message.threads;
-  ort.env.logLevel = 'error';
+  const base = setUpWasm(message.threads);
   log(`crossOriginIsolated ${String((scope as { crossOriginIsolated?: boolean }).crossOriginIsolated)}, numThreads ${message.threads}, ort ${ort.env.versions.web}`);
 
   const json = async (path: string) => {
@@ -68,16 +48,14 @@ async function start(message: Start): Promise<void> {
       ortVersion: ort.env.versions.web ?? 'unknown',
       tokenizer,
       executionProviders: ['wasm'],
+      sessionOptionsOverride: message.sessionOptions,
       async resetPeak() {
         await hook('reset');
       },
       async readPeak(at) {
         return { ...workerMemory(), ...(await hook('read', at)) };
       },
-      async schedstat() {
-        const value = await hook('schedstat');
-        return 'cpuMs' in value ? { cpuMs: value.cpuMs, waitMs: value.waitMs } : undefined;
-      },
+      schedstat,
       log,
       progress(partial) {
         post({ type: 'progress', partial });
@@ -92,14 +70,4 @@ async function start(message: Start): Promise<void> {
   post({ type: 'done', result });
 }
 
-scope.onmessage = (event: MessageEvent) => {
-  const message = event.data as Start | { type: 'hook-reply'; id: number; value: Record<string, number> };
-  if (message.type === 'hook-reply') {
-    pending.get(message.id)?.(message.value);
-    pending.delete(message.id);
-    return;
-  }
-  if (message.type === 'start') {
-    start(message).catch((e: unknown) => post({ type: 'error', message: String((e as Error)?.stack ?? e) }));
-  }
-};
+serve(start);

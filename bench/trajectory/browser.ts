@@ -15,23 +15,15 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { sumSchedstat, type BenchOptions, type BenchResult } from './core.ts';
 import { startServer } from './server.ts';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../tests/helpers/chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--enable-blink-features=ForceEagerMeasureMemory',
-];
+const FLAGS = [...CHROMIUM_FLAGS, '--enable-blink-features=ForceEagerMeasureMemory'];
 
 export async function bundleBrowserEntry(outdir = 'bench/out/browser'): Promise<void> {
   const esbuild = await import('esbuild');
   mkdirSync(outdir, { recursive: true });
   await esbuild.build({
-    entryPoints: ['bench/trajectory/browser-entry.ts', 'bench/trajectory/browser-profile-entry.ts'],
+    entryPoints: ['bench/trajectory/browser-entry.ts', 'bench/trajectory/browser-profile-entry.ts', 'bench/trajectory/browser-type-entry.ts'],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -107,7 +99,7 @@ export async function runBrowserBench(
   await bundleBrowserEntry();
   const server = await startServer();
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS });
   const results: BenchResult[] = [];
   try {
     for (const threads of threadCounts) {
@@ -150,6 +142,7 @@ export async function runBrowserBench(
         topk: String(options.topk),
         keystroke: options.keystroke ? '1' : '0',
         mode,
+        ...(options.sessionOptions ? { session: JSON.stringify(options.sessionOptions) } : {}),
       });
       await page.goto(`${server.url}?${query}`);
       let result: BenchResult;
@@ -169,7 +162,7 @@ export async function runBrowserBench(
       }
       result.notes ??= [];
       result.notes.push(
-        `Chromium ${browser.version()} headless (${CHROMIUM}), flags ${FLAGS.join(' ')}`,
+        `Chromium ${browser.version()} headless (${CHROMIUM_PATH}), flags ${FLAGS.join(' ')}`,
         `load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
       );
       results.push(result);

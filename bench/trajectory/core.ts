@@ -116,6 +116,8 @@ export interface BenchOptions {
   topk: number;
   /** Per length and lens, a keystroke case beside the full one (and nothing else). */
   keystroke?: boolean;
+  /** Session options to try on top of LensModel's (the browser page's ?session=JSON), e.g. to measure what an option does to memory. */
+  sessionOptions?: Record<string, unknown>;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = { lengths: [16, 64, 256], runs: 5, lenses: ['tuned', 'logit'], topk: 10 };
@@ -197,7 +199,8 @@ function instrument(ort: Ort, timed: Timed, override: InferenceSession.SessionOp
         const index = timed.creates.length;
         const start = performance.now();
         const session = await ort.InferenceSession.create(model, { ...options, ...override });
-        timed.creates.push({ start, end: performance.now(), bytes: model.byteLength });
+        const weights = (options?.externalData ?? []).reduce((sum, file) => sum + (typeof file !== 'string' && file.data instanceof Uint8Array ? file.data.byteLength : 0), 0);
+        timed.creates.push({ start, end: performance.now(), bytes: model.byteLength + weights });
         const run = session.run.bind(session) as (...args: unknown[]) => Promise<InferenceSession.OnnxValueMapType>;
         const sink = index === 0 ? timed.model : timed.head;
         (session as { run: unknown }).run = async (...args: unknown[]) => {

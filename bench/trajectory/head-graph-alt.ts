@@ -11,6 +11,7 @@
  *   ReduceMax / Sub / Exp / ReduceSum / Log written out; top-k runs on log q (no Sub afterwards).
  */
 import type { GPT2Checkpoint } from '../../src/lens/model/gpt2-checkpoint.ts';
+import { declareHeadOutputs, transpose } from '../../src/lens/lens/head-graph.ts';
 import { float, GraphBuilder } from '../../src/lens/onnx/graph-builder.ts';
 
 export interface HeadAltOptions {
@@ -138,26 +139,6 @@ export function buildHeadGraphAlt(ckpt: GPT2Checkpoint, options: HeadAltOptions)
     topLogprobs = g.node('Sub', [g.node('Sub', [topLogits, max]), logSum]);
   }
 
-  g.output('topk_ids', 'int64', ['R', 'T', 'k'], topIds);
-  g.output('topk_logprobs', 'float32', ['R', 'T', 'k'], topLogprobs);
-  const cell = (name: string, value: string) => g.output(name, 'float32', ['R', 'T'], g.node('Squeeze', [value, lastAxis]));
-  cell('entropy', entropy);
-  cell('cross_entropy', crossEntropy);
-  cell('forward_kl', klValue);
-  cell('max_probability', maxProbability);
-  cell('rank', rank);
+  declareHeadOutputs(g, lastAxis, { topIds, topLogprobs, entropy, crossEntropy, forwardKl: klValue, maxProbability, rank });
   return g.toModel(17);
-}
-
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  const tile = 64;
-  for (let r0 = 0; r0 < rows; r0 += tile) {
-    const r1 = Math.min(r0 + tile, rows);
-    for (let c0 = 0; c0 < cols; c0 += tile) {
-      const c1 = Math.min(c0 + tile, cols);
-      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c];
-    }
-  }
-  return out;
 }

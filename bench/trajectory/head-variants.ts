@@ -5,12 +5,13 @@
  *
  * Internal value names are GraphBuilder's (`<op>_<n>`), looked up by the op that makes them, so a
  * variant keeps working as long as the head graph keeps its structure (one ReduceMax over the logits,
- * one MatMul with the unembedding).
+ * one Gemm with the unembedding).
  */
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import type { GPT2Checkpoint } from '../../src/lens/model/gpt2-checkpoint.ts';
 import type { GPT2Config } from '../../src/lens/model/gpt2-config.ts';
+import type { OnnxModel } from '../../src/lens/onnx/graph-builder.ts';
 import type { Tensor32 } from '../../src/lens/tensor.ts';
 import { Rng } from './random-gpt2.ts';
 
@@ -38,13 +39,13 @@ export function headOnlyCheckpoint(config: GPT2Config, seed = 1234): GPT2Checkpo
 export interface Variant {
   name: string;
   description: string;
-  /** Graph outputs to keep: declared output names, or `@Op` for the (first) output of the first node of that op type after the unembedding MatMul. */
+  /** Graph outputs to keep: declared output names, or `@Op` for the (first) output of the first node of that op type after the unembedding Gemm. */
   outputs: string[];
 }
 
 /** Cumulative: each adds one group of statistics to the one before. */
 export const HEAD_VARIANTS: Variant[] = [
-  { name: 'unembed', description: 'translators + LN_f + unembedding MatMul (+ ReduceMax, so the logits are used)', outputs: ['@ReduceMax'] },
+  { name: 'unembed', description: 'translators + LN_f + unembedding Gemm (+ ReduceMax, so the logits are used)', outputs: ['@ReduceMax'] },
   { name: '+softmax stats', description: '+ exp pass, entropy, max_probability, forward_kl', outputs: ['entropy', 'max_probability', 'forward_kl'] },
   { name: '+cross_entropy', description: '+ GatherElements of the target logit', outputs: ['entropy', 'max_probability', 'forward_kl', 'cross_entropy'] },
   { name: '+rank', description: '+ Greater / Cast / ReduceSum over [R, T, V]', outputs: ['entropy', 'max_probability', 'forward_kl', 'cross_entropy', 'rank'] },
@@ -53,8 +54,8 @@ export const HEAD_VARIANTS: Variant[] = [
 ];
 
 /** `model` with only `outputs` as graph outputs and only the nodes they need, and the inputs it still reads. */
-export function pruneHeadGraph(model: Uint8Array, outputs: string[]): { model: Uint8Array; inputs: string[] } {
-  const decoded = onnx.ModelProto.decode(model);
+export function pruneHeadGraph(model: OnnxModel, outputs: string[]): { model: OnnxModel; inputs: string[] } {
+  const decoded = onnx.ModelProto.decode(model.bytes);
   const graph = decoded.graph!;
   const nodes = graph.node as OnnxTypes.NodeProto[];
   const resolved = outputs.map((name) => {
@@ -82,5 +83,5 @@ export function pruneHeadGraph(model: Uint8Array, outputs: string[]): { model: U
   graph.initializer = (graph.initializer as OnnxTypes.TensorProto[]).filter((t) => needed.has(t.name));
   // Inputs the pruned graph no longer reads are dropped too, so feeds must match.
   graph.input = (graph.input as OnnxTypes.ValueInfoProto[]).filter((i) => needed.has(i.name));
-  return { model: onnx.ModelProto.encode(decoded).finish(), inputs: (graph.input as OnnxTypes.ValueInfoProto[]).map((i) => i.name) };
+  return { model: { bytes: onnx.ModelProto.encode(decoded).finish(), externalData: model.externalData }, inputs: (graph.input as OnnxTypes.ValueInfoProto[]).map((i) => i.name) };
 }

@@ -13,7 +13,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { Ort } from '../../src/lens/lens-model.ts';
 import { buildHeadGraph } from '../../src/lens/lens/head-graph.ts';
-import { GraphBuilder } from '../../src/lens/onnx/graph-builder.ts';
+import { GraphBuilder, type OnnxModel } from '../../src/lens/onnx/graph-builder.ts';
 import { gpt2SmallConfig, randomIds, Rng } from './random-gpt2.ts';
 import { summarize, type Summary } from './core.ts';
 import { buildHeadGraphAlt, type HeadAltOptions } from './head-graph-alt.ts';
@@ -44,9 +44,15 @@ export const ALT_HEADS: { name: string; options: HeadAltOptions }[] = [
 type Feeds = Record<string, Tensor>;
 type Outputs = Record<string, Tensor>;
 
-export async function timeGraph(host: ProfileHost, model: Uint8Array, feeds: Feeds, runs: number): Promise<Timing & { outputs: Outputs }> {
+/** A graph from `toModel` (weights inline) or `toExternalModel`, as the arguments of InferenceSession.create. */
+export function sessionModel(model: Uint8Array | OnnxModel): OnnxModel {
+  return model instanceof Uint8Array ? { bytes: model, externalData: [] } : model;
+}
+
+export async function timeGraph(host: ProfileHost, model: Uint8Array | OnnxModel, feeds: Feeds, runs: number): Promise<Timing & { outputs: Outputs }> {
   const t0 = performance.now();
-  const session = await host.ort.InferenceSession.create(model, host.sessionOptions);
+  const { bytes, externalData } = sessionModel(model);
+  const session = await host.ort.InferenceSession.create(bytes, { ...host.sessionOptions, externalData });
   const createMs = Math.round(performance.now() - t0);
   const used: Feeds = {};
   for (const name of session.inputNames) used[name] = feeds[name];

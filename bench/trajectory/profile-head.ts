@@ -17,6 +17,7 @@ import * as ort from 'onnxruntime-node';
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { buildHeadGraph } from '../../src/lens/lens/head-graph.ts';
 import { buildGPT2Graph } from '../../src/lens/model/gpt2-graph.ts';
+import type { OnnxModel } from '../../src/lens/onnx/graph-builder.ts';
 import { modelFeeds } from '../../src/lens/model/kv-cache.ts';
 import { headOnlyCheckpoint } from './head-variants.ts';
 import { processSchedstat } from './node.ts';
@@ -68,9 +69,14 @@ function readProfile(prefix: string, runsInFile: number) {
   };
 }
 
-async function ortProfile(name: string, model: Uint8Array, feeds: Feeds) {
+async function ortProfile(name: string, model: OnnxModel, feeds: Feeds) {
   const prefix = `ort-profile-${name}-${process.pid}`;
-  const session = await ort.InferenceSession.create(model, { ...sessionOptions, enableProfiling: true, profileFilePrefix: join(OUT, prefix) });
+  const session = await ort.InferenceSession.create(model.bytes, {
+    ...sessionOptions,
+    externalData: model.externalData,
+    enableProfiling: true,
+    profileFilePrefix: join(OUT, prefix),
+  });
   const used: Feeds = {};
   for (const input of session.inputNames) used[input] = feeds[input];
   await session.run(used); // warm-up (its events are counted too: divide by runs + 1)

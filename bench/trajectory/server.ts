@@ -3,11 +3,12 @@
  * threads need (COOP same-origin, COEP require-corp, CORP same-origin) on every response.
  *
  *   /                    bench/trajectory/browser/index.html
+ *   /type                bench/trajectory/browser/type.html (type into GPT-2-shaped weights and see each update's time)
  *   /bundle/…            bench/out/browser/… (esbuild's output, see browser.ts)
  *   /ort/…               node_modules/onnxruntime-web/dist/… (ort-wasm-simd-threaded.asyncify.{mjs,wasm})
  *   /tokenizers/gpt2/…   public/tokenizers/gpt2/… (npm run prepare-assets)
  *
- * By hand: `npx tsx bench/trajectory/server.ts [port]` after a bundle exists (npm run bench -- --browser makes one).
+ * By hand: `npx tsx bench/trajectory/server.ts [port] [--bundle]` (--bundle makes the bundle first, as npm run bench -- --browser does).
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -34,6 +35,7 @@ const TYPES: Record<string, string> = {
 
 function resolvePath(pathname: string): string | undefined {
   if (pathname === '/' || pathname === '/index.html') return join(ROOT, 'bench/trajectory/browser/index.html');
+  if (pathname === '/type') return join(ROOT, 'bench/trajectory/browser/type.html');
   for (const [prefix, folder] of ROUTES) {
     if (!pathname.startsWith(prefix)) continue;
     const base = join(ROOT, folder);
@@ -75,6 +77,8 @@ export async function startServer(port = 0): Promise<{ url: string; server: Serv
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  const { url } = await startServer(Number(process.argv[2] ?? 0));
-  console.log(`serving the trajectory benchmark page at ${url}?threads=2&T=16,64&runs=5`);
+  if (process.argv.includes('--bundle')) await (await import('./browser.ts')).bundleBrowserEntry();
+  const port = process.argv.slice(2).find((a) => /^\d+$/.test(a));
+  const { url } = await startServer(Number(port ?? 0));
+  console.log(`serving the trajectory benchmark page at ${url}?threads=2&T=16,64&runs=5, and the typing page at ${url}type`);
 }

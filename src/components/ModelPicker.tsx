@@ -92,8 +92,9 @@ export default function ModelPicker() {
             {memory && (
               <p class="model-picker-memory">
                 Needs about {formatBytes(memory.peakBytes)} of memory while it loads: its {(memory.parameters / 1e6).toFixed(memory.parameters < 1e7 ? 1 : 0)} M
-                weights are held as float32 ({formatBytes(memory.weightBytes)}, plus {formatBytes(memory.unembeddingBytes)} for the lens’s copy of the
-                unembedding) on WebGPU and on WASM alike.
+                weights are held as float32 ({formatBytes(memory.weightBytes)}
+                {memory.unembeddingBytes > 0 && <>, plus {formatBytes(memory.unembeddingBytes)} for the lens’s copy of the unembedding, which is also the token embedding</>}) on WebGPU
+                and on WASM alike.
               </p>
             )}
             {memory && shortfall && (

@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { FilesSource } from '../lens/io/files-source.ts';
 import { UrlSource } from '../lens/io/url-source.ts';
 import { checkLensFitsModel, TunedLens } from '../lens/lens/tuned-lens.ts';
-import { parseGPT2Config } from '../lens/model/gpt2-config.ts';
+import { parseModelConfig } from '../lens/model/architectures.ts';
 import { memoryEstimate, type MemoryEstimate } from '../lens/model/memory-estimate.ts';
 import { loadModelFiles } from '../lens/model/model-files.ts';
 import { LensSession } from '../lens/session.ts';
@@ -184,13 +184,13 @@ async function estimate(entry: ModelEntry) {
 }
 
 /**
- * The memory `entry` will need, from its config.json alone (a few hundred bytes). GPT-2 configs only so
- * far: another architecture's config does not parse as one, and its picker entry shows no estimate.
+ * The memory `entry` will need, from its config.json alone (a few hundred bytes), read by its
+ * architecture; a config no architecture reads gets no estimate (loading it will say why).
  */
 async function memoryFor(entry: ModelEntry): Promise<MemoryEstimate | null> {
   try {
     const response = await fetch(new URL('config.json', entry.modelUrl));
-    return response.ok ? memoryEstimate(parseGPT2Config(await response.json())) : null;
+    return response.ok ? memoryEstimate(parseModelConfig(await response.json())) : null;
   } catch {
     return null;
   }

@@ -5,10 +5,11 @@
  */
 import type { InferenceSession as OrtSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { PromptError } from './errors.ts';
-import { buildHeadGraph } from './lens/head-graph.ts';
+import { buildHeadGraph, HEAD_OUTPUTS } from './lens/head-graph.ts';
 import { checkLensFitsModel, type Lens } from './lens/tuned-lens.ts';
 import type { ModelConfig } from './model/architecture.ts';
 import { modelFeeds } from './model/kv-cache.ts';
+import type { OnnxModel } from './onnx/graph-builder.ts';
 import type { ModelFiles } from './model/model-files.ts';
 import type { Tensor32 } from './tensor.ts';
 import type { Tokenizer } from './tokenizer.ts';
@@ -94,9 +95,12 @@ export class LensModel {
       // ORT warns that shape ops run on the CPU, which is by design; only errors are worth a console line.
       logSeverityLevel: 3,
     };
-    // Build and create one graph at a time so only one serialised copy of the weights is alive.
-    const modelSession = await ort.InferenceSession.create(files.checkpoint.modelGraph(), sessionOptions);
-    const headSession = await ort.InferenceSession.create(buildHeadGraph(files.checkpoint), sessionOptions);
+    // The weights go in as external data: ONNX Runtime copies each from the checkpoint's own arrays
+    // into its tensors, so no encoded copy of them is made, and once both sessions exist nothing here
+    // holds them (the caller may drop the checkpoint).
+    const session = ({ bytes, externalData }: OnnxModel) => ort.InferenceSession.create(bytes, { ...sessionOptions, externalData });
+    const modelSession = await session(files.checkpoint.modelGraph());
+    const headSession = await session(buildHeadGraph(files.checkpoint));
     return new LensModel(ort, files.name, files.checkpoint.config, files.tokenizer, modelSession, headSession);
   }
 
@@ -242,10 +246,10 @@ export class LensModel {
 
   /**
    * The head graph on positions `positions` of `run`, scoring `targets[j]` at positions[j]: rows [R, n] per
-   * output. Head row r reads stream row `streamRows[r]` through translator r (the last, the output, through
+   * output, for the outputs `fetches`. Head row r reads stream row `streamRows[r]` through translator r (the last, the output, through
    * none); by default stream row r, as a trajectory does.
    */
-  private async runHead(run: ModelRun, lens: Lens, positions: number[], targets: number[], k: number, streamRows?: number[]) {
+  private async runHead(run: ModelRun, lens: Lens, positions: number[], targets: number[], k: number, fetches: readonly string[], streamRows?: number[]) {
     const { numLayers: L, dModel: d } = this.config;
     const R = L + 1;
     const T = run.ids.length;
@@ -256,13 +260,14 @@ export class LensModel {
       positions.forEach((t, j) => rows.set(run.stream.subarray((s * T + t) * d, (s * T + t + 1) * d), (r * n + j) * d));
     }
     const { Tensor } = this.ort;
-    return this.headSession.run({
+    const feeds = {
       residual_stream: new Tensor('float32', rows, [R, n, d]),
       translator_weight: new Tensor('float32', lens.translatorWeight, [L, d, d]),
       translator_bias: new Tensor('float32', lens.translatorBias, [L, d]),
       targets: new Tensor('int64', BigInt64Array.from(targets, BigInt), [n]),
       k: new Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
-    });
+    };
+    return this.headSession.run(feeds, fetches);
   }
 
   /** The head graph on positions `positions` of `run`, written into `columns`; returns the bias over those positions. */
@@ -271,7 +276,11 @@ export class LensModel {
     const T = run.ids.length;
     const n = positions.length;
     // The last position has no next token; any valid id keeps the graph simple, and we mask it below.
-    const out = await this.runHead(run, lens, positions, positions.map((t) => (t + 1 < T ? run.ids[t + 1] : 0)), k);
+    // Its logits are kept instead (positions are ascending, so it is the run's last), so that the
+    // next keystroke completes this column rather than decoding it again.
+    const last = positions[n - 1] === T - 1;
+    const fetches = HEAD_OUTPUTS.filter((name) => name !== 'last_logits' || last);
+    const out = await this.runHead(run, lens, positions, positions.map((t) => (t + 1 < T ? run.ids[t + 1] : 0)), k, fetches);
     const stats = Object.fromEntries(STATISTICS.map((s) => [s, out[STATISTIC_JSON_NAMES[s]].data as Float32Array])) as Record<Statistic, Float32Array>;
     const ids = out.topk_ids.data as BigInt64Array;
     const logprobs = out.topk_logprobs.data as Float32Array;
@@ -291,7 +300,13 @@ export class LensModel {
         }
       }
       const consecutiveKl = Float32Array.from({ length: R }, (_, r) => (r === 0 ? NaN : layerKl[(r - 1) * n + j]));
-      columns[t] = { statistics, topkIds, topkLogprobs, consecutiveKl };
+      columns[t] = {
+        statistics,
+        topkIds,
+        topkLogprobs,
+        consecutiveKl,
+        ...(t === T - 1 ? { lastLogits: Float32Array.from(out.last_logits.data as Float32Array) } : {}),
+      };
     });
     return Float32Array.from(out.bias.data as Float32Array);
   }
@@ -324,7 +339,7 @@ export class LensModel {
       for (let from = 0; from < T; from += perRun) {
         if (shouldStop?.()) return null;
         const positions = range(from, Math.min(T, from + perRun));
-        const out = await this.runHead(run, lens, positions, positions.map(() => 0), 1, streamRows);
+        const out = await this.runHead(run, lens, positions, positions.map(() => 0), 1, ['forward_kl'], streamRows);
         const forwardKl = out.forward_kl.data as Float32Array; // [R, n]
         for (let i = 0; i < L; i++) {
           for (let t = 0; t < positions.length; t++) sums[i * L + j] += forwardKl[i * positions.length + t];
@@ -340,7 +355,7 @@ export class LensModel {
    * in every cell and its rank the token's rank, with no [R, T, V] leaving the graph. [R, n] each.
    */
   private async readTokens(run: ModelRun, lens: Lens, positions: number[], tokens: number[]): Promise<{ logprob: Float32Array; rank: Float32Array }> {
-    const out = await this.runHead(run, lens, positions, tokens, 1);
+    const out = await this.runHead(run, lens, positions, tokens, 1, ['cross_entropy', 'rank']);
     return {
       logprob: Float32Array.from(out.cross_entropy.data as Float32Array, (ce) => -ce),
       rank: Float32Array.from(out.rank.data as ArrayLike<number>),

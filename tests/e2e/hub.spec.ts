@@ -8,7 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { formatBytes } from '../../demos/shared/format-bytes.ts';
-import { parseGPT2Config } from '../../src/lens/model/gpt2-config.ts';
+import { parseModelConfig } from '../../src/lens/model/architectures.ts';
 import { memoryEstimate } from '../../src/lens/model/memory-estimate.ts';
 import { watchForErrors } from './watch-errors.ts';
 
@@ -49,7 +49,7 @@ test('picking GPT-2 says what it will download, downloads it from the hub with i
   const picker = page.locator('.model-picker');
   await expect(picker).toContainText(`GPT-2 weights: ${formatBytes(weights)} · tuned lens: ${formatBytes(lens)} — ${formatBytes(weights + lens)} in all, kept in your browser’s cache for next time.`);
   // Headless Chromium reports this machine's memory, which holds the tiny model many times over: no warning.
-  await expect(picker).toContainText(`Needs about ${formatBytes(memoryEstimate(parseGPT2Config(TINY)).peakBytes)} of memory while it loads`);
+  await expect(picker).toContainText(`Needs about ${formatBytes(memoryEstimate(parseModelConfig(TINY)).peakBytes)} of memory while it loads`);
   await expect(picker.getByRole('note')).toHaveCount(0);
   await picker.getByRole('button', { name: `Download and load (${formatBytes(weights + lens)})` }).click();
 
@@ -81,7 +81,7 @@ test('the picker warns, without blocking, when the device reports less memory th
   await serveHub(context);
   await pickGpt2(page);
   const picker = page.locator('.model-picker');
-  const needed = formatBytes(memoryEstimate(parseGPT2Config(TINY)).peakBytes);
+  const needed = formatBytes(memoryEstimate(parseModelConfig(TINY)).peakBytes);
   await expect(picker.getByRole('note')).toHaveText(
     `This device reports about 0.015625 GB of memory, less than the ${needed} this model needs: the tab may run out of memory and close. You can still try.`,
   );

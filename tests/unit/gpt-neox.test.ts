@@ -24,6 +24,7 @@ import { fixturePath, readFixture, readFixtureJson } from '../helpers/fixtures.t
 import { loadExpected, type ExpectedPrompt } from '../helpers/tiny-gpt2.ts';
 import { expectClose } from '../helpers/tolerance.ts';
 import { expectTrajectoryMatches, trajectoryAsJson } from '../helpers/trajectory.ts';
+import { sessionArgs } from '../helpers/onnx.ts';
 
 const STREAM = { abs: 1e-4, rel: 1e-4 };
 const LOGPROBS = { abs: 1e-4, rel: 1e-4 };
@@ -176,7 +177,7 @@ describe.each([
   beforeAll(async () => {
     const ckpt = tinyCheckpoint(name);
     config = ckpt.config;
-    session = await ort.InferenceSession.create(ckpt.modelGraph());
+    session = await ort.InferenceSession.create(...sessionArgs(ckpt.modelGraph()));
   });
   afterAll(() => session.release());
 

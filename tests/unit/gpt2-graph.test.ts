@@ -6,6 +6,7 @@ import { modelFeeds } from '../../src/lens/model/kv-cache.ts';
 import { GraphBuilder } from '../../src/lens/onnx/graph-builder.ts';
 import { expectClose } from '../helpers/tolerance.ts';
 import { loadExpected, loadTinyCheckpoint, type ExpectedPrompt } from '../helpers/tiny-gpt2.ts';
+import { sessionArgs } from '../helpers/onnx.ts';
 
 /** The residual stream agrees with the reference to 1e-4, absolute and relative combined. */
 const STREAM = { abs: 1e-4, rel: 1e-4 };
@@ -45,7 +46,7 @@ describe.each([
   beforeAll(async () => {
     const ckpt = loadTinyCheckpoint(name);
     config = ckpt.config;
-    session = await ort.InferenceSession.create(buildGPT2Graph(ckpt));
+    session = await ort.InferenceSession.create(...sessionArgs(buildGPT2Graph(ckpt)));
   });
 
   it.each(expected.prompts.map((p): [string, ExpectedPrompt] => [p.name, p]))(

@@ -11,6 +11,7 @@ import type { Tensor32 } from '../../src/lens/tensor.ts';
 import { readFixture } from '../helpers/fixtures.ts';
 import { expectClose, expectSameIds, flatten } from '../helpers/tolerance.ts';
 import { loadExpected, loadTinyCheckpoint, stackTranslators, type Expected, type ExpectedLens } from '../helpers/tiny-gpt2.ts';
+import { sessionArgs } from '../helpers/onnx.ts';
 
 const STATISTICS = { abs: 1e-3, rel: 1e-3 };
 const LOGPROBS = { abs: 1e-4, rel: 1e-4 };
@@ -98,7 +99,7 @@ describe('lens head graph on tiny-gpt2', () => {
   let translators: Translators;
   beforeAll(async () => {
     ckpt = loadTinyCheckpoint('tiny-gpt2');
-    head = await ort.InferenceSession.create(buildHeadGraph(ckpt));
+    head = await ort.InferenceSession.create(...sessionArgs(buildHeadGraph(ckpt)));
     const state = readSafetensors(readFixture('lenses/current-safetensors/params.safetensors'), 'params.safetensors');
     translators = stackTranslators(state, ckpt.config.numLayers, ckpt.config.dModel);
   });
@@ -134,7 +135,7 @@ describe('lens head graph on tiny-gpt2', () => {
   });
 
   it('runs the model graph and the head graph end to end', async () => {
-    const model = await ort.InferenceSession.create(buildGPT2Graph(ckpt));
+    const model = await ort.InferenceSession.create(...sessionArgs(buildGPT2Graph(ckpt)));
     for (const prompt of expected.prompts) {
       const ids = prompt.input_ids;
       const { residual_stream } = await model.run(modelFeeds(ort.Tensor, ckpt.config, ids));
@@ -162,7 +163,7 @@ describe('lens head graph on tiny-gpt2-f16', async () => {
   let translators: Translators | undefined;
   beforeAll(async () => {
     const ckpt = loadTinyCheckpoint('tiny-gpt2-f16');
-    head = await ort.InferenceSession.create(buildHeadGraph(ckpt));
+    head = await ort.InferenceSession.create(...sessionArgs(buildHeadGraph(ckpt)));
     if (readTorchStateDict) {
       const state = readTorchStateDict(readFixture('lenses/current-half/params.pt'), 'params.pt');
       translators = stackTranslators(state, ckpt.config.numLayers, ckpt.config.dModel);

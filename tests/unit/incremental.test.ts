@@ -129,8 +129,9 @@ describe.each(SUBJECTS)('typing into a heatmap on $name', (subject) => {
     const seedView = { topk: 5, start: -10 };
     const first = prompt.slice(0, 20);
     expect(await update('first prompt, seed view', first, tuned, seedView)).toEqual({ modelTokens: 20, headPositions: 10 });
-    // One more token: the model runs on it alone; the head decodes it and the old last position, which now has a target.
-    expect(await update('one token appended', prompt.slice(0, 21), tuned, seedView)).toEqual({ modelTokens: 1, headPositions: 2 });
+    // One more token: the model runs on it alone, and the head decodes it alone; the old last position,
+    // which now has a target, gets its cross-entropy and rank from the logits kept for it.
+    expect(await update('one token appended', prompt.slice(0, 21), tuned, seedView)).toEqual({ modelTokens: 1, headPositions: 1 });
     // The same prompt again: nothing to compute.
     expect(await update('same prompt', prompt.slice(0, 21), tuned, seedView)).toEqual({ modelTokens: 0, headPositions: 0 });
     // Showing positions 1..20: only the columns not decoded before are (1..9; 10 was shown for the first prompt and is still good).
@@ -138,6 +139,8 @@ describe.each(SUBJECTS)('typing into a heatmap on $name', (subject) => {
     // The whole prompt decodes every position in one run: its bias averages over all of them.
     expect(await update('the whole prompt', prompt.slice(0, 21), tuned, { topk: 5, start: 0 })).toEqual({ modelTokens: 0, headPositions: 21 });
     expect(await update('an end position', prompt.slice(0, 21), tuned, { topk: 5, start: 2, end: 7 })).toEqual({ modelTokens: 0, headPositions: 0 });
+    // Two tokens pasted after a whole-prompt run (which kept its last position's logits too): only they are decoded.
+    expect(await update('two tokens appended', prompt.slice(0, 23), tuned, seedView)).toEqual({ modelTokens: 2, headPositions: 2 });
   });
 
   it('recomputes from an edit in the middle onwards, and after deleting at the end computes no model tokens', async () => {

@@ -3,31 +3,63 @@
  * model will need), and when to warn that the device may not have it.
  */
 import { describe, expect, it } from 'vitest';
-import { PathSource } from '../../src/node/path-source.ts';
-import { GPT2Checkpoint } from '../../src/lens/model/gpt2-checkpoint.ts';
-import { parseGPT2Config } from '../../src/lens/model/gpt2-config.ts';
-import { gpt2Parameters, memoryEstimate, memoryShortfall } from '../../src/lens/model/memory-estimate.ts';
-import { loadModelFiles } from '../../src/lens/model/model-files.ts';
+import { readFileSync } from 'node:fs';
+import type { ParsedConfig } from '../../src/lens/model/architecture.ts';
+import { parseModelConfig } from '../../src/lens/model/architectures.ts';
+import { readSafetensors } from '../../src/lens/formats/safetensors.ts';
+import { memoryEstimate, memoryShortfall } from '../../src/lens/model/memory-estimate.ts';
 import { numel } from '../../src/lens/tensor.ts';
+import { fixturePath, readFixture } from '../helpers/fixtures.ts';
 
-const GPT2_SMALL = parseGPT2Config({ model_type: 'gpt2', n_embd: 768, n_layer: 12, n_head: 12, n_positions: 1024, vocab_size: 50257, layer_norm_epsilon: 1e-5 });
+const GPT2_SMALL = { model_type: 'gpt2', n_embd: 768, n_layer: 12, n_head: 12, n_positions: 1024, vocab_size: 50257, layer_norm_epsilon: 1e-5 };
+// Pythia-70M's config.json (the fields the architecture reads).
+const PYTHIA_70M = {
+  model_type: 'gpt_neox',
+  hidden_size: 512,
+  num_hidden_layers: 6,
+  num_attention_heads: 8,
+  intermediate_size: 2048,
+  max_position_embeddings: 2048,
+  vocab_size: 50304,
+  layer_norm_eps: 1e-5,
+  rotary_pct: 0.25,
+  rotary_emb_base: 10000,
+  use_parallel_residual: true,
+  hidden_act: 'gelu',
+  tie_word_embeddings: false,
+};
+
+/** A checkpoint folder's config.json as its architecture reads it, and the elements of the tensors its model uses (buffers it ignores left out). */
+function folder(path: string): { parsed: ParsedConfig; held: number } {
+  const parsed = parseModelConfig(JSON.parse(readFileSync(fixturePath(`${path}/config.json`), 'utf8')));
+  const tensors = readSafetensors(readFixture(`${path}/model.safetensors`), 'model.safetensors');
+  const { ignored } = parsed.checkpoint(tensors, 'model.safetensors');
+  const held = [...tensors].reduce((sum, [name, t]) => sum + (ignored.includes(name) ? 0 : numel(t.shape)), 0);
+  return { parsed, held };
+}
 
 describe('the memory a model needs, from its config alone', () => {
-  it('counts GPT-2 small’s 124,439,808 parameters (498 MB as float32)', () => {
-    expect(gpt2Parameters(GPT2_SMALL)).toBe(124_439_808);
-    const estimate = memoryEstimate(GPT2_SMALL);
+  it('counts GPT-2 small’s 124,439,808 parameters (498 MB as float32), the lens head holding the tied unembedding again', () => {
+    const estimate = memoryEstimate(parseModelConfig(GPT2_SMALL));
+    expect(estimate.parameters).toBe(124_439_808);
     expect(estimate.weightBytes).toBe(497_759_232);
     expect(estimate.unembeddingBytes).toBe(4 * 50257 * 768);
     // Loading holds more than the weights for a while; the estimate says so.
     expect(estimate.peakBytes).toBeGreaterThan(estimate.weightBytes + estimate.unembeddingBytes);
   });
 
-  it('counts exactly the weights the embedded model’s checkpoint holds', async () => {
-    const { checkpoint } = await loadModelFiles(new PathSource('public/models/pd-gpt2-6l'));
-    expect(checkpoint).toBeInstanceOf(GPT2Checkpoint);
-    const gpt2 = checkpoint as GPT2Checkpoint;
-    const held = gpt2.names().reduce((sum, name) => sum + numel(gpt2.get(name).shape), 0);
-    expect(gpt2Parameters(gpt2.config)).toBe(held);
+  it('counts Pythia-70M’s 70,426,624 parameters, whose untied unembedding the head holds once', () => {
+    const estimate = memoryEstimate(parseModelConfig(PYTHIA_70M));
+    expect(estimate.parameters).toBe(70_426_624);
+    expect(estimate.unembeddingBytes).toBe(0);
+  });
+
+  it.each([
+    ['the embedded GPT-2 (pd-gpt2-6l)', '../../public/models/pd-gpt2-6l'],
+    ['tiny GPT-NeoX', 'tiny-neox'],
+  ])('counts exactly the weights %s’s checkpoint holds', (_, path) => {
+    const { parsed, held } = folder(path);
+    expect(parsed.parameters).toBe(held);
   });
 });
 

@@ -6,11 +6,9 @@ model card quotes and tests/unit/default-model.test.ts checks our library agains
 """
 import hashlib
 import json
-import struct
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 
 HERE = Path(__file__).resolve().parent
@@ -18,29 +16,15 @@ sys.path.insert(0, str(HERE.parent / "reference"))
 sys.path.insert(0, str(HERE))
 from bpe import ByteLevelBPE  # noqa: E402
 from gpt2_reference import gpt2_hidden_states, unembed  # noqa: E402
+from safetensors_io import read_safetensors  # noqa: E402
 
 OUT = HERE.parents[1] / "tests/fixtures/default-model/greedy.json"
-DTYPES = {"F32": "<f4", "F16": "<f2"}
-
-
-def read_safetensors(path: Path) -> dict:
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        array = np.frombuffer(raw[8 + n + a:8 + n + b], dtype=DTYPES[info["dtype"]]).astype(np.float64)
-        out[name] = torch.from_numpy(array.copy()).reshape(info["shape"])
-    return out
 
 
 def main(model_dir: str, heldout: str) -> None:
     folder = Path(model_dir)
     config = json.loads((folder / "config.json").read_text())
-    params = read_safetensors(folder / "model.safetensors")
+    params, _ = read_safetensors(folder / "model.safetensors", torch.float64)
     enc = ByteLevelBPE.from_json(folder / "tokenizer.json")
     lines = [line.strip() for line in Path(heldout).read_text().splitlines() if len(line.strip()) > 30]
     results = []

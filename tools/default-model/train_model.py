@@ -39,6 +39,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
+import safetensors_io  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 SPLIT_MARK = 65535
 
@@ -171,18 +174,8 @@ def write_safetensors(path: Path, tensors: dict, metadata: dict | None = None) -
 
 
 def read_safetensors(path: Path) -> dict:
-    raw = Path(path).read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        dt = {"F32": "<f4", "F16": "<f2"}[info["dtype"]]  # F16: a shipped copy made smaller
-        a, b = info["data_offsets"]
-        arr = np.frombuffer(raw[8 + n + a:8 + n + b], dtype=dt).astype(np.float32)
-        out[name] = torch.from_numpy(arr).reshape(info["shape"])
-    return out
+    """The F32 tensors of a checkpoint (F16 files, the shipped copies, are widened)."""
+    return safetensors_io.read_safetensors(path)[0]
 
 
 def hf_config(cfg: dict) -> dict:

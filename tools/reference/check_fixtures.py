@@ -18,7 +18,6 @@ import json
 import math
 import os
 import pickletools
-import struct
 import sys
 import zipfile
 from pathlib import Path
@@ -28,6 +27,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gpt2_reference as ref  # noqa: E402
+from safetensors_io import read_safetensors  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures"
@@ -39,22 +39,6 @@ def check(cond, msg):
     print(("ok   " if cond else "FAIL ") + msg)
     if not cond:
         failures.append(msg)
-
-
-def read_safetensors(path: Path):
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    base = 8 + n
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        dt = {"F32": np.float32, "F16": np.float16}[info["dtype"]]
-        b, e = info["data_offsets"]
-        a = np.frombuffer(raw[base + b:base + e], dtype=np.dtype(dt).newbyteorder("<"))
-        out[name] = torch.from_numpy(a.reshape(info["shape"]).astype(np.float32))
-    return out, header
 
 
 def strip_prefix(t):

@@ -41,7 +41,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gpt2_reference as ref  # noqa: E402
 import gptneox_reference as nref  # noqa: E402
-from check_fixtures import read_safetensors  # noqa: E402
+from safetensors_io import read_safetensors  # noqa: E402
 from make_fixtures import CONFIG, PROMPTS, f32num  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -25,17 +25,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import struct
 import sys
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
-import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gpt2_reference as ref  # noqa: E402
+from safetensors_io import read_safetensors  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures"
@@ -57,22 +56,6 @@ PROMPTS = [
      41871, 23286],
     [464, 2068, 7586, 21831, 18045, 625, 262, 16931, 3290, 13],
 ]
-
-
-def read_safetensors(path: Path):
-    raw = path.read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    base = 8 + n
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        assert info["dtype"] == "F32", info
-        b, e = info["data_offsets"]
-        a = np.frombuffer(raw[base + b:base + e], dtype="<f4").reshape(info["shape"])
-        out[name] = torch.from_numpy(a.copy())
-    return out, header
 
 
 def f32list(t: torch.Tensor):

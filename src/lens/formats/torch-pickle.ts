@@ -320,25 +320,13 @@ export function unpickle(
       case 0x29: // EMPTY_TUPLE
         stack.push([]);
         break;
-      case 0x85: {
-        // TUPLE1
-        const a = pop();
-        stack.push(nest([a], [a]));
-        break;
-      }
-      case 0x86: {
-        // TUPLE2
-        const b = pop();
-        const a = pop();
-        stack.push(nest([a, b], [a, b]));
-        break;
-      }
+      case 0x85: // TUPLE1
+      case 0x86: // TUPLE2
       case 0x87: {
-        // TUPLE3
-        const c = pop();
-        const b = pop();
-        const a = pop();
-        stack.push(nest([a, b, c], [a, b, c]));
+        // TUPLE3: the top 1, 2 or 3 items, in stack order
+        const items: PickleValue[] = [];
+        for (let n = op - 0x84; n > 0; n--) items.unshift(pop());
+        stack.push(nest(items, items));
         break;
       }
       case 0x74: // TUPLE

@@ -161,18 +161,22 @@ export function writeZip(entries: [string, Uint8Array][]): Uint8Array {
   const FLAGS = 0x0800; // names are UTF-8
   const VERSION = 20; // 2.0: plain stored files
   const DOS_DATE = 0x0021; // 1980-01-01, time 00:00, as torch writes (reproducible output)
+  // The fields a local header and its central-directory record share, in the same order.
+  const writeEntryFields = (at: number, e: (typeof layout)[number]): void => {
+    view.setUint16(at, VERSION, true); // needed to extract
+    view.setUint16(at + 2, FLAGS, true);
+    view.setUint16(at + 4, 0, true); // STORED
+    view.setUint16(at + 6, 0, true);
+    view.setUint16(at + 8, DOS_DATE, true);
+    view.setUint32(at + 10, e.crc, true);
+    view.setUint32(at + 14, e.data.byteLength, true);
+    view.setUint32(at + 18, e.data.byteLength, true);
+    view.setUint16(at + 22, e.name.byteLength, true);
+  };
   for (const e of layout) {
     let at = e.offset;
     view.setUint32(at, LOCAL_HEADER, true);
-    view.setUint16(at + 4, VERSION, true);
-    view.setUint16(at + 6, FLAGS, true);
-    view.setUint16(at + 8, 0, true); // STORED
-    view.setUint16(at + 10, 0, true);
-    view.setUint16(at + 12, DOS_DATE, true);
-    view.setUint32(at + 14, e.crc, true);
-    view.setUint32(at + 18, e.data.byteLength, true);
-    view.setUint32(at + 22, e.data.byteLength, true);
-    view.setUint16(at + 26, e.name.byteLength, true);
+    writeEntryFields(at + 4, e);
     view.setUint16(at + 28, 4 + e.padding, true);
     out.set(e.name, at + 30);
     at += 30 + e.name.byteLength;
@@ -186,15 +190,7 @@ export function writeZip(entries: [string, Uint8Array][]): Uint8Array {
   for (const e of layout) {
     view.setUint32(at, CENTRAL_HEADER, true);
     view.setUint16(at + 4, VERSION, true); // made by: MS-DOS, 2.0
-    view.setUint16(at + 6, VERSION, true);
-    view.setUint16(at + 8, FLAGS, true);
-    view.setUint16(at + 10, 0, true);
-    view.setUint16(at + 12, 0, true);
-    view.setUint16(at + 14, DOS_DATE, true);
-    view.setUint32(at + 16, e.crc, true);
-    view.setUint32(at + 20, e.data.byteLength, true);
-    view.setUint32(at + 24, e.data.byteLength, true);
-    view.setUint16(at + 28, e.name.byteLength, true);
+    writeEntryFields(at + 6, e);
     // extra length, comment length, disk number, internal and external attributes: 0
     view.setUint32(at + 42, e.offset, true);
     out.set(e.name, at + 46);

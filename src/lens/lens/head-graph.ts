@@ -27,6 +27,9 @@
  *                      over the T positions (the paper's bias of a lens; tuned-lens keeps these
  *                      averages as LogitStats.marginal_probs). A per-row, whole-prompt statistic,
  *                      so unlike the cells it does not survive chunking by positions.
+ *   `last_logits` [R, V] the logits z of the run's last position, for a caller that completes that
+ *                      column's cross-entropy and rank once the next token is known (fetch it only
+ *                      then: it is 13 × 50,257 floats for GPT-2)
  *
  * Per row r: h̃ = h + h·Wᵀ + b (except the last row: h̃ = h), z = LN_f(h̃)·W_Uᵀ, q = softmax(z),
  * natural logs. The softmax is written out so that one exp pass serves everything: with
@@ -40,11 +43,11 @@
  * position, so a caller bounds memory by decoding chunks of rows (each followed by the output row)
  * or chunks of positions (with their targets).
  *
- * Ops: Slice, Transpose, MatMul, Unsqueeze, Add, Concat, LayerNormalization, ReduceMax, Sub, Exp,
- * ReduceSum, Log, Reciprocal, Mul, Div, Neg, Shape, Expand, GatherElements, Greater, Cast, TopK,
- * Squeeze, Max.
+ * Ops: Slice, Transpose, MatMul, Gemm, Reshape, Unsqueeze, Add, Concat, LayerNormalization, ReduceMax, Sub, Exp,
+ * ReduceSum, Log, Reciprocal, Mul, Div, Neg, Shape, Expand, GatherElements, Greater, Cast, TopK, Squeeze,
+ * Max.
  */
-import { float, GraphBuilder } from '../onnx/graph-builder.ts';
+import { float, GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
 import type { ModelCheckpoint } from '../model/architecture.ts';
 
 const FLOAT = 1; // onnx.TensorProto.DataType.FLOAT, for Cast
@@ -60,6 +63,7 @@ export const HEAD_OUTPUTS = [
   'rank',
   'consecutive_kl',
   'bias',
+  'last_logits',
 ] as const;
 
 /**
@@ -68,12 +72,14 @@ export const HEAD_OUTPUTS = [
  */
 const MARGINAL_FLOOR = 1e-30;
 
-export function buildHeadGraph(ckpt: ModelCheckpoint): Uint8Array {
+export function buildHeadGraph(ckpt: ModelCheckpoint): OnnxModel {
   const { dModel: d, vocabSize: V, layerNormEpsilon: epsilon, lnFWeight, lnFBias, wte } = ckpt.unembedding();
   const g = new GraphBuilder('lens-head');
   const lnFGamma = g.initializer('ln_f.weight', lnFWeight, [d]); // [d]
   const lnFBeta = g.initializer('ln_f.bias', lnFBias, [d]); // [d]
-  const unembedding = g.initializer('wte.weight.T', transpose(wte, V, d), [d, V]); // [d, V]
+  // W_U as the checkpoint stores it, [V, d]: Gemm reads it transposed (transB), so no transposed copy
+  // is made here or by ONNX Runtime (which would fold a Transpose node into a second initializer).
+  const unembedding = g.initializer('wte.weight', wte, [V, d]); // [V, d]
 
   const residualStream = g.input('residual_stream', 'float32', ['R', 'T', d]); // [R, T, d]
   const translatorWeight = g.input('translator_weight', 'float32', ['R-1', d, d]); // [R-1, d(out), d(in)]
@@ -101,7 +107,10 @@ export function buildHeadGraph(ckpt: ModelCheckpoint): Uint8Array {
 
   // Unembed: z = LN_f(h̃)·W_Uᵀ
   const normed = g.node('LayerNormalization', [h, lnFGamma, lnFBeta], { axis: -1, epsilon: float(epsilon) }); // [R, T, d]
-  const logits = g.node('MatMul', [normed, unembedding]); // [R, T, V]
+  const cells = g.node('Reshape', [normed, g.int64s([-1, d])]); // [R·T, d]
+  const cellLogits = g.node('Gemm', [cells, unembedding], { transB: 1 }); // [R·T, V]
+  const logitsShape = g.node('Concat', [g.node('Slice', [g.node('Shape', [normed]), begin, g.int64s([2])]), g.int64s([V])], { axis: 0 }); // [3] = [R, T, V]
+  const logits = g.node('Reshape', [cellLogits, logitsShape]); // [R, T, V]
 
   // Softmax, written out: c = z − max z, e = exp c, s = Σ e, log q = c − log s
   const max = g.node('ReduceMax', [logits], { axes: [-1], keepdims: 1 }); // [R, T, 1]
@@ -174,21 +183,41 @@ export function buildHeadGraph(ckpt: ModelCheckpoint): Uint8Array {
   const biasTerms = g.node('Mul', [marginalP, marginalGap]); // [R, 1, V]
   const lensBias = g.node('ReduceSum', [biasTerms, g.int64s([1, 2])], { keepdims: 0 }); // [R]
 
-  g.output('topk_ids', 'int64', ['R', 'T', 'k'], topIds);
-  g.output('topk_logprobs', 'float32', ['R', 'T', 'k'], topLogprobs);
-  const cell = (name: string, value: string) => g.output(name, 'float32', ['R', 'T'], g.node('Squeeze', [value, lastAxis])); // [R, T]
-  cell('entropy', entropy);
-  cell('cross_entropy', crossEntropy);
-  cell('forward_kl', forwardKl);
-  cell('max_probability', maxProbability);
-  cell('rank', rank);
+  declareHeadOutputs(g, lastAxis, { topIds, topLogprobs, entropy, crossEntropy, forwardKl, maxProbability, rank, bias: lensBias });
   g.output('consecutive_kl', 'float32', ['R-1', 'T'], g.node('Squeeze', [consecutiveKl, lastAxis])); // [R-1, T]
-  g.output('bias', 'float32', ['R'], lensBias);
-  return g.toModel(17);
+  const lastPosition = g.node('Slice', [logits, lastRow, end, g.int64s([1])]); // [R, 1, V]
+  g.output('last_logits', 'float32', ['R', V], g.node('Squeeze', [lastPosition, g.int64s([1])])); // [R, V]
+  return g.toExternalModel(17);
+}
+
+/** The per-cell values a head graph computes, each [R, T, 1] (top-k: [R, T, k]), and the bias [R]. */
+export interface HeadValues {
+  topIds: string;
+  topLogprobs: string;
+  entropy: string;
+  crossEntropy: string;
+  forwardKl: string;
+  maxProbability: string;
+  rank: string;
+  /** Left out by benchmark variants that time the per-cell work only. */
+  bias?: string;
+}
+
+/** Declares the outputs under HEAD_OUTPUTS' names, in their order, the cell values squeezed to [R, T]. */
+export function declareHeadOutputs(g: GraphBuilder, lastAxis: string, v: HeadValues): void {
+  g.output('topk_ids', 'int64', ['R', 'T', 'k'], v.topIds);
+  g.output('topk_logprobs', 'float32', ['R', 'T', 'k'], v.topLogprobs);
+  const cell = (name: string, value: string) => g.output(name, 'float32', ['R', 'T'], g.node('Squeeze', [value, lastAxis]));
+  cell('entropy', v.entropy);
+  cell('cross_entropy', v.crossEntropy);
+  cell('forward_kl', v.forwardKl);
+  cell('max_probability', v.maxProbability);
+  cell('rank', v.rank);
+  if (v.bias) g.output('bias', 'float32', ['R'], v.bias);
 }
 
 /** [rows, cols] → [cols, rows], in tiles so that both sides stay in cache. */
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
   const tile = 64;
   for (let r0 = 0; r0 < rows; r0 += tile) {

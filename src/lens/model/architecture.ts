@@ -4,6 +4,7 @@
  * LayerNorm and W_U that every lens reads through. One implementation per `config.json`
  * `model_type`, listed in `architectures.ts`.
  */
+import type { OnnxModel } from '../onnx/graph-builder.ts';
 import type { Tensor32 } from '../tensor.ts';
 import type { Unembedding } from '../train/unembedding.ts';
 
@@ -29,8 +30,8 @@ export interface ModelCheckpoint {
   readonly config: ModelConfig;
   /** Tensors in the file that the model does not use (by their names in the file). */
   readonly ignored: string[];
-  /** The model graph: `input_ids` int64 [T] → `residual_stream` float32 [L + 1, T, d]. */
-  modelGraph(): Uint8Array;
+  /** The model graph: `input_ids` int64 [T] → `residual_stream` float32 [L + 1, T, d], its weights as external data. */
+  modelGraph(): OnnxModel;
   /** The frozen head every lens decodes through: Unembed(h) = LN_f(h)·W_Uᵀ. */
   unembedding(): Unembedding;
 }
@@ -48,6 +49,10 @@ export interface Architecture {
 /** A config read by its architecture, which knows how to check weights against it. */
 export interface ParsedConfig {
   config: ModelConfig;
+  /** How many weights a checkpoint of this config holds (every tensor the model reads). */
+  parameters: number;
+  /** The unembedding is the token embedding (tied), so the model graph and the lens head each hold it. */
+  tiedUnembedding: boolean;
   /** Checks `tensors` (as read from `fileName`) against the config and keeps them. */
   checkpoint(tensors: Map<string, Tensor32>, fileName: string): ModelCheckpoint;
 }

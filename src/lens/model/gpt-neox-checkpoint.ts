@@ -18,6 +18,7 @@ import { LensFormatError } from '../errors.ts';
 import { checkFiniteWeights } from '../formats/finite-weights.ts';
 import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
 import type { Unembedding } from '../train/unembedding.ts';
+import type { OnnxModel } from '../onnx/graph-builder.ts';
 import type { ModelCheckpoint } from './architecture.ts';
 import type { GPTNeoXConfig } from './gpt-neox-config.ts';
 import { buildGPTNeoXGraph } from './gpt-neox-graph.ts';
@@ -112,7 +113,7 @@ export class GPTNeoXCheckpoint implements ModelCheckpoint {
     return tensor;
   }
 
-  modelGraph(): Uint8Array {
+  modelGraph(): OnnxModel {
     return buildGPTNeoXGraph(this);
   }
 

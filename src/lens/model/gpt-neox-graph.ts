@@ -32,12 +32,13 @@
  * MatMul, Add, Mul, Div, Erf, Split, Reshape, Transpose, Softmax, Concat — all on onnxruntime-node
  * and onnxruntime-web's WASM and WebGPU execution providers.
  */
-import { float, GraphBuilder } from '../onnx/graph-builder.ts';
+import { float, GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
 import type { GPTNeoXCheckpoint } from './gpt-neox-checkpoint.ts';
 import type { GPTNeoXConfig } from './gpt-neox-config.ts';
 import { kvCache } from './kv-cache.ts';
+import { residualStreamRows } from './residual-stream.ts';
 
-export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): Uint8Array {
+export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): OnnxModel {
   const config = ckpt.config;
   const { dModel: d, numLayers: L, numHeads: H, layerNormEpsilon: epsilon, nPositions } = config;
   const dHead = d / H;
@@ -58,12 +59,11 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): Uint8Array {
   const rope = (x: string) => g.node('Add', [g.node('Mul', [x, cos]), g.node('Mul', [g.node('MatMul', [x, rotateHalf]), sin])]); // [H, T, hd]
 
   const qkvShape = g.int64s([-1, H, 3 * dHead]); // [T, H, 3·hd]
-  const rowAxis = g.int64s([0]);
   const layerNorm = (x: string, w: (name: string) => string, norm: string) =>
     g.node('LayerNormalization', [x, w(`${norm}.weight`), w(`${norm}.bias`)], { axis: -1, epsilon: float(epsilon) }); // [T, d]
   const linear = (x: string, w: (name: string) => string, name: string) => g.node('Gemm', [x, w(`${name}.weight`), w(`${name}.bias`)], { transB: 1 }); // x·Wᵀ + b
 
-  const rows = [g.node('Unsqueeze', [h, rowAxis])]; // [1, T, d]
+  const rows = residualStreamRows(g, h);
   for (let i = 0; i < L; i++) {
     const w = (name: string) => weight(`layers.${i}.${name}`);
 
@@ -85,13 +85,12 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): Uint8Array {
       ? g.node('Add', [g.node('Add', [mlpOut, attnOut]), h]) // [T, d]  mlp + attn + h, in transformers' order
       : g.node('Add', [mlpOut, mlpInput]); // [T, d]  mlp + (attn + h)
 
-    rows.push(g.node('Unsqueeze', [h, rowAxis])); // [1, T, d]
+    rows.push(h);
   }
 
-  const residualStream = g.node('Concat', rows, { axis: 0 }); // [L + 1, T, d]
-  g.output('residual_stream', 'float32', [L + 1, 'T', d], residualStream);
+  rows.output(L, d);
   cache.finish();
-  return g.toModel(17);
+  return g.toExternalModel(17);
 }
 
 /** gelu(x) = 0.5·x·(1 + erf(x/√2)), elementwise: transformers' "gelu" (exact). */

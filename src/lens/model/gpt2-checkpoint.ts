@@ -14,6 +14,7 @@ import { LensFormatError } from '../errors.ts';
 import { checkFiniteWeights } from '../formats/finite-weights.ts';
 import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
 import type { Unembedding } from '../train/unembedding.ts';
+import type { OnnxModel } from '../onnx/graph-builder.ts';
 import type { ModelCheckpoint } from './architecture.ts';
 import type { GPT2Config } from './gpt2-config.ts';
 import { buildGPT2Graph } from './gpt2-graph.ts';
@@ -149,7 +150,7 @@ export class GPT2Checkpoint implements ModelCheckpoint {
     return [...this.tensors.keys()];
   }
 
-  modelGraph(): Uint8Array {
+  modelGraph(): OnnxModel {
     return buildGPT2Graph(this);
   }
 

@@ -9,20 +9,10 @@
  */
 import { LensFormatError } from '../errors.ts';
 import { MAX_TENSORS } from '../formats/limits.ts';
+import type { ModelConfig } from './architecture.ts';
 
-export interface GPT2Config {
-  /** `n_embd`: the width d of the residual stream. */
-  dModel: number;
-  /** `n_layer`: the number of blocks L; the residual stream has L + 1 rows. */
-  numLayers: number;
-  /** `n_head`. */
-  numHeads: number;
-  /** `n_positions` (or `n_ctx`): the longest context. */
-  nPositions: number;
-  /** `vocab_size`: V. */
-  vocabSize: number;
-  /** `layer_norm_epsilon`. */
-  layerNormEpsilon: number;
+/** Read from `n_embd`, `n_layer`, `n_head`, `n_positions` (or `n_ctx`), `vocab_size`, `layer_norm_epsilon`. */
+export interface GPT2Config extends ModelConfig {
   modelType: 'gpt2';
 }
 

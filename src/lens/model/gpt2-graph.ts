@@ -20,11 +20,12 @@
  * MatMul, Add, Mul, Div, Tanh, Split, Reshape, Transpose, Softmax, Concat), so the same graph runs
  * on onnxruntime-node, and on onnxruntime-web's WASM and WebGPU execution providers.
  */
-import { float, GraphBuilder } from '../onnx/graph-builder.ts';
+import { float, GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
 import type { GPT2Checkpoint } from './gpt2-checkpoint.ts';
 import { kvCache } from './kv-cache.ts';
+import { residualStreamRows } from './residual-stream.ts';
 
-export function buildGPT2Graph(ckpt: GPT2Checkpoint): Uint8Array {
+export function buildGPT2Graph(ckpt: GPT2Checkpoint): OnnxModel {
   const { dModel: d, numLayers: L, numHeads: H, layerNormEpsilon: epsilon } = ckpt.config;
   const dHead = d / H;
   const g = new GraphBuilder('gpt2');
@@ -40,9 +41,7 @@ export function buildGPT2Graph(ckpt: GPT2Checkpoint): Uint8Array {
   const positions = g.node('Gather', [weight('wpe.weight'), cache.positions], { axis: 0 }); // [T, d]
   let h = g.node('Add', [tokens, positions]); // [T, d]
 
-  const rowAxis = g.int64s([0]);
-
-  const rows = [g.node('Unsqueeze', [h, rowAxis])]; // [1, T, d]
+  const rows = residualStreamRows(g, h);
   for (let i = 0; i < L; i++) {
     const w = (name: string) => weight(`h.${i}.${name}`);
 
@@ -65,13 +64,12 @@ export function buildGPT2Graph(ckpt: GPT2Checkpoint): Uint8Array {
     const mlpOut = g.node('Add', [mlpProduct, w('mlp.c_proj.bias')]); // [T, d]
     h = g.node('Add', [a, mlpOut]); // [T, d]
 
-    rows.push(g.node('Unsqueeze', [h, rowAxis])); // [1, T, d]
+    rows.push(h);
   }
 
-  const residualStream = g.node('Concat', rows, { axis: 0 }); // [L + 1, T, d]
-  g.output('residual_stream', 'float32', [L + 1, 'T', d], residualStream);
+  rows.output(L, d);
   cache.finish();
-  return g.toModel(17);
+  return g.toExternalModel(17);
 }
 
 /** gelu_new(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), elementwise. */

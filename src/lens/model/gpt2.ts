@@ -1,6 +1,7 @@
 /** GPT-2 (`model_type: "gpt2"`) in the architecture registry: architecture.md §3. */
 import type { Architecture } from './architecture.ts';
-import { GPT2Checkpoint } from './gpt2-checkpoint.ts';
+import { countParameters } from '../tensor.ts';
+import { expectedGPT2Tensors, GPT2Checkpoint } from './gpt2-checkpoint.ts';
 import { parseGPT2Config } from './gpt2-config.ts';
 
 export const GPT2: Architecture = {
@@ -8,6 +9,11 @@ export const GPT2: Architecture = {
   label: 'GPT-2',
   parseConfig(json, fileName) {
     const config = parseGPT2Config(json, fileName);
-    return { config, checkpoint: (tensors, tensorsFile) => GPT2Checkpoint.fromTensors(config, tensors, tensorsFile) };
+    return {
+      config,
+      parameters: countParameters(expectedGPT2Tensors(config)),
+      tiedUnembedding: true,
+      checkpoint: (tensors, tensorsFile) => GPT2Checkpoint.fromTensors(config, tensors, tensorsFile),
+    };
   },
 };

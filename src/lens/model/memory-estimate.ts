@@ -1,44 +1,42 @@
 /**
- * How much memory a GPT-2 needs in the page, known before anything is downloaded (from config.json
- * alone), so the model picker can say it and warn a reader whose device reports less.
+ * How much memory a model needs in the page, known before anything is downloaded (from config.json
+ * alone, through its architecture), so the model picker can say it and warn a reader whose device
+ * reports less.
  *
  * The engine holds every weight as float32 on either backend (a float16 file is widened when read):
- * the model graph's session holds all P parameters, the lens head's session its own copy of the
- * unembedding (V × d). Loading costs more than that for a moment: the checkpoint read into JavaScript,
- * the encoded graph, and ONNX Runtime's copy of it while it builds the session all coexist, and the
- * WASM heap never shrinks. LOAD_PEAK_PER_WEIGHT_BYTE is that peak measured, over the float32 bytes of
- * the parameters: the renderer's VmHWM once a GPT-2-small-shaped model was loaded on 2-thread WASM was
- * 2,585,796,608 bytes for 497,759,232 bytes of weights (`npm run bench -- --keystroke`, 2026-11-29,
- * bench/RESULTS.md "Keystroke"), so 5.2 ×. That includes the page itself, whose share is larger for a
- * small model: for those the estimate is low, but then so is the memory at stake.
+ * the model graph's session holds the parameters it reads, the lens head's session the unembedding —
+ * a second copy of it where the unembedding is the token embedding (tied, as GPT-2's is). Loading
+ * costs more than that for a moment: the checkpoint is read into JavaScript whole, and ONNX Runtime
+ * copies each weight from it into its sessions (the WASM heap, which never shrinks).
+ * LOAD_PEAK_PER_WEIGHT_BYTE is that peak measured, over the float32 bytes of the parameters: see its
+ * comment. It includes the page itself, whose share is larger for a small model: for those the
+ * estimate is low, but then so is the memory at stake.
  */
-import type { GPT2Config } from './gpt2-config.ts';
+import type { ParsedConfig } from './architecture.ts';
 
-/** Renderer peak ÷ float32 parameter bytes while GPT-2 small loads on WASM (measured; see above). */
-export const LOAD_PEAK_PER_WEIGHT_BYTE = 5.2;
+/**
+ * Renderer peak ÷ float32 parameter bytes while a GPT-2-small-shaped model loads on 2-thread WASM:
+ * VmHWM 1,798,782,976 bytes for 497,759,232 bytes of weights (`npm run bench -- --keystroke`,
+ * 2026-11-29 15:48 UTC, bench/RESULTS.md "Keystroke"), so 3.6 ×.
+ */
+export const LOAD_PEAK_PER_WEIGHT_BYTE = 3.6;
 
 export interface MemoryEstimate {
   parameters: number;
   /** The parameters as float32: what the sessions hold. */
   weightBytes: number;
-  /** The head session's own unembedding (float32, V × d). */
+  /** The head session's second copy of a tied unembedding (float32, V × d); 0 where the head's is its own tensor. */
   unembeddingBytes: number;
   /** What the tab is expected to reach while the model loads. */
   peakBytes: number;
 }
 
-/** Parameters of a GPT-2: wte, wpe, per block 12d² + 13d (attention, MLP, two LayerNorms), ln_f. */
-export function gpt2Parameters({ vocabSize: V, nPositions, dModel: d, numLayers: L }: GPT2Config): number {
-  return V * d + nPositions * d + L * (12 * d * d + 13 * d) + 2 * d;
-}
-
-export function memoryEstimate(config: GPT2Config): MemoryEstimate {
-  const parameters = gpt2Parameters(config);
+export function memoryEstimate({ config, parameters, tiedUnembedding }: ParsedConfig): MemoryEstimate {
   const weightBytes = 4 * parameters;
   return {
     parameters,
     weightBytes,
-    unembeddingBytes: 4 * config.vocabSize * config.dModel,
+    unembeddingBytes: tiedUnembedding ? 4 * config.vocabSize * config.dModel : 0,
     peakBytes: Math.round(LOAD_PEAK_PER_WEIGHT_BYTE * weightBytes),
   };
 }

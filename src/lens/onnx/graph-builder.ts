@@ -9,10 +9,13 @@
  *     g.output('embeddings', 'float32', ['T', d], x);
  *     const bytes = g.toModel();                                     // opset 17, IR version 8
  *
- * Node outputs get fresh names (`matmul_12`). Initializers keep their weights by reference (the
- * bytes are copied once, when `toModel` encodes the protobuf) — GPT-2 small is ≈ 500 MB, so nothing
- * here duplicates, JSON-encodes or base64-encodes weight data. Floats and int64s are written as
- * little-endian `raw_data`, as every platform we run on is little-endian.
+ * Node outputs get fresh names (`matmul_12`). Initializers keep their weights by reference — GPT-2
+ * small is ≈ 500 MB, so nothing here duplicates, JSON-encodes or base64-encodes weight data. `toModel`
+ * copies them once into the protobuf (as little-endian `raw_data`: every platform we run on is
+ * little-endian); `toExternalModel` leaves the large ones where they are, as ONNX external data, so
+ * that ONNX Runtime copies each weight once, from the caller's array straight into its own tensor,
+ * and no encoded copy of the weights ever exists (in onnxruntime-web an inline model's bytes are
+ * first copied whole into the WASM heap, which never shrinks).
  */
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
@@ -38,6 +41,19 @@ export function float(value: number): FloatAttribute {
  */
 export type AttributeValue = number | FloatAttribute | number[] | string | { data: TensorData; dims: number[] };
 export type Attributes = Record<string, AttributeValue>;
+
+/** Weights from this size on go out of line in `toExternalModel`; smaller ones cost less inline than as a file entry. */
+const EXTERNAL_MIN_BYTES = 4096;
+
+/**
+ * A model whose large weights are ONNX external data: `bytes` refers to them by (path, offset,
+ * length) into the `externalData` files, which are views of the weights' own buffers, not copies. Pass
+ * both to `InferenceSession.create(bytes, {externalData})`.
+ */
+export interface OnnxModel {
+  bytes: Uint8Array;
+  externalData: { path: string; data: Uint8Array }[];
+}
 
 const ELEMENT_TYPE: Record<ElementType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
@@ -121,8 +137,37 @@ export class GraphBuilder {
     return outputsCount === undefined ? outputs[0] : outputs;
   }
 
-  /** Encodes the model: IR version 8, the default ONNX domain at `opset`. */
+  /** Encodes the model with every weight inline: IR version 8, the default ONNX domain at `opset`. */
   toModel(opset = 17): Uint8Array {
+    return this.encode(this.initializers, opset);
+  }
+
+  /**
+   * Encodes the model with each weight of EXTERNAL_MIN_BYTES or more as external data: one file per
+   * ArrayBuffer the weights live in (the whole buffer, by reference), each weight at its byteOffset.
+   */
+  toExternalModel(opset = 17): OnnxModel {
+    const files = new Map<ArrayBufferLike, string>();
+    const initializers = this.initializers.map((tensor) => {
+      const raw = tensor.rawData as Uint8Array;
+      if (raw.byteLength < EXTERNAL_MIN_BYTES) return tensor;
+      let path = files.get(raw.buffer);
+      if (path === undefined) files.set(raw.buffer, (path = `weights-${files.size}.bin`));
+      const { rawData: _inline, ...rest } = tensor;
+      return {
+        ...rest,
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [
+          { key: 'location', value: path },
+          { key: 'offset', value: String(raw.byteOffset) },
+          { key: 'length', value: String(raw.byteLength) },
+        ],
+      };
+    });
+    return { bytes: this.encode(initializers, opset), externalData: [...files].map(([buffer, path]) => ({ path, data: new Uint8Array(buffer) })) };
+  }
+
+  private encode(initializers: OnnxTypes.ITensorProto[], opset: number): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'tuned-lens-live',
@@ -130,7 +175,7 @@ export class GraphBuilder {
       graph: {
         name: this.name,
         node: this.nodes,
-        initializer: this.initializers,
+        initializer: initializers,
         input: this.inputs,
         output: this.outputs,
       },

@@ -5,7 +5,9 @@
  * causal), so when a prompt shares its first `common` tokens with the previous one, positions
  * 0..common-1 are reused and the model runs on the rest. A lens's cell at position t depends on the
  * stream at t and on its target, the token at t + 1 (cross-entropy, rank), so a cached column stays
- * good while tokens 0..t+1 are unchanged — and, for the prompt's last position, while it stays the last.
+ * good while tokens 0..t+1 are unchanged — and, for the prompt's last position, while it stays the last;
+ * when a token is appended after it, its logits (kept for that column alone) give its cross-entropy and
+ * rank without decoding it again.
  * All of it is plain data (Float32Arrays), activations only: no weights are kept here.
  */
 import type { Statistic } from './prediction-trajectory.ts';
@@ -58,6 +60,8 @@ export interface HeadColumn {
   topkLogprobs: Float32Array;
   /** [R] KL(q_ℓ ‖ q_ℓ₋₁); NaN on row 0. */
   consecutiveKl: Float32Array;
+  /** [R, V]: the logits, kept for the prompt's last position only, which has no target yet. */
+  lastLogits?: Float32Array;
 }
 
 /** One lens's columns for the prompt `ids`, at top-k `k`. */
@@ -69,7 +73,8 @@ export interface HeadColumns {
 
 /**
  * `previous`'s columns that are still right for `ids` at top-k `k` (a fresh, empty set when none are):
- * all of them for the same prompt, else those at t with tokens 0..t+1 unchanged.
+ * all of them for the same prompt, else those at t with tokens 0..t+1 unchanged — and the previous
+ * prompt's last column, now that `ids` continues it, completed with its target if it kept its logits.
  */
 export function reusableColumns(previous: HeadColumns | undefined, ids: readonly number[], k: number): HeadColumns {
   const columns: (HeadColumn | undefined)[] = new Array(ids.length).fill(undefined);
@@ -78,6 +83,33 @@ export function reusableColumns(previous: HeadColumns | undefined, ids: readonly
     const same = common === ids.length && common === previous.ids.length;
     const keep = same ? common : Math.max(0, common - 1);
     for (let t = 0; t < keep; t++) columns[t] = previous.columns[t];
+    const last = previous.ids.length - 1;
+    const lastColumn = previous.columns[last];
+    if (!same && common === previous.ids.length && lastColumn?.lastLogits) columns[last] = withTarget(lastColumn, lastColumn.lastLogits, ids[last + 1]);
   }
   return { ids: [...ids], k, columns };
+}
+
+/**
+ * A last column given the target it lacked: per row, as the head graph computes them from the same
+ * logits z, cross-entropy = log s − (z_target − max z) with s = 1 / max q, and rank = 1 + #{v : z_v > z_target}.
+ */
+function withTarget(column: HeadColumn, logits: Float32Array, target: number): HeadColumn {
+  const R = column.statistics.rank.length;
+  const V = logits.length / R;
+  const crossEntropy = new Float32Array(R);
+  const rank = new Float32Array(R);
+  for (let r = 0; r < R; r++) {
+    const z = logits.subarray(r * V, (r + 1) * V);
+    const zTarget = z[target];
+    let max = -Infinity;
+    let above = 0;
+    for (let v = 0; v < V; v++) {
+      if (z[v] > max) max = z[v];
+      if (z[v] > zTarget) above++;
+    }
+    crossEntropy[r] = -Math.log(column.statistics.maxProbability[r]) - (zTarget - max);
+    rank[r] = 1 + above;
+  }
+  return { statistics: { ...column.statistics, crossEntropy, rank }, topkIds: column.topkIds, topkLogprobs: column.topkLogprobs, consecutiveKl: column.consecutiveKl };
 }
