@@ -15,12 +15,24 @@ const RUNS = Number(runsArg);
 const u: Unembedding =
   which === 'tiny'
     ? unembeddingOf(loadTinyCheckpoint('tiny-gpt2'))
-    : { dModel: 768, vocabSize: 50257, layerNormEpsilon: 1e-5, lnFWeight: new Float32Array(768).fill(1), lnFBias: new Float32Array(768), wte: new Rng(1).fillNormal(new Float32Array(50257 * 768), 0.02) };
+    : {
+        dModel: 768,
+        vocabSize: 50257,
+        layerNormEpsilon: 1e-5,
+        lnFWeight: new Float32Array(768).fill(1),
+        lnFBias: new Float32Array(768),
+        wte: new Rng(1).fillNormal(new Float32Array(50257 * 768), 0.02),
+      };
 const L = which === 'tiny' ? 3 : 12;
 const d = u.dModel;
 const prefix = '/tmp/train-step-profile';
 for (const f of readdirSync('/tmp').filter((f) => f.startsWith('train-step-profile'))) rmSync(`/tmp/${f}`);
-const session = await ort.InferenceSession.create(buildTrainStepGraph(u), { graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: prefix, logSeverityLevel: 3 });
+const session = await ort.InferenceSession.create(buildTrainStepGraph(u), {
+  graphOptimizationLevel: 'all',
+  enableProfiling: true,
+  profileFilePrefix: prefix,
+  logSeverityLevel: 3,
+});
 const rng = new Rng(2);
 const feeds = {
   residual: new ort.Tensor('float32', rng.fillNormal(new Float32Array(L * N * d), 1), [L, N, d]),
@@ -34,7 +46,10 @@ for (let i = 0; i < RUNS; i++) {
   console.log(`run ${i}: ${(performance.now() - t).toFixed(0)} ms`);
 }
 session.endProfiling();
-const file = readdirSync('/tmp').filter((f) => f.startsWith('train-step-profile')).map((f) => `/tmp/${f}`).pop()!;
+const file = readdirSync('/tmp')
+  .filter((f) => f.startsWith('train-step-profile'))
+  .map((f) => `/tmp/${f}`)
+  .pop()!;
 const events = JSON.parse(readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args: { op_name?: string } }[];
 const byNode = new Map<string, number>();
 for (const e of events) {

@@ -143,7 +143,9 @@ async function benchModel(name: string, ckpt: GPT2Checkpoint): Promise<Row> {
     gflops: stepFlops(L, N, d, V) / 1e9 / seconds(stepMs),
     peakMiB: vmHWM(),
   };
-  console.error(`${name}: step ${stepMs.toFixed(0)} ms (${row.tokensPerSecond.toFixed(0)} tok/s, ${row.gflops.toFixed(1)} GFLOP/s), model ${modelMs.toFixed(0)} ms, peak ${row.peakMiB.toFixed(0)} MiB`);
+  console.error(
+    `${name}: step ${stepMs.toFixed(0)} ms (${row.tokensPerSecond.toFixed(0)} tok/s, ${row.gflops.toFixed(1)} GFLOP/s), model ${modelMs.toFixed(0)} ms, peak ${row.peakMiB.toFixed(0)} MiB`,
+  );
   return row;
 }
 
@@ -172,11 +174,21 @@ for (const name of values.models.split(',')) {
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
-const result = { date: new Date().toISOString(), machine: `${cpu}, ${cpus().length} cores`, node: process.version, loadavg: { before: loadBefore, after: loadavg() }, N, runs: RUNS, rows };
+const result = {
+  date: new Date().toISOString(),
+  machine: `${cpu}, ${cpus().length} cores`,
+  node: process.version,
+  loadavg: { before: loadBefore, after: loadavg() },
+  N,
+  runs: RUNS,
+  rows,
+};
 writeFileSync(new URL('results.json', OUT), JSON.stringify(result, null, 2) + '\n');
 
 const n0 = (x: number | undefined) => (x === undefined ? '–' : Math.round(x).toLocaleString('en-US'));
-console.log(`Machine: ${result.machine}; node ${process.version}; load average ${result.loadavg.before} before, ${result.loadavg.after} after; N = ${N} tokens per step run; median of ${RUNS} after 2 warm-ups.\n`);
+console.log(
+  `Machine: ${result.machine}; node ${process.version}; load average ${result.loadavg.before} before, ${result.loadavg.after} after; N = ${N} tokens per step run; median of ${RUNS} after 2 warm-ups.\n`,
+);
 console.log('| runtime | model (L, d, V) | how | step ms | tokens/s (step) | GFLOP/s | model forward ms | tokens/s (model + step) | peak MiB |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {

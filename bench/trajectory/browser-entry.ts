@@ -28,7 +28,9 @@ interface Start extends BenchOptions {
 
 async function start(message: Start): Promise<void> {
   const base = setUpWasm(message.threads);
-  log(`crossOriginIsolated ${String((scope as { crossOriginIsolated?: boolean }).crossOriginIsolated)}, numThreads ${message.threads}, ort ${ort.env.versions.web}`);
+  log(
+    `crossOriginIsolated ${String((scope as { crossOriginIsolated?: boolean }).crossOriginIsolated)}, numThreads ${message.threads}, ort ${ort.env.versions.web}`,
+  );
 
   const json = async (path: string) => {
     const response = await fetch(`${base}${path}`);

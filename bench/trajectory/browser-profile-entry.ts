@@ -24,7 +24,14 @@ async function start(message: { type: 'start'; threads: number; lengths: number[
   );
   post({
     type: 'done',
-    result: { date: new Date().toISOString(), runtime: 'onnxruntime-web (wasm)', threads: message.threads, ortVersion: ort.env.versions.web, runs: message.runs, perT },
+    result: {
+      date: new Date().toISOString(),
+      runtime: 'onnxruntime-web (wasm)',
+      threads: message.threads,
+      ortVersion: ort.env.versions.web,
+      runs: message.runs,
+      perT,
+    },
   });
 }
 

@@ -163,7 +163,9 @@ export async function runBrowserBench(
       result.notes ??= [];
       result.notes.push(
         `Chromium ${browser.version()} headless (${CHROMIUM_PATH}), flags ${FLAGS.join(' ')}`,
-        `load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+        `load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}`,
       );
       results.push(result);
       const file = join('bench/out', mode === 'profile' ? `profile-wasm-t${threads}${tag}.json` : `browser-wasm-t${threads}${tag}.json`);

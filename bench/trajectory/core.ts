@@ -199,7 +199,10 @@ function instrument(ort: Ort, timed: Timed, override: InferenceSession.SessionOp
         const index = timed.creates.length;
         const start = performance.now();
         const session = await ort.InferenceSession.create(model, { ...options, ...override });
-        const weights = (options?.externalData ?? []).reduce((sum, file) => sum + (typeof file !== 'string' && file.data instanceof Uint8Array ? file.data.byteLength : 0), 0);
+        const weights = (options?.externalData ?? []).reduce(
+          (sum, file) => sum + (typeof file !== 'string' && file.data instanceof Uint8Array ? file.data.byteLength : 0),
+          0,
+        );
         timed.creates.push({ start, end: performance.now(), bytes: model.byteLength + weights });
         const run = session.run.bind(session) as (...args: unknown[]) => Promise<InferenceSession.OnnxValueMapType>;
         const sink = index === 0 ? timed.model : timed.head;

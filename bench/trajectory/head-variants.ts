@@ -49,7 +49,11 @@ export const HEAD_VARIANTS: Variant[] = [
   { name: '+softmax stats', description: '+ exp pass, entropy, max_probability, forward_kl', outputs: ['entropy', 'max_probability', 'forward_kl'] },
   { name: '+cross_entropy', description: '+ GatherElements of the target logit', outputs: ['entropy', 'max_probability', 'forward_kl', 'cross_entropy'] },
   { name: '+rank', description: '+ Greater / Cast / ReduceSum over [R, T, V]', outputs: ['entropy', 'max_probability', 'forward_kl', 'cross_entropy', 'rank'] },
-  { name: 'full (+topk)', description: 'the head graph as LensModel runs it (+ TopK k=10)', outputs: ['topk_ids', 'topk_logprobs', 'entropy', 'max_probability', 'forward_kl', 'cross_entropy', 'rank'] },
+  {
+    name: 'full (+topk)',
+    description: 'the head graph as LensModel runs it (+ TopK k=10)',
+    outputs: ['topk_ids', 'topk_logprobs', 'entropy', 'max_probability', 'forward_kl', 'cross_entropy', 'rank'],
+  },
   { name: 'topk only', description: 'translators + LN_f + unembedding + TopK (no statistics)', outputs: ['topk_ids', 'topk_logprobs'] },
 ];
 
@@ -67,9 +71,7 @@ export function pruneHeadGraph(model: OnnxModel, outputs: string[]): { model: On
   });
   const declared = new Map((graph.output as OnnxTypes.ValueInfoProto[]).map((o) => [o.name, o]));
   graph.output = resolved.map(
-    (name) =>
-      declared.get(name) ??
-      onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }),
+    (name) => declared.get(name) ?? onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }),
   );
   const needed = new Set(resolved);
   const kept: OnnxTypes.NodeProto[] = [];
@@ -83,5 +85,8 @@ export function pruneHeadGraph(model: OnnxModel, outputs: string[]): { model: On
   graph.initializer = (graph.initializer as OnnxTypes.TensorProto[]).filter((t) => needed.has(t.name));
   // Inputs the pruned graph no longer reads are dropped too, so feeds must match.
   graph.input = (graph.input as OnnxTypes.ValueInfoProto[]).filter((i) => needed.has(i.name));
-  return { model: { bytes: onnx.ModelProto.encode(decoded).finish(), externalData: model.externalData }, inputs: (graph.input as OnnxTypes.ValueInfoProto[]).map((i) => i.name) };
+  return {
+    model: { bytes: onnx.ModelProto.encode(decoded).finish(), externalData: model.externalData },
+    inputs: (graph.input as OnnxTypes.ValueInfoProto[]).map((i) => i.name),
+  };
 }

@@ -21,7 +21,11 @@ interface Block {
   lines: string[];
 }
 
-const cells = (row: string) => row.split('|').slice(1, -1).map((c) => c.trim());
+const cells = (row: string) =>
+  row
+    .split('|')
+    .slice(1, -1)
+    .map((c) => c.trim());
 const isTable = (lines: string[]) => lines.length >= 2 && lines.every((l) => l.startsWith('|'));
 const isList = (lines: string[]) => lines.every((l) => l.startsWith('- '));
 /** "label: text" → "label" (list items, "Dates:" entries); the whole text when there is no colon. */
@@ -72,7 +76,11 @@ function mergeTable(old: string[], fresh: string[]): string[] {
     else if (!perCell) rows.push(replacement);
     else {
       const before = cells(row);
-      rows.push(`| ${cells(replacement).map((c, i) => (c === NOT_MEASURED && before[i] !== undefined ? before[i] : c)).join(' | ')} |`);
+      rows.push(
+        `| ${cells(replacement)
+          .map((c, i) => (c === NOT_MEASURED && before[i] !== undefined ? before[i] : c))
+          .join(' | ')} |`,
+      );
     }
   }
   return [header, separator, ...rows, ...freshRows.values()];
@@ -95,7 +103,13 @@ function mergeItems(old: string[], fresh: string[]): string[] {
 }
 
 function mergeDates(old: string, fresh: string): string {
-  const entries = (line: string) => (line.replace(/^Dates: /, '').replace(/\.$/, '') === NOT_MEASURED ? [] : line.replace(/^Dates: /, '').replace(/\.$/, '').split('; '));
+  const entries = (line: string) =>
+    line.replace(/^Dates: /, '').replace(/\.$/, '') === NOT_MEASURED
+      ? []
+      : line
+          .replace(/^Dates: /, '')
+          .replace(/\.$/, '')
+          .split('; ');
   const byRuntime = (entry: string) => entry.replace(DATE, '').trim();
   const merged = new Map(entries(old).map((e) => [byRuntime(e), e]));
   for (const e of entries(fresh)) merged.set(byRuntime(e), e);
@@ -103,7 +117,12 @@ function mergeDates(old: string, fresh: string): string {
 }
 
 function mergeRuntimes(old: string, fresh: string): string {
-  const items = (line: string) => line.replace(/^Runtimes: /, '').replace(/\.$/, '').split(', ').filter((x) => x !== NOT_MEASURED);
+  const items = (line: string) =>
+    line
+      .replace(/^Runtimes: /, '')
+      .replace(/\.$/, '')
+      .split(', ')
+      .filter((x) => x !== NOT_MEASURED);
   const merged = [...new Set([...items(old), ...items(fresh)])];
   return `Runtimes: ${merged.join(', ') || NOT_MEASURED}.`;
 }

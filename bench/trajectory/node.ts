@@ -106,7 +106,9 @@ export async function runNodeBench(options: BenchOptions, intraOp?: number, noSp
   await sampler.stop();
   result.notes.push(
     `${process.argv.includes('--no-spin') ? "session.intra_op.allow_spinning '0' (set by the benchmark); " : ''}intra-op threads: ${intraOp ? `${intraOp} (intraOpNumThreads, set by the benchmark)` : `ORT default (${cpus().length} logical CPUs here)`}; graphOptimizationLevel 'all' (as LensModel sets it)`,
-    `load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+    `load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
   );
   return result;
 }

@@ -135,8 +135,14 @@ export async function profileHead(host: ProfileHost, lengths: number[], runs: nu
     ] as const) {
       const x = new Tensor('float32', (feeds.residual_stream.data as Float32Array).slice(), [...shape]);
       const timing = strip(await timeGraph(host, gemmGraph([...shape], wteT, d, V), { x }, runs));
-      gemm[label] = { ...timing, gflops: gflops(unembedFlops, timing.ms.median), gflopsPerCpuSecond: timing.cpuMs ? gflops(unembedFlops, timing.cpuMs.median) : undefined };
-      host.log(`T=${T} GEMM ${label}: ${timing.ms.median} ms (${gflops(unembedFlops, timing.ms.median)} GFLOP/s)${timing.cpuMs ? `, CPU ${timing.cpuMs.median} ms` : ''}`);
+      gemm[label] = {
+        ...timing,
+        gflops: gflops(unembedFlops, timing.ms.median),
+        gflopsPerCpuSecond: timing.cpuMs ? gflops(unembedFlops, timing.cpuMs.median) : undefined,
+      };
+      host.log(
+        `T=${T} GEMM ${label}: ${timing.ms.median} ms (${gflops(unembedFlops, timing.ms.median)} GFLOP/s)${timing.cpuMs ? `, CPU ${timing.cpuMs.median} ms` : ''}`,
+      );
     }
     entry.gemm = gemm;
 

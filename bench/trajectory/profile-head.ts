@@ -65,7 +65,9 @@ function readProfile(prefix: string, runsInFile: number) {
   const sorted = (o: Record<string, number>) => Object.entries(o).sort((a, b) => b[1] - a[1]);
   return {
     byOp: Object.fromEntries(sorted(byOp).map(([k, v]) => [k, round(v)])),
-    topNodes: sorted(byNode).slice(0, 20).map(([k, v]) => [k, round(v)]),
+    topNodes: sorted(byNode)
+      .slice(0, 20)
+      .map(([k, v]) => [k, round(v)]),
   };
 }
 

@@ -2,7 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { runBrowserBench } from './browser.ts';
 import { DEFAULT_OPTIONS } from './core.ts';
-const node = (args: string[]) => spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/trajectory/node.ts', '--T', '64', '--runs', '7', ...args], { stdio: 'inherit' });
+const node = (args: string[]) =>
+  spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/trajectory/node.ts', '--T', '64', '--runs', '7', ...args], { stdio: 'inherit' });
 console.log(`[quiet-t64] start ${new Date().toISOString()} load ${(await import('node:os')).loadavg()}`);
 node(['--out', 'bench/out/node-quiet.json']);
 node(['--intra-op', '1', '--out', 'bench/out/node-t1-quiet.json']);

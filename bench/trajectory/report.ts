@@ -155,31 +155,38 @@ export function generate(out = OUT): string {
 
   push('### Trajectory timings', '');
   push(
-    'Median of the timed runs after one warm-up (min–max in brackets), ms. model = the model graph\'s session.run (residualStream); head = the head graph\'s session.run; other = the JS in `trajectory()` around them. ' +
+    "Median of the timed runs after one warm-up (min–max in brackets), ms. model = the model graph's session.run (residualStream); head = the head graph's session.run; other = the JS in `trajectory()` around them. " +
       'GFLOP/s = architecture.md §5 FLOPs / median time, as model / head / **total** (model 2·12·d²·L·T ≈ 2×85 M×T; head 13 × 2·d·V·T, + 12 × 2·d²·T for the tuned lens). ' +
-      'CPU / wait: per run, CPU time of all the process\'s threads and their time runnable but waiting for a CPU (/proc schedstat; Node process, or the browser\'s renderer) — the machine is shared, so wait ≫ 0 means the run was slowed by other work. ' +
-      'Peak MiB: Node = VmHWM after a reset before the case (and process.memoryUsage().rss sampled every 5 ms); browser = the renderer process\'s VmHWM, and the WASM heap (which only grows); PyTorch = VmHWM.',
+      "CPU / wait: per run, CPU time of all the process's threads and their time runnable but waiting for a CPU (/proc schedstat; Node process, or the browser's renderer) — the machine is shared, so wait ≫ 0 means the run was slowed by other work. " +
+      "Peak MiB: Node = VmHWM after a reset before the case (and process.memoryUsage().rss sampled every 5 ms); browser = the renderer process's VmHWM, and the WASM heap (which only grows); PyTorch = VmHWM.",
     '',
   );
-  push('| runtime | threads | T | lens | total ms | model ms | head ms | other ms | GFLOP/s model / head / total | warm-up ms | CPU / wait ms per run | peak MiB |');
+  push(
+    '| runtime | threads | T | lens | total ms | model ms | head ms | other ms | GFLOP/s model / head / total | warm-up ms | CPU / wait ms per run | peak MiB |',
+  );
   push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of all) push(...caseRows(r));
   push('');
   if (quiet.length) {
     push('T = 64 again, in a quiet window (same columns):', '');
-    push('| runtime | threads | T | lens | total ms | model ms | head ms | other ms | GFLOP/s model / head / total | warm-up ms | CPU / wait ms per run | peak MiB |');
+    push(
+      '| runtime | threads | T | lens | total ms | model ms | head ms | other ms | GFLOP/s model / head / total | warm-up ms | CPU / wait ms per run | peak MiB |',
+    );
     push('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of quiet) push(...caseRows(r));
     push('');
   }
 
   push('### Graph build and session creation (once per model)', '');
-  push('| runtime | threads | random weights s | model graph build s | model session s | head graph build s | head session s | LensModel.create total s | graph bytes (model / head) MB | after create MiB |');
+  push(
+    '| runtime | threads | random weights s | model graph build s | model session s | head graph build s | head session s | LensModel.create total s | graph bytes (model / head) MB | after create MiB |',
+  );
   push('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of [node, nodeOneThread, ...browsers].filter((x): x is BenchResult => !!x && !!x.create)) {
     const c = r.create;
     const m = r.memoryAfterCreate ?? {};
-    const memory = r.runtime === 'onnxruntime-node' ? `VmHWM ${mb(m.vmHWM)}, RSS ${mb(m.vmRSS)}` : `renderer VmHWM ${mb(m.rendererVmHWM)}, WASM heap ${mb(m.wasmMemory)}`;
+    const memory =
+      r.runtime === 'onnxruntime-node' ? `VmHWM ${mb(m.vmHWM)}, RSS ${mb(m.vmRSS)}` : `renderer VmHWM ${mb(m.rendererVmHWM)}, WASM heap ${mb(m.wasmMemory)}`;
     push(
       `| ${r.runtime} | ${r.threads ?? `default (${cpus().length})`} | ${s(c.weightsMs)} | ${s(c.modelGraphBuildMs)} | ${s(c.modelSessionMs)} | ${s(c.headGraphBuildMs)} | ${s(c.headSessionMs)} | **${s(c.totalMs)}** | ${(c.modelGraphBytes / 1e6).toFixed(0)} / ${(c.headGraphBytes / 1e6).toFixed(0)} | ${memory} |`,
     );
@@ -192,7 +199,9 @@ export function generate(out = OUT): string {
     push('| threads | renderer VmHWM | WASM heap | Worker JS heap used | page JS heap used | measureUserAgentSpecificMemory |', '|---|---|---|---|---|---|');
     for (const b of browserMemory) {
       const m = b.memoryEnd ?? {};
-      push(`| ${b.threads} | ${mb(m.rendererVmHWM)} | ${mb(m.wasmMemory)} | ${mb(m.workerJsHeapUsed)} | ${mb(m.pageJsHeapUsed)} | ${m.uaSpecificMemoryTimedOut ? 'no answer in 10 s' : mb(m.uaSpecificMemory)} |`);
+      push(
+        `| ${b.threads} | ${mb(m.rendererVmHWM)} | ${mb(m.wasmMemory)} | ${mb(m.workerJsHeapUsed)} | ${mb(m.pageJsHeapUsed)} | ${m.uaSpecificMemoryTimedOut ? 'no answer in 10 s' : mb(m.uaSpecificMemory)} |`,
+      );
     }
     push('');
   }
@@ -201,9 +210,9 @@ export function generate(out = OUT): string {
     .filter((f) => existsSync(`${out}/${f}`))
     .map((f) => ({ file: f, ...(JSON.parse(readFileSync(`${out}/${f}`, 'utf8')) as ProfileFile) }));
   if (profiles.length) {
-    push('### Where the head\'s time goes (profile-head.ts / browser-profile-entry.ts)', '');
+    push("### Where the head's time goes (profile-head.ts / browser-profile-entry.ts)", '');
     push(
-      'Random inputs of the head\'s shapes; one warm-up, median of the runs. CPU = CPU time per run of all the process\'s threads (renderer for WASM); ' +
+      "Random inputs of the head's shapes; one warm-up, median of the runs. CPU = CPU time per run of all the process's threads (renderer for WASM); " +
         'with one thread it is the work itself, little disturbed by other load. Cumulative variants are the real head graph pruned to fewer outputs (head-variants.ts); ' +
         'candidate rewrites are head-graph-alt.ts, each checked against the real graph (largest |difference| of any statistic shown).',
       '',
@@ -213,12 +222,21 @@ export function generate(out = OUT): string {
         push(`**${profile.runtime}, threads ${profile.threads}, T = ${entry.T}** (${profile.file}, ${profile.date.slice(0, 16).replace('T', ' ')} UTC)`, '');
         push('| graph | median ms | CPU ms/run | |', '|---|---|---|---|');
         for (const [label, g] of Object.entries(entry.gemm)) {
-          push(`| unembedding GEMM alone, ${label} | ${ms(g.ms.median)} | ${ms(g.cpuMs?.median)} | ${g.gflops} GFLOP/s${g.gflopsPerCpuSecond ? ` (${g.gflopsPerCpuSecond} per CPU-second)` : ''} |`);
+          push(
+            `| unembedding GEMM alone, ${label} | ${ms(g.ms.median)} | ${ms(g.cpuMs?.median)} | ${g.gflops} GFLOP/s${g.gflopsPerCpuSecond ? ` (${g.gflopsPerCpuSecond} per CPU-second)` : ''} |`,
+          );
         }
-        for (const [label, v] of Object.entries(entry.headVariants)) push(`| head: ${label} | ${ms(v.ms.median)} | ${ms(v.cpuMs?.median)} | ${v.description} |`);
+        for (const [label, v] of Object.entries(entry.headVariants))
+          push(`| head: ${label} | ${ms(v.ms.median)} | ${ms(v.cpuMs?.median)} | ${v.description} |`);
         for (const [label, v] of Object.entries(entry.alternatives ?? {})) {
-          const worst = Math.max(...Object.entries(v.check ?? {}).filter(([k]) => k.startsWith('maxAbsDiff')).map(([, x]) => x));
-          push(`| rewrite: ${label} | ${ms(v.ms.median)} | ${ms(v.cpuMs?.median)} | max abs diff ${worst.toPrecision(2)}, top-k ids equal ${((v.check?.topkIdsEqual ?? 0) * 100).toFixed(1)} % |`);
+          const worst = Math.max(
+            ...Object.entries(v.check ?? {})
+              .filter(([k]) => k.startsWith('maxAbsDiff'))
+              .map(([, x]) => x),
+          );
+          push(
+            `| rewrite: ${label} | ${ms(v.ms.median)} | ${ms(v.cpuMs?.median)} | max abs diff ${worst.toPrecision(2)}, top-k ids equal ${((v.check?.topkIdsEqual ?? 0) * 100).toFixed(1)} % |`,
+          );
         }
         push('');
         if (entry.headProfile) {
@@ -258,7 +276,7 @@ export function keystrokeTable(): string[] {
     'GPT-2 shape (12 layers, d 768, V 50,257, random weights), tuned lens, top-10. **Keystroke** = the seed view (last 10 positions) of a ' +
       '64-token prompt right after its first 63 tokens were shown: the model runs on the new token with the cached keys and values, the head on ' +
       'the positions whose cells changed. **Full** = the whole T = 64 trajectory recomputed (`reuse: false`), as every update did before. ' +
-      'PyTorch = the reference implementation\'s full T = 64 (bench/trajectory/torch_reference.py). All in one run, one after the other; ' +
+      "PyTorch = the reference implementation's full T = 64 (bench/trajectory/torch_reference.py). All in one run, one after the other; " +
       'the machine is shared, so each row carries its load average and its CPU / wait time per run (wait = runnable but not running).',
     '',
     `| runtime | threads | keystroke ms (min–max) | model / head / other ms | computed (tokens / positions) | full recompute ms | speed-up | keystroke = full? | CPU / wait ms per keystroke | load average | date (UTC) |`,
@@ -271,11 +289,15 @@ export function keystrokeTable(): string[] {
     const date = r.date.slice(0, 16).replace('T', ' ');
     const fullMs = full?.totalMs?.median;
     if (!key) {
-      lines.push(`| ${r.runtime} | ${threads} | – | – | – | ${fullMs === undefined ? (full?.error ? 'failed' : '–') : `**${ms(fullMs)}**`} | – | – | – | ${loadNote(r)} | ${date} |`);
+      lines.push(
+        `| ${r.runtime} | ${threads} | – | – | – | ${fullMs === undefined ? (full?.error ? 'failed' : '–') : `**${ms(fullMs)}**`} | – | – | – | ${loadNote(r)} | ${date} |`,
+      );
       continue;
     }
     if (!key.totalMs) {
-      lines.push(`| ${r.runtime} | ${threads} | **failed**: ${(key.error ?? '?').replace(/\|/g, '/').slice(0, 120)} | | | ${ms(fullMs)} | | | | ${loadNote(r)} | ${date} |`);
+      lines.push(
+        `| ${r.runtime} | ${threads} | **failed**: ${(key.error ?? '?').replace(/\|/g, '/').slice(0, 120)} | | | ${ms(fullMs)} | | | | ${loadNote(r)} | ${date} |`,
+      );
       continue;
     }
     const t = key.totalMs;
@@ -290,7 +312,10 @@ export function keystrokeTable(): string[] {
   const browser = results.find((r) => r.runtime.includes('wasm'));
   const m = browser?.memoryAfterCreate;
   if (m?.rendererVmHWM) {
-    lines.push('', `Renderer peak (VmHWM) once the GPT-2-shaped model is loaded on 2-thread WASM: ${mb(m.rendererVmHWM)} MiB (WASM heap ${mb(m.wasmMemory)} MiB).`);
+    lines.push(
+      '',
+      `Renderer peak (VmHWM) once the GPT-2-shaped model is loaded on 2-thread WASM: ${mb(m.rendererVmHWM)} MiB (WASM heap ${mb(m.wasmMemory)} MiB).`,
+    );
   }
   return lines;
 }
@@ -320,7 +345,13 @@ function rewriteBlock(file: string, begin: string, end: string, body: string, fr
 }
 
 export function writeReport(): void {
-  rewriteBlock(RESULTS, BEGIN, END, generate(), '# Benchmarks: the GPT-2 trajectory\n\nCommands: `npm run bench -- --browser --torch --profile` (see bench/trajectory/run.ts).\n\n');
+  rewriteBlock(
+    RESULTS,
+    BEGIN,
+    END,
+    generate(),
+    '# Benchmarks: the GPT-2 trajectory\n\nCommands: `npm run bench -- --browser --torch --profile` (see bench/trajectory/run.ts).\n\n',
+  );
   rewriteBlock(README, README_BEGIN, README_END, budgetTable().join('\n'), '');
 }
 

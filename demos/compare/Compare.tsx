@@ -77,7 +77,19 @@ export default function Compare(props: CompareProps) {
     const timer = setTimeout(() => {
       setRunning(true);
       const run = (lens: LensName) =>
-        engine().trajectory({ text: state.text, lens, topk: state.topk, follow: follow ?? undefined, changePerLayer, consecutiveKl, start: state.start, end: state.end ?? undefined }, `${id}:${lens}`);
+        engine().trajectory(
+          {
+            text: state.text,
+            lens,
+            topk: state.topk,
+            follow: follow ?? undefined,
+            changePerLayer,
+            consecutiveKl,
+            start: state.start,
+            end: state.end ?? undefined,
+          },
+          `${id}:${lens}`,
+        );
       Promise.all([run('logit'), hasTuned ? run('tuned') : Promise.resolve(null)])
         .then(([logit, tuned]) => {
           if (stale) return;
@@ -187,7 +199,12 @@ export default function Compare(props: CompareProps) {
         {first && layout && (
           <>
             {follow !== null && first.followed && (
-              <FollowControls token={first.followed.token} as={state.followAs} onAs={(followAs) => update({ followAs })} onClear={() => update({ follow: null })} />
+              <FollowControls
+                token={first.followed.token}
+                as={state.followAs}
+                onAs={(followAs) => update({ followAs })}
+                onClear={() => update({ follow: null })}
+              />
             )}
             <div class="heatmap-legend" ref={legendBox} />
             <div class={sideBySide ? 'compare-panels is-side-by-side' : 'compare-panels'} style={{ gap: `${PANEL_GAP}px` }}>
@@ -235,8 +252,7 @@ export default function Compare(props: CompareProps) {
           #
         </a>{' '}
         {props.caption ?? 'The logit lens and the tuned lens on the same prompt.'} Both heatmaps share one colour scale: {stat.description}
-        {follow !== null && first?.followed ? ` “${formatToken(first.followed.token, { maxLength: 24 })}”` : ''} ({stat.unit}).{' '}
-        <CopyLink id={id} />
+        {follow !== null && first?.followed ? ` “${formatToken(first.followed.token, { maxLength: 24 })}”` : ''} ({stat.unit}). <CopyLink id={id} />
       </figcaption>
     </figure>
   );

@@ -55,7 +55,13 @@ export default function Curves(props: CurvesProps) {
     let stale = false;
     const timer = setTimeout(() => {
       setRunning(true);
-      Promise.all(lenses.map((lens) => engine().trajectory({ text, lens, topk: 1 }, `${id}:${lens}`).then((r) => ({ lens, trajectory: r.trajectory }))))
+      Promise.all(
+        lenses.map((lens) =>
+          engine()
+            .trajectory({ text, lens, topk: 1 }, `${id}:${lens}`)
+            .then((r) => ({ lens, trajectory: r.trajectory })),
+        ),
+      )
         .then((runs) => {
           if (stale) return;
           setPoints({

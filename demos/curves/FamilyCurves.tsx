@@ -51,7 +51,13 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
     let stale = false;
     const timer = setTimeout(() => {
       setRunning(true);
-      Promise.all(lenses.map((lens) => engine().trajectory({ text, lens, topk: 1 }, `${id}:${lens}`).then((r) => layerCurves(lens, r.trajectory, text))))
+      Promise.all(
+        lenses.map((lens) =>
+          engine()
+            .trajectory({ text, lens, topk: 1 }, `${id}:${lens}`)
+            .then((r) => layerCurves(lens, r.trajectory, text)),
+        ),
+      )
         .then((runs) => {
           if (stale) return;
           setPoints(runs.flat());
@@ -72,7 +78,14 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
     if (!points || !box.current || !info) return;
     const drawn = [...points.map(({ lens, layer, bitsPerByte }) => ({ lens, layer, bitsPerByte })), ...quotedPoints];
     box.current.replaceChildren(
-      layerCurvePlot(drawn, { y: 'bitsPerByte', yLabel: 'bits per byte', yType: 'log', outputRow: info.numLayers, width: Math.min(width, 720), format: (v) => v.toFixed(3) }),
+      layerCurvePlot(drawn, {
+        y: 'bitsPerByte',
+        yLabel: 'bits per byte',
+        yType: 'log',
+        outputRow: info.numLayers,
+        width: Math.min(width, 720),
+        format: (v) => v.toFixed(3),
+      }),
     );
   }, [points, width]);
 
@@ -87,8 +100,8 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
       <EngineStatus state={engineState} />
       {info && !pythia && (
         <p class="heatmap-note" role="status">
-          This figure runs on a Pythia model; the page is running {info.name} now. Open the model picker at the top of the page and choose
-          Pythia-70m-deduped (the smallest download), 160m or 410m: the curves for your text then appear here, beside the quoted ones.
+          This figure runs on a Pythia model; the page is running {info.name} now. Open the model picker at the top of the page and choose Pythia-70m-deduped
+          (the smallest download), 160m or 410m: the curves for your text then appear here, beside the quoted ones.
         </p>
       )}
       {pythia && !lenses.includes('tuned') && (
@@ -126,7 +139,13 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
           </ul>
         )}
         {points && (
-          <div ref={box} role="img" aria-label={`Bits per byte by layer on your text for each lens${quoted ? ', beside the tuned lens numbers quoted for this model' : ''}`} class="curves-plot" data-plot="family" />
+          <div
+            ref={box}
+            role="img"
+            aria-label={`Bits per byte by layer on your text for each lens${quoted ? ', beside the tuned lens numbers quoted for this model' : ''}`}
+            class="curves-plot"
+            data-plot="family"
+          />
         )}
         {points && info && (
           <details class="curves-numbers">

@@ -16,7 +16,13 @@ export default function PaperCurves() {
   useEffect(() => {
     if (!box.current || width === 0) return;
     box.current.replaceChildren(
-      layerCurvePlot(paperPoints(), { y: 'bitsPerByte', yLabel: 'bits per byte (quoted)', yType: 'log', width: Math.min(width, 640), format: (v) => v.toFixed(2) }),
+      layerCurvePlot(paperPoints(), {
+        y: 'bitsPerByte',
+        yLabel: 'bits per byte (quoted)',
+        yType: 'log',
+        width: Math.min(width, 640),
+        format: (v) => v.toFixed(2),
+      }),
     );
   }, [width]);
 
@@ -30,7 +36,13 @@ export default function PaperCurves() {
           </li>
         ))}
       </ul>
-      <div ref={box} role="img" aria-label={`Bits per byte by layer for the logit lens and the tuned lens, numbers quoted from ${PAPER_SOURCE}`} class="curves-plot" data-plot="paper" />
+      <div
+        ref={box}
+        role="img"
+        aria-label={`Bits per byte by layer for the logit lens and the tuned lens, numbers quoted from ${PAPER_SOURCE}`}
+        class="curves-plot"
+        data-plot="paper"
+      />
     </div>
   );
 }

@@ -48,43 +48,54 @@ export function layerCurvePlot<P extends { lens: string; layer: number }>(points
   const layers = [...new Set(points.map((p) => p.layer))].sort((a, b) => a - b);
   const layerName = (l: number) => (l === outputRow ? 'output' : String(l));
   const lenses = [...new Set(points.map((p) => p.lens))];
-  return presentational(Plot.plot({
-    ...(document ? { document } : {}),
-    width,
-    height,
-    marginLeft: 52,
-    marginRight: 16,
-    marginBottom: 40,
-    style: { fontFamily: 'var(--font-ui)', fontSize: '12px', background: 'transparent', color: 'var(--fg)' },
-    x: {
-      label: 'layer →',
-      labelAnchor: 'right',
-      ticks: layers.length > 14 ? layers.filter((l, i) => i % 2 === 0 || l === outputRow) : layers,
-      tickFormat: layerName,
-      domain: [layers[0] ?? 0, layers[layers.length - 1] ?? 1],
-    },
-    y: { label: `↑ ${yLabel}`, type: yType, grid: true, ...(yType === 'linear' ? { zero: true, nice: true } : { tickFormat: '~g' }) },
-    color: { domain: lenses, range: lenses.map((l) => LENS_COLORS[l] ?? 'currentColor') },
-    marks: [
-      ...(showReference
-        ? [
-            Plot.ruleY([reference.value], { stroke: 'var(--muted)', strokeDasharray: '4 3' }),
-            // Labelled at the left end: lens curves start high there, so the floor's label stays clear of them.
-            Plot.text([reference.value], { y: (v: number) => v, frameAnchor: 'left', textAnchor: 'start', dx: 4, dy: -7, text: () => reference.label, fill: 'var(--muted)' }),
-          ]
-        : []),
-      Plot.line(finite, { x: 'layer', y, stroke: 'lens', strokeWidth: 2, ariaLabel: (p: P) => `${LENS_LABELS[p.lens] ?? p.lens}` }),
-      Plot.dot(finite, { x: 'layer', y, fill: 'lens', r: 3 }),
-      Plot.tip(
-        finite,
-        Plot.pointer({
-          x: 'layer',
-          y,
-          title: (p: P) => `${LENS_LABELS[p.lens] ?? p.lens}, ${p.layer === outputRow ? 'model output' : `layer ${p.layer}`}\n${yLabel}: ${format(p[y] as number)}`,
-        }),
-      ),
-    ],
-  }));
+  return presentational(
+    Plot.plot({
+      ...(document ? { document } : {}),
+      width,
+      height,
+      marginLeft: 52,
+      marginRight: 16,
+      marginBottom: 40,
+      style: { fontFamily: 'var(--font-ui)', fontSize: '12px', background: 'transparent', color: 'var(--fg)' },
+      x: {
+        label: 'layer →',
+        labelAnchor: 'right',
+        ticks: layers.length > 14 ? layers.filter((l, i) => i % 2 === 0 || l === outputRow) : layers,
+        tickFormat: layerName,
+        domain: [layers[0] ?? 0, layers[layers.length - 1] ?? 1],
+      },
+      y: { label: `↑ ${yLabel}`, type: yType, grid: true, ...(yType === 'linear' ? { zero: true, nice: true } : { tickFormat: '~g' }) },
+      color: { domain: lenses, range: lenses.map((l) => LENS_COLORS[l] ?? 'currentColor') },
+      marks: [
+        ...(showReference
+          ? [
+              Plot.ruleY([reference.value], { stroke: 'var(--muted)', strokeDasharray: '4 3' }),
+              // Labelled at the left end: lens curves start high there, so the floor's label stays clear of them.
+              Plot.text([reference.value], {
+                y: (v: number) => v,
+                frameAnchor: 'left',
+                textAnchor: 'start',
+                dx: 4,
+                dy: -7,
+                text: () => reference.label,
+                fill: 'var(--muted)',
+              }),
+            ]
+          : []),
+        Plot.line(finite, { x: 'layer', y, stroke: 'lens', strokeWidth: 2, ariaLabel: (p: P) => `${LENS_LABELS[p.lens] ?? p.lens}` }),
+        Plot.dot(finite, { x: 'layer', y, fill: 'lens', r: 3 }),
+        Plot.tip(
+          finite,
+          Plot.pointer({
+            x: 'layer',
+            y,
+            title: (p: P) =>
+              `${LENS_LABELS[p.lens] ?? p.lens}, ${p.layer === outputRow ? 'model output' : `layer ${p.layer}`}\n${yLabel}: ${format(p[y] as number)}`,
+          }),
+        ),
+      ],
+    }),
+  );
 }
 
 /** The curves figure's plots, one spec each, shared by the live island and its build-time drawing. */

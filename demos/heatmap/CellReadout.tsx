@@ -13,7 +13,10 @@ export function cellLabel(trajectory: PredictionTrajectory, row: number, positio
   const top = trajectory.topk(row, position)[0];
   const value = quantityValue(trajectory, statistic, row, position);
   const scale = STATISTIC_SCALES[statistic];
-  const what = trajectory.followed && statistic.startsWith('follow') ? `${scale.label.toLowerCase()} of “${formatToken(trajectory.followed.token, { maxLength: 40 })}”` : scale.label.toLowerCase();
+  const what =
+    trajectory.followed && statistic.startsWith('follow')
+      ? `${scale.label.toLowerCase()} of “${formatToken(trajectory.followed.token, { maxLength: 40 })}”`
+      : scale.label.toLowerCase();
   const missing = LAYER_CHANGES.includes(statistic) && row === 0 ? 'not defined at layer 0' : 'not defined at the last token';
   return `${rowName(trajectory.rows[row])}, after “${formatToken(trajectory.tokens[position], { maxLength: 40 })}”: predicts “${formatToken(top.token, { maxLength: 40 })}” ${formatProbability(top.probability)}; ${what} ${value === null ? missing : scale.format(value)}`;
 }
@@ -73,7 +76,9 @@ export function CellReadout(props: {
         })}
         {EXTRA_QUANTITIES.filter((q) => hasQuantity(trajectory, q)).map((q) => {
           const value = quantityValue(trajectory, q, row, position);
-          const label = q.startsWith('follow') ? `${STATISTIC_SCALES[q].label} of “${formatToken(trajectory.followed!.token, { maxLength: 12 })}”` : STATISTIC_SCALES[q].label;
+          const label = q.startsWith('follow')
+            ? `${STATISTIC_SCALES[q].label} of “${formatToken(trajectory.followed!.token, { maxLength: 12 })}”`
+            : STATISTIC_SCALES[q].label;
           return (
             <div key={q}>
               <dt>{label}</dt>

@@ -65,7 +65,19 @@ export default function Heatmap(props: HeatmapProps) {
     const timer = setTimeout(() => {
       setRunning(true);
       engine()
-        .trajectory({ text: state.text, lens, topk: state.topk, follow: follow ?? undefined, changePerLayer, consecutiveKl, start: state.start, end: state.end ?? undefined }, id)
+        .trajectory(
+          {
+            text: state.text,
+            lens,
+            topk: state.topk,
+            follow: follow ?? undefined,
+            changePerLayer,
+            consecutiveKl,
+            start: state.start,
+            end: state.end ?? undefined,
+          },
+          id,
+        )
         .then(({ trajectory, ms, numTokens }) => {
           if (stale) return;
           setResult({ trajectory, numTokens });
@@ -85,7 +97,6 @@ export default function Heatmap(props: HeatmapProps) {
   }, [state.text, lens, state.topk, follow, changePerLayer, consecutiveKl, state.start, state.end, info?.key, info?.lenses.join()]);
 
   useUrlState(id, encodeState(state), encodeState(defaults));
-
 
   const shown = useMemo(() => result?.trajectory.stride(state.stride) ?? null, [result, state.stride]);
 
@@ -172,9 +183,7 @@ export default function Heatmap(props: HeatmapProps) {
               aria-valuetext={state.end === null ? 'to the last token' : `up to token ${state.end}`}
             />
           </label>
-          <span class="heatmap-range-note">
-            {T > 0 ? `showing tokens ${from + 1}–${to} of ${T}` : ''}
-          </span>
+          <span class="heatmap-range-note">{T > 0 ? `showing tokens ${from + 1}–${to} of ${T}` : ''}</span>
         </div>
       </div>
 
@@ -194,7 +203,12 @@ export default function Heatmap(props: HeatmapProps) {
         {shown && layout && (
           <>
             {follow !== null && shown.followed && (
-              <FollowControls token={shown.followed.token} as={state.followAs} onAs={(followAs) => update({ followAs })} onClear={() => update({ follow: null })} />
+              <FollowControls
+                token={shown.followed.token}
+                as={state.followAs}
+                onAs={(followAs) => update({ followAs })}
+                onClear={() => update({ follow: null })}
+              />
             )}
             <div class="heatmap-legend" ref={legendBox} />
             <div class="heatmap-scroll" tabIndex={-1}>
@@ -233,8 +247,7 @@ export default function Heatmap(props: HeatmapProps) {
         <a class="heatmap-anchor" href={`#${id}`} aria-label="Link to this figure">
           #
         </a>{' '}
-        {props.caption ?? 'What each layer predicts for the next token.'} Cells show the lens’s top-1 prediction; colour is{' '}
-        {stat.description}
+        {props.caption ?? 'What each layer predicts for the next token.'} Cells show the lens’s top-1 prediction; colour is {stat.description}
         {follow !== null && shown?.followed ? ` “${formatToken(shown.followed.token, { maxLength: 24 })}”` : ''} ({stat.unit}).
         {runMs !== null && info && (
           <span class="heatmap-timing">

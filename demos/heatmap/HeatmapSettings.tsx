@@ -54,12 +54,7 @@ export function TopkChoice(props: { value: number; onChange?: (k: number) => voi
 export function InstrumentToggle(props: { label: string; checked: boolean; onChange?: (checked: boolean) => void }) {
   return (
     <label class="heatmap-toggle">
-      <input
-        type="checkbox"
-        checked={props.checked}
-        disabled={!props.onChange}
-        onChange={(e) => props.onChange?.((e.target as HTMLInputElement).checked)}
-      />
+      <input type="checkbox" checked={props.checked} disabled={!props.onChange} onChange={(e) => props.onChange?.((e.target as HTMLInputElement).checked)} />
       <span>{props.label}</span>
     </label>
   );

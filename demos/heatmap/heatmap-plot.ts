@@ -74,7 +74,10 @@ export function heatmapColorOptions(trajectory: PredictionTrajectory, statistic:
   const values = heatmapCells(trajectory, statistic).flatMap((c) => (c.value === null ? [] : [c.value]));
   const max = values.length ? Math.max(...values) : 1;
   const min = values.length ? Math.min(...values) : 0;
-  const followed = trajectory.followed && (statistic === 'followProbability' || statistic === 'followRank') ? ` of “${formatToken(trajectory.followed.token, { maxLength: 24 })}”` : '';
+  const followed =
+    trajectory.followed && (statistic === 'followProbability' || statistic === 'followRank')
+      ? ` of “${formatToken(trajectory.followed.token, { maxLength: 24 })}”`
+      : '';
   return {
     type: scale.type,
     scheme: scale.scheme ?? 'blues',

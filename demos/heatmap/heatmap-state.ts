@@ -51,7 +51,7 @@ export const STRIDE_CHOICES = [1, 2, 3, 4];
 /** How the stride menu names a choice: "every layer", "every 2nd", "every 3rd", "every 4th". */
 export function strideLabel(n: number): string {
   if (n === 1) return 'every layer';
-  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `every ${n}${suffix}`;
 }
 

@@ -93,11 +93,18 @@ export function copyReading(lenses: Partial<Record<LensKey, PredictionTrajectory
   for (const key of ['tuned', 'logit'] as const) {
     const trajectory = lenses[key];
     if (!trajectory || copyable.length === 0) continue;
-    firstMajorityLayer[key] = firstLayerFromWhichOn(trajectory, (r) => 2 * copyable.filter((t) => top1(trajectory, r, t) === ids[t + 1]).length > copyable.length);
+    firstMajorityLayer[key] = firstLayerFromWhichOn(
+      trajectory,
+      (r) => 2 * copyable.filter((t) => top1(trajectory, r, t) === ids[t + 1]).length > copyable.length,
+    );
   }
   const facts = { shown, copyable, outputCorrect, firstMajorityLayer };
   const columns = shown[1] - shown[0];
-  if (copyable.length === 0) return { facts, text: `None of the ${columns} columns shown has a next token that appeared earlier after the same token, so there is nothing to copy here.` };
+  if (copyable.length === 0)
+    return {
+      facts,
+      text: `None of the ${columns} columns shown has a next token that appeared earlier after the same token, so there is nothing to copy here.`,
+    };
   const lensParts = (['tuned', 'logit'] as const)
     .filter((key) => key in firstMajorityLayer)
     .map((key) => fromLayer(firstMajorityLayer[key]!, key).replace(/^the/, 'through the'));
@@ -157,17 +164,17 @@ export function columnReading(lenses: Partial<Record<LensKey, PredictionTrajecto
   };
   const where = `In the column of the last ${quoted(facts.token)} (position ${position + 1}), the token that comes next is ${quoted(facts.next)}`;
   const model =
-    outputRank === 1 ? 'and the model’s output ranks it first' : `but the model’s output ranks it ${ordinal(outputRank)} and guesses ${quoted(facts.outputTop)} instead`;
-  const lensParts = (['tuned', 'logit'] as const)
-    .filter((key) => key in firstTopLayer)
-    .map((key) => fromLayer(firstTopLayer[key]!, key));
+    outputRank === 1
+      ? 'and the model’s output ranks it first'
+      : `but the model’s output ranks it ${ordinal(outputRank)} and guesses ${quoted(facts.outputTop)} instead`;
+  const lensParts = (['tuned', 'logit'] as const).filter((key) => key in firstTopLayer).map((key) => fromLayer(firstTopLayer[key]!, key));
   const read = outputRank === 1 ? ` It is the top guess of ${lensParts.join(', and of ')}.` : '';
   return { facts, text: `${where}, ${model}.${read}` };
 }
 
 export function ordinal(n: number): string {
   const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `${n.toLocaleString('en-US')}${suffix}`;
 }
 
@@ -202,8 +209,7 @@ export function echoReading(lenses: Partial<Record<LensKey, PredictionTrajectory
   const other: LensKey = lead === 'logit' ? 'tuned' : 'logit';
   const lensPart = (key: LensKey) =>
     `${lensName[key]}’s layer-0 guess is the input token itself in ${echoes[key]} of the ${T} columns and the next token in ${nextAtLayer0[key]}`;
-  const text =
-    other in echoes ? `Here ${lensPart(lead)}; ${lensPart(other)}.` : `Here ${lensPart(lead)}.`;
+  const text = other in echoes ? `Here ${lensPart(lead)}; ${lensPart(other)}.` : `Here ${lensPart(lead)}.`;
   return { facts, text };
 }
 
@@ -231,7 +237,8 @@ export function driftReading(lenses: Partial<Record<LensKey, PredictionTrajector
   const outputConfidence = meanOver(any, out, 'maxProbability');
   const facts = { shown, meanKl, outputConfidence };
   const last = (meanKl.logit ?? meanKl.tuned)!.length - 1;
-  const describe = (key: LensKey) => `${meanKl[key]![0].toFixed(2)} nats at layer 0 and ${meanKl[key]![last].toFixed(2)} at layer ${last} through ${lensName[key]}`;
+  const describe = (key: LensKey) =>
+    `${meanKl[key]![0].toFixed(2)} nats at layer 0 and ${meanKl[key]![last].toFixed(2)} at layer ${last} through ${lensName[key]}`;
   const parts = (['logit', 'tuned'] as const).filter((key) => meanKl[key]).map(describe);
   return {
     facts,

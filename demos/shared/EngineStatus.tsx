@@ -18,8 +18,17 @@ export function EngineStatus({ state }: { state: EngineState }) {
   if (state.status === 'error') {
     return (
       <div class="engine-status engine-status-error" role="alert">
-        <span>Could not load {state.model.label}: {state.error.message}</span>
-        <button type="button" onClick={() => engine().load(state.model, backendPreference()).catch(() => undefined)}>
+        <span>
+          Could not load {state.model.label}: {state.error.message}
+        </span>
+        <button
+          type="button"
+          onClick={() =>
+            engine()
+              .load(state.model, backendPreference())
+              .catch(() => undefined)
+          }
+        >
           Retry
         </button>
       </div>

@@ -9,14 +9,22 @@ import { formatBytes } from '../shared/format-bytes.ts';
 
 /** Largest first, in the order a reader wants them. */
 const ORDER = ['params.pt', 'params.safetensors', 'config.json'];
-const TYPES: Record<string, string> = { 'config.json': 'application/json', 'params.pt': 'application/octet-stream', 'params.safetensors': 'application/octet-stream' };
+const TYPES: Record<string, string> = {
+  'config.json': 'application/json',
+  'params.pt': 'application/octet-stream',
+  'params.safetensors': 'application/octet-stream',
+};
 
 export function LensDownloads({ files, step, id }: { files: Record<string, Uint8Array>; step: number; id: string }) {
   const links = useMemo(
     () =>
       Object.entries(files)
         .sort(([a], [b]) => ORDER.indexOf(a) - ORDER.indexOf(b))
-        .map(([name, bytes]) => ({ name, bytes: bytes.byteLength, url: URL.createObjectURL(new Blob([bytes as BlobPart], { type: TYPES[name] ?? 'application/octet-stream' })) })),
+        .map(([name, bytes]) => ({
+          name,
+          bytes: bytes.byteLength,
+          url: URL.createObjectURL(new Blob([bytes as BlobPart], { type: TYPES[name] ?? 'application/octet-stream' })),
+        })),
     [files],
   );
   useEffect(() => () => links.forEach((link) => URL.revokeObjectURL(link.url)), [links]);

@@ -80,7 +80,6 @@ export default function Train(props: TrainProps) {
   // The settings live in the URL; the reader's own text never does.
   useUrlState(id, encodeTrainState(state), encodeTrainState(defaults));
 
-
   const example = props.example && phase === 'idle' && log.length === 0 && info?.name === props.example.model ? props.example : null;
   const points = useMemo(() => lossPoints(example ? example.history : log), [log, example]);
   const placeholder =
@@ -93,7 +92,8 @@ export default function Train(props: TrainProps) {
   useEffect(() => {
     if (!plotBox.current || !ready) return;
     const steps = example?.steps ?? plan?.steps ?? state.steps;
-    const plot = points.length > 0 ? lossCurvePlot(points, { numLayers, steps, width, yScale: state.yScale }) : emptyLossPlot({ steps, width, message: placeholder });
+    const plot =
+      points.length > 0 ? lossCurvePlot(points, { numLayers, steps, width, yScale: state.yScale }) : emptyLossPlot({ steps, width, message: placeholder });
     plot.setAttribute('aria-hidden', 'true'); // the box's label says what it shows; the table below has the numbers
     plotBox.current.replaceChildren(plot);
   }, [points, plan, width, state.yScale, state.steps, numLayers, placeholder, ready, example]);
@@ -268,7 +268,11 @@ export default function Train(props: TrainProps) {
           <div class="train-plot-head">
             <LayerLegend numLayers={numLayers} />
             <label class="train-check">
-              <input type="checkbox" checked={state.yScale === 'log'} onChange={(e) => update({ yScale: (e.target as HTMLInputElement).checked ? 'log' : 'linear' })} />
+              <input
+                type="checkbox"
+                checked={state.yScale === 'log'}
+                onChange={(e) => update({ yScale: (e.target as HTMLInputElement).checked ? 'log' : 'linear' })}
+              />
               <span>log scale</span>
             </label>
           </div>
@@ -278,7 +282,9 @@ export default function Train(props: TrainProps) {
           class={example ? 'train-plot is-example' : 'train-plot'}
           role="img"
           aria-label={
-            last ? `Training loss by layer: after step ${last.step}, mean KL ${fmtNats(last.meanLoss)} nats` : `Training loss by layer: ${exampleNote ?? placeholder}`
+            last
+              ? `Training loss by layer: after step ${last.step}, mean KL ${fmtNats(last.meanLoss)} nats`
+              : `Training loss by layer: ${exampleNote ?? placeholder}`
           }
         />
         {exampleNote && <p class="train-example-note">{exampleNote}</p>}
@@ -292,11 +298,7 @@ export default function Train(props: TrainProps) {
             <button type="button" class="train-button train-primary" onClick={useLens} disabled={adding}>
               Use this lens
             </button>
-            {added && (
-              <span role="status">
-                Added to every lens menu on this page as “{added}”.
-              </span>
-            )}
+            {added && <span role="status">Added to every lens menu on this page as “{added}”.</span>}
           </div>
           {files && <LensDownloads id={`${id}-downloads`} files={files.files} step={files.step} />}
         </div>
@@ -310,7 +312,8 @@ export default function Train(props: TrainProps) {
         {plan && info && (
           <span class="heatmap-timing">
             {' '}
-            {stepReads(plan)}, on {plan.backend === 'webgpu' ? 'WebGPU' : `WASM (${info.threads} thread${info.threads === 1 ? '' : 's'})`} in the page’s engine Worker.
+            {stepReads(plan)}, on {plan.backend === 'webgpu' ? 'WebGPU' : `WASM (${info.threads} thread${info.threads === 1 ? '' : 's'})`} in the page’s engine
+            Worker.
           </span>
         )}
       </figcaption>
@@ -318,7 +321,15 @@ export default function Train(props: TrainProps) {
   );
 }
 
-function statusText(phase: Phase, plan: TrainPlan | null, first: TrainProgress | null, last: TrainProgress | null, source: string, init: string, state: TrainState): string {
+function statusText(
+  phase: Phase,
+  plan: TrainPlan | null,
+  first: TrainProgress | null,
+  last: TrainProgress | null,
+  source: string,
+  init: string,
+  state: TrainState,
+): string {
   const fell = first && last ? meanKlFell(first, last) : '';
   switch (phase) {
     case 'idle':

@@ -43,7 +43,8 @@ export function TrainSource({ id, source, sampleBytes, sampleHref, ownText, cont
       {source === 'own' && (
         <label class="heatmap-prompt train-own">
           <span>
-            Your text{context !== null && ` — at least ${context} tokens (one training chunk, about ${fmtInt(context * 4)} characters of English); more is better`}
+            Your text
+            {context !== null && ` — at least ${context} tokens (one training chunk, about ${fmtInt(context * 4)} characters of English); more is better`}
           </span>
           <textarea rows={5} value={ownText} spellcheck={false} onInput={(e) => onOwnText?.((e.target as HTMLTextAreaElement).value)} />
           <span class="train-muted">{fmtInt(ownText.length)} characters</span>
@@ -77,7 +78,15 @@ export function TrainSettings({ settings, init, initChoices, context, disabled, 
             ))}
           </select>
         </label>
-        <NumberField label="Steps" value={settings.steps} min={1} max={TRAIN_LIMITS.steps} step={1} disabled={disabled} onChange={(steps) => onChange?.({ steps })} />
+        <NumberField
+          label="Steps"
+          value={settings.steps}
+          min={1}
+          max={TRAIN_LIMITS.steps}
+          step={1}
+          disabled={disabled}
+          onChange={(steps) => onChange?.({ steps })}
+        />
         <NumberField
           label="Tokens per step"
           value={settings.tokensPerStep}
@@ -87,11 +96,19 @@ export function TrainSettings({ settings, init, initChoices, context, disabled, 
           disabled={disabled}
           onChange={(tokensPerStep) => onChange?.({ tokensPerStep })}
         />
-        <NumberField label="Learning rate" value={settings.lr} min={0} max={TRAIN_LIMITS.lr} step={0.1} disabled={disabled} onChange={(lr) => onChange?.({ lr })} />
+        <NumberField
+          label="Learning rate"
+          value={settings.lr}
+          min={0}
+          max={TRAIN_LIMITS.lr}
+          step={0.1}
+          disabled={disabled}
+          onChange={(lr) => onChange?.({ lr })}
+        />
       </div>
       <p class="train-muted train-recipe">
-        The paper’s optimiser: SGD with Nesterov momentum 0.9 at learning rate × (1 − 0.9), weight decay 10⁻³, gradient norm clipped to 1,
-        decayed linearly to 0 over the steps.{context !== null && ` Tokens per step are rounded up to whole chunks of ${context}.`}
+        The paper’s optimiser: SGD with Nesterov momentum 0.9 at learning rate × (1 − 0.9), weight decay 10⁻³, gradient norm clipped to 1, decayed linearly to 0
+        over the steps.{context !== null && ` Tokens per step are rounded up to whole chunks of ${context}.`}
       </p>
     </>
   );

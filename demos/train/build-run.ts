@@ -14,7 +14,9 @@ const BUILD_RUN = { source: 'sample', steps: 12, tokensPerStep: 256 } as const;
 
 export async function figureTrainingRun(given: Partial<TrainState>): Promise<BuildTrainingRun & { state: TrainState; text: string }> {
   // The figure's props carry more than its settings (id, caption): take only the settings.
-  const chosen = Object.fromEntries(Object.keys(DEFAULT_TRAIN_STATE).flatMap((key) => (given[key as keyof TrainState] === undefined ? [] : [[key, given[key as keyof TrainState]]])));
+  const chosen = Object.fromEntries(
+    Object.keys(DEFAULT_TRAIN_STATE).flatMap((key) => (given[key as keyof TrainState] === undefined ? [] : [[key, given[key as keyof TrainState]]])),
+  );
   const state: TrainState = { ...DEFAULT_TRAIN_STATE, ...chosen, ...BUILD_RUN };
   const text = await readPublicText(SAMPLE.path);
   const run = await buildTrainingRun(text, { steps: state.steps, tokensPerStep: state.tokensPerStep, lr: state.lr, init: state.init });

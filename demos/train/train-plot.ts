@@ -49,7 +49,10 @@ export const LOSS_CURVES_EXPLAINED =
   'Each line is one layer’s KL divergence D_KL(p‖q) between the model’s output p and its lens q, in nats, averaged over a step’s tokens; ' +
   'starting from zero translators, every line starts at the logit lens’s value and falls as its translator learns.';
 
-export function lossCurvePlot(points: readonly LossPoint[], { numLayers, steps, width, height = 280, yScale, document }: LossPlotOptions): SVGSVGElement | HTMLElement {
+export function lossCurvePlot(
+  points: readonly LossPoint[],
+  { numLayers, steps, width, height = 280, yScale, document }: LossPlotOptions,
+): SVGSVGElement | HTMLElement {
   const shown = yScale === 'log' ? points.filter((p) => p.loss > 0) : points;
   const lastStep = points.length ? points[points.length - 1].step : 0;
   const latest = shown.filter((p) => p.step === lastStep);
@@ -86,7 +89,17 @@ export function lossCurvePlot(points: readonly LossPoint[], { numLayers, steps, 
 }
 
 /** The same frame before any step has finished: the step axis of the run to come and a note where the curves will be. */
-export function emptyLossPlot({ steps, width, height = 280, message }: { steps: number; width: number; height?: number; message: string }): SVGSVGElement | HTMLElement {
+export function emptyLossPlot({
+  steps,
+  width,
+  height = 280,
+  message,
+}: {
+  steps: number;
+  width: number;
+  height?: number;
+  message: string;
+}): SVGSVGElement | HTMLElement {
   return Plot.plot({
     width,
     height,

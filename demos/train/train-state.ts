@@ -72,7 +72,8 @@ let sample: Promise<string> | null = null;
 /** The bundled sample, fetched once per page. */
 export function fetchSample(): Promise<string> {
   sample ??= fetch(new URL(SAMPLE.path, new URL(import.meta.env.BASE_URL, location.href))).then(async (response) => {
-    if (!response.ok) throw new Error(`Could not fetch the bundled sample (${SAMPLE.path}: HTTP ${response.status}) — reload the page, or paste your own text.`);
+    if (!response.ok)
+      throw new Error(`Could not fetch the bundled sample (${SAMPLE.path}: HTTP ${response.status}) — reload the page, or paste your own text.`);
     return response.text();
   });
   sample.catch(() => (sample = null)); // a failed fetch is tried again next time

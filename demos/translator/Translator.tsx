@@ -113,9 +113,19 @@ export default function Translator(props: TranslatorProps) {
                 </li>
               ))}
             </ul>
-            <div ref={normBox} role="img" aria-label={`Norms of A and b for each of the ${stats.stats.length} translators of the ${lensLabel(stats.lens)}`} data-plot="norms" />
+            <div
+              ref={normBox}
+              role="img"
+              aria-label={`Norms of A and b for each of the ${stats.stats.length} translators of the ${lensLabel(stats.lens)}`}
+              data-plot="norms"
+            />
             <p class="translator-plot-title">Singular values of I + A_ℓ, one row per layer</p>
-            <div ref={spectrumBox} role="img" aria-label={`Singular-value spectrum of I + A for each translator of the ${lensLabel(stats.lens)}`} data-plot="spectrum" />
+            <div
+              ref={spectrumBox}
+              role="img"
+              aria-label={`Singular-value spectrum of I + A for each translator of the ${lensLabel(stats.lens)}`}
+              data-plot="spectrum"
+            />
             <details class="curves-numbers">
               <summary>The numbers</summary>
               <div class="curves-table-scroll">
@@ -153,9 +163,8 @@ export default function Translator(props: TranslatorProps) {
         <a class="heatmap-anchor" href={`#${id}`} aria-label="Link to this figure">
           #
         </a>{' '}
-        {props.caption ?? 'The loaded lens’s translators.'} Top: the Frobenius norm of each A_ℓ and the length of each b_ℓ (both 0 for the logit lens).
-        Bottom: every singular value of I + A_ℓ as a tick; the identity would put all {d || 'd'} of them on the dashed line at 1.{' '}
-        <CopyLink id={id} />
+        {props.caption ?? 'The loaded lens’s translators.'} Top: the Frobenius norm of each A_ℓ and the length of each b_ℓ (both 0 for the logit lens). Bottom:
+        every singular value of I + A_ℓ as a tick; the identity would put all {d || 'd'} of them on the dashed line at 1. <CopyLink id={id} />
       </figcaption>
     </figure>
   );

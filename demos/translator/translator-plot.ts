@@ -39,23 +39,31 @@ export function normPlot(stats: TranslatorStats[], width: number, document?: Doc
   const layers = stats.map((s) => s.layer);
   // The logit lens's norms are all 0: give the axis a range to draw them against.
   const largest = Math.max(0, ...stats.map((s) => Math.max(s.weightNorm, s.biasNorm)));
-  return presentational(Plot.plot({
-    ...(document ? { document } : {}),
-    width,
-    height: 240,
-    marginLeft: 48,
-    marginRight: 16,
-    style,
-    x: { label: 'translator (layer) →', labelAnchor: 'right', ticks: layers, tickFormat: (l: number) => String(l), domain: [layers[0] ?? 0, layers[layers.length - 1] ?? 1] },
-    y: { label: '↑ norm', grid: true, zero: true, nice: true, ...(largest === 0 ? { domain: [0, 1] } : {}) },
-    color: { domain: NORM_SERIES.map((s) => s.label), range: NORM_SERIES.map((s) => s.color) },
-    marks: [
-      Plot.ruleY([0], { stroke: 'var(--faint)' }),
-      Plot.line(normPoints(stats), { x: 'layer', y: 'value', stroke: 'series', strokeWidth: 2 }),
-      Plot.dot(normPoints(stats), { x: 'layer', y: 'value', fill: 'series', r: 3 }),
-      Plot.tip(normPoints(stats), Plot.pointer({ x: 'layer', y: 'value', title: (p: NormPoint) => `layer ${p.layer}\n${p.series} = ${p.value.toFixed(3)}` })),
-    ],
-  }));
+  return presentational(
+    Plot.plot({
+      ...(document ? { document } : {}),
+      width,
+      height: 240,
+      marginLeft: 48,
+      marginRight: 16,
+      style,
+      x: {
+        label: 'translator (layer) →',
+        labelAnchor: 'right',
+        ticks: layers,
+        tickFormat: (l: number) => String(l),
+        domain: [layers[0] ?? 0, layers[layers.length - 1] ?? 1],
+      },
+      y: { label: '↑ norm', grid: true, zero: true, nice: true, ...(largest === 0 ? { domain: [0, 1] } : {}) },
+      color: { domain: NORM_SERIES.map((s) => s.label), range: NORM_SERIES.map((s) => s.color) },
+      marks: [
+        Plot.ruleY([0], { stroke: 'var(--faint)' }),
+        Plot.line(normPoints(stats), { x: 'layer', y: 'value', stroke: 'series', strokeWidth: 2 }),
+        Plot.dot(normPoints(stats), { x: 'layer', y: 'value', fill: 'series', r: 3 }),
+        Plot.tip(normPoints(stats), Plot.pointer({ x: 'layer', y: 'value', title: (p: NormPoint) => `layer ${p.layer}\n${p.series} = ${p.value.toFixed(3)}` })),
+      ],
+    }),
+  );
 }
 
 export function spectrumPlot(stats: TranslatorStats[], width: number, document?: Document): SVGSVGElement | HTMLElement {
@@ -64,19 +72,26 @@ export function spectrumPlot(stats: TranslatorStats[], width: number, document?:
   const values = points.map((p) => p.sigma);
   const lo = Math.min(0.5, ...values);
   const hi = Math.max(2, ...values);
-  return presentational(Plot.plot({
-    ...(document ? { document } : {}),
-    width,
-    height: 36 + 24 * stats.length + 40,
-    marginLeft: 64,
-    marginRight: 16,
-    style,
-    x: { type: 'log', domain: [lo, hi], label: 'singular value of I + A_ℓ (log scale) →', labelAnchor: 'right', grid: true, tickFormat: '~g' },
-    y: { type: 'band', domain: rowsTopDown, tickFormat: (l: number) => `layer ${l}`, label: null, padding: 0.15 },
-    marks: [
-      Plot.ruleX([1], { stroke: 'var(--fg)', strokeDasharray: '3,3' }),
-      Plot.tickX(points, { x: 'sigma', y: 'layer', stroke: 'var(--lens-tuned)', strokeOpacity: Math.max(0.12, Math.min(0.9, 12 / Math.sqrt(points.length / Math.max(1, stats.length)))) }),
-      Plot.text(['identity'], { x: 1, frameAnchor: 'top', dy: -4, text: (d: string) => d, fill: 'var(--muted)', textAnchor: 'start', dx: 4 }),
-    ],
-  }));
+  return presentational(
+    Plot.plot({
+      ...(document ? { document } : {}),
+      width,
+      height: 36 + 24 * stats.length + 40,
+      marginLeft: 64,
+      marginRight: 16,
+      style,
+      x: { type: 'log', domain: [lo, hi], label: 'singular value of I + A_ℓ (log scale) →', labelAnchor: 'right', grid: true, tickFormat: '~g' },
+      y: { type: 'band', domain: rowsTopDown, tickFormat: (l: number) => `layer ${l}`, label: null, padding: 0.15 },
+      marks: [
+        Plot.ruleX([1], { stroke: 'var(--fg)', strokeDasharray: '3,3' }),
+        Plot.tickX(points, {
+          x: 'sigma',
+          y: 'layer',
+          stroke: 'var(--lens-tuned)',
+          strokeOpacity: Math.max(0.12, Math.min(0.9, 12 / Math.sqrt(points.length / Math.max(1, stats.length)))),
+        }),
+        Plot.text(['identity'], { x: 1, frameAnchor: 'top', dy: -4, text: (d: string) => d, fill: 'var(--muted)', textAnchor: 'start', dx: 4 }),
+      ],
+    }),
+  );
 }

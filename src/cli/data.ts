@@ -67,7 +67,9 @@ async function* jsonLinesPieces(path: string, textKey: string): AsyncGenerator<T
     try {
       record = JSON.parse(text);
     } catch (e) {
-      throw new Error(`${path}:${line}: not valid JSON (${(e as Error).message}) — JSON-lines files hold one {"${textKey}": "…"} object per line`, { cause: e });
+      throw new Error(`${path}:${line}: not valid JSON (${(e as Error).message}) — JSON-lines files hold one {"${textKey}": "…"} object per line`, {
+        cause: e,
+      });
     }
     const value = (record as Record<string, unknown> | null)?.[textKey];
     if (typeof value !== 'string') throw new Error(`${path}:${line}: has no string field "${textKey}" (use --text-key to name another)`);

@@ -89,10 +89,18 @@ export async function evalCommand(args: EvalArgs): Promise<number> {
   if (process.stderr.isTTY) process.stderr.write('\n');
   await session.release();
   if (evaluation.chunks === 0) {
-    throw new Error(`the data has no ${context}-token chunk${heldOutFraction !== undefined ? ' in the held-out split' : ''} — give more text or a shorter --context`);
+    throw new Error(
+      `the data has no ${context}-token chunk${heldOutFraction !== undefined ? ' in the held-out split' : ''} — give more text or a shorter --context`,
+    );
   }
 
-  const meta = { model: session.baseModel, lens: lensName, data, context, split: heldOutFraction !== undefined ? { heldout_fraction: heldOutFraction, seed } : null };
+  const meta = {
+    model: session.baseModel,
+    lens: lensName,
+    data,
+    context,
+    split: heldOutFraction !== undefined ? { heldout_fraction: heldOutFraction, seed } : null,
+  };
   if (args.json) console.log(JSON.stringify(evaluationJson(evaluation, meta)));
   else console.log(renderEvaluation(evaluation, `lens eval: ${session.baseModel}, lens ${lensName}`));
   return 0;

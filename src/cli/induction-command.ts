@@ -47,7 +47,9 @@ export async function inductionCommand(args: InductionArgs): Promise<number> {
   const session = await loadSession(args.model);
   const { model } = session;
   const lensName = args.lens ?? 'logit';
-  const curves: Record<string, InductionCurve> = { [lensName === 'logit' ? 'logit' : 'tuned']: await inductionCurve(model, await loadLens(lensName, session), strings) };
+  const curves: Record<string, InductionCurve> = {
+    [lensName === 'logit' ? 'logit' : 'tuned']: await inductionCurve(model, await loadLens(lensName, session), strings),
+  };
   if (lensName !== 'logit') curves.logit = await inductionCurve(model, session.lens('logit'), strings);
   await session.release();
 
@@ -57,7 +59,9 @@ export async function inductionCommand(args: InductionArgs): Promise<number> {
   }
   const names = Object.keys(curves);
   const first = curves[names[0]];
-  console.log(`${count} strings of ${minLength}–${maxLength} random printable characters typed twice (seed ${seed}); ${first.predictable} predictable tokens in the second copies`);
+  console.log(
+    `${count} strings of ${minLength}–${maxLength} random printable characters typed twice (seed ${seed}); ${first.predictable} predictable tokens in the second copies`,
+  );
   console.log(`top-1 accuracy on the copied token:`);
   console.log(['layer', ...names].map((s) => s.padStart(8)).join(''));
   first.rows.forEach((row, r) => console.log([row, ...names.map((n) => curves[n].accuracy[r].toFixed(3))].map((s) => s.padStart(8)).join('')));

@@ -93,7 +93,9 @@ export async function trainCommand(args: TrainArgs): Promise<number> {
 
   const store = folderStore(args.output);
   if (!args.resume && (await store.load(CHECKPOINT_FILE))) {
-    throw new Error(`${args.output}/${CHECKPOINT_FILE}: the output already holds a checkpoint of an earlier run — resume it (--resume) or choose another --output`);
+    throw new Error(
+      `${args.output}/${CHECKPOINT_FILE}: the output already holds a checkpoint of an earlier run — resume it (--resume) or choose another --output`,
+    );
   }
 
   const session = await loadSession(args.model);

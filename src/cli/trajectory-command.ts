@@ -81,6 +81,11 @@ export function renderTable(trajectory: PredictionTrajectory, statistic: Statist
   const pad = (s: string, w: number) => s + ' '.repeat(w - [...s].length);
   return [
     `top-1 token and ${STATISTIC_JSON_NAMES[statistic]}${statistic === 'rank' || statistic === 'maxProbability' ? '' : ' (nats)'} by layer (rows) and input token (columns)`,
-    ...lines.map((line) => line.map((cell, c) => pad(cell, widths[c])).join('  ').trimEnd()),
+    ...lines.map((line) =>
+      line
+        .map((cell, c) => pad(cell, widths[c]))
+        .join('  ')
+        .trimEnd(),
+    ),
   ].join('\n');
 }

@@ -40,7 +40,9 @@ export default function ModelPicker() {
 
   const load = () => {
     localStorage.setItem('tuned-lens:model', choice.key);
-    engine().load(choice, backendPreference()).catch(() => undefined);
+    engine()
+      .load(choice, backendPreference())
+      .catch(() => undefined);
   };
   // Once per estimate: the allocation test (where it runs) is not something to repeat on every render.
   const shortfall = useMemo(() => (memory ? memoryShortfall(memory.peakBytes, deviceMemory(), () => !canAllocate(memory.peakBytes)) : null), [memory]);
@@ -78,7 +80,8 @@ export default function ModelPicker() {
           <p class="model-picker-info" role="status">
             Loaded: {state.info.numLayers} layers, d<sub>model</sub> {state.info.dModel}, vocabulary {state.info.vocabSize.toLocaleString('en')}, in{' '}
             {(state.info.loadMs / 1000).toFixed(1)} s. Running on{' '}
-            {state.info.backend === 'webgpu' ? 'WebGPU' : `WASM with ${state.info.threads} thread${state.info.threads === 1 ? '' : 's'}`}: {state.info.backendReason}. {ISOLATION_TEXT[isolation()]}
+            {state.info.backend === 'webgpu' ? 'WebGPU' : `WASM with ${state.info.threads} thread${state.info.threads === 1 ? '' : 's'}`}:{' '}
+            {state.info.backendReason}. {ISOLATION_TEXT[isolation()]}
           </p>
         )}
         {(choice.key !== current.key || state.status === 'idle' || state.status === 'error') && (
@@ -87,14 +90,21 @@ export default function ModelPicker() {
               {sizes === null
                 ? 'Asking the server how large the files are…'
                 : sizes.map((s) => `${s.label}: ${s.bytes === null ? 'size unknown' : formatBytes(s.bytes)}`).join(' · ')}
-              {total !== null && <> — {formatBytes(total)} in all{choice.cache ? ', kept in your browser’s cache for next time' : ''}.</>}
+              {total !== null && (
+                <>
+                  {' '}
+                  — {formatBytes(total)} in all{choice.cache ? ', kept in your browser’s cache for next time' : ''}.
+                </>
+              )}
             </p>
             {memory && (
               <p class="model-picker-memory">
                 Needs about {formatBytes(memory.peakBytes)} of memory while it loads: its {(memory.parameters / 1e6).toFixed(memory.parameters < 1e7 ? 1 : 0)} M
                 weights are held as float32 ({formatBytes(memory.weightBytes)}
-                {memory.unembeddingBytes > 0 && <>, plus {formatBytes(memory.unembeddingBytes)} for the lens’s copy of the unembedding, which is also the token embedding</>}) on WebGPU
-                and on WASM alike.
+                {memory.unembeddingBytes > 0 && (
+                  <>, plus {formatBytes(memory.unembeddingBytes)} for the lens’s copy of the unembedding, which is also the token embedding</>
+                )}
+                ) on WebGPU and on WASM alike.
               </p>
             )}
             {memory && shortfall && (

@@ -28,9 +28,7 @@ export function withBaseLinks(html, base) {
   if (base === '/') return html;
   const bare = base.slice(0, -1);
   return html.replace(TAG, (tag) =>
-    tag.replace(ATTRIBUTE, (whole, name, quote, url) =>
-      url === bare || url.startsWith(base) ? whole : `${name}${quote}${bare}${url}${quote}`,
-    ),
+    tag.replace(ATTRIBUTE, (whole, name, quote, url) => (url === bare || url.startsWith(base) ? whole : `${name}${quote}${bare}${url}${quote}`)),
   );
 }
 

@@ -18,8 +18,7 @@ export interface Reference {
 
 export const bibliography = {
   belrose2023: {
-    authors:
-      'Nora Belrose, Zach Furman, Logan Smith, Danny Halawi, Igor Ostrovsky, Lev McKinney, Stella Biderman, Jacob Steinhardt',
+    authors: 'Nora Belrose, Zach Furman, Logan Smith, Danny Halawi, Igor Ostrovsky, Lev McKinney, Stella Biderman, Jacob Steinhardt',
     short: 'Belrose et al.',
     year: 2023,
     title: 'Eliciting Latent Predictions from Transformers with the Tuned Lens',
@@ -111,9 +110,7 @@ export type ReferenceKey = keyof typeof bibliography;
 export function reference(key: string): Reference {
   const ref = (bibliography as Record<string, Reference>)[key];
   if (!ref) {
-    throw new Error(
-      `Unknown citation key '${key}'. Known keys: ${Object.keys(bibliography).join(', ')} — add it to src/components/bibliography.ts.`,
-    );
+    throw new Error(`Unknown citation key '${key}'. Known keys: ${Object.keys(bibliography).join(', ')} — add it to src/components/bibliography.ts.`);
   }
   return ref;
 }

@@ -55,12 +55,7 @@ function visit(parent) {
   if (!children) return;
   for (let i = 0; i < children.length; i++) {
     const child = children[i];
-    if (
-      child.type === 'element' &&
-      child.tagName &&
-      HEADINGS.has(child.tagName) &&
-      typeof child.properties?.id === 'string'
-    ) {
+    if (child.type === 'element' && child.tagName && HEADINGS.has(child.tagName) && typeof child.properties?.id === 'string') {
       children[i] = wrap(child);
     } else {
       visit(child);

@@ -75,8 +75,7 @@ function initMenu(): void {
     scrim.className = 'scrim';
     scrim.addEventListener('click', () => close(false));
     document.body.append(scrim);
-    const target =
-      sidebar.querySelector<HTMLElement>('[aria-current="page"]') ?? sidebar.querySelector('a');
+    const target = sidebar.querySelector<HTMLElement>('[aria-current="page"]') ?? sidebar.querySelector('a');
     target?.focus({ preventScroll: true });
   };
 
@@ -147,9 +146,7 @@ function initAnchorCopy(): void {
   document.addEventListener('click', (event) => {
     if (event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-    const link = (event.target as Element).closest<HTMLAnchorElement>(
-      'a.heading-anchor, a.figure-anchor',
-    );
+    const link = (event.target as Element).closest<HTMLAnchorElement>('a.heading-anchor, a.figure-anchor');
     if (!link) return;
     // The browser follows the link as usual (the URL gets the #id and the page scrolls);
     // we also put the full URL on the clipboard.
@@ -165,9 +162,7 @@ function initScrollSpy(): void {
   for (const link of document.querySelectorAll<HTMLAnchorElement>('[data-toc-section]')) {
     links.set(link.dataset.tocSection ?? '', link);
   }
-  const headings = [...links.keys()]
-    .map((id) => document.getElementById(id))
-    .filter((el): el is HTMLElement => el !== null);
+  const headings = [...links.keys()].map((id) => document.getElementById(id)).filter((el): el is HTMLElement => el !== null);
   if (headings.length === 0) return;
 
   let active: HTMLAnchorElement | undefined;

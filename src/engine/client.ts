@@ -175,7 +175,11 @@ export class EngineClient {
    * Layer transfer of `lens` over `text`: L head runs in the Worker (seconds for GPT-2), `onProgress`
    * after each. `cancel()` stops it before its next run; `done` then rejects with CancelledError.
    */
-  layerTransfer(text: string, lens: string, onProgress?: (done: number, total: number) => void): { done: Promise<{ transfer: LayerTransfer; ms: number }>; cancel: () => void } {
+  layerTransfer(
+    text: string,
+    lens: string,
+    onProgress?: (done: number, total: number) => void,
+  ): { done: Promise<{ transfer: LayerTransfer; ms: number }>; cancel: () => void } {
     const id = this.nextId++;
     const done = this.whenReady()
       .then(() => this.request({ type: 'layer-transfer', id, text, lens }, { onProgress: (p) => onProgress?.(p.loaded, p.total ?? p.loaded) }))

@@ -250,7 +250,7 @@ async function load(id: number, entry: ModelEntry, preference: 'auto' | 'webgpu'
     nPositions: session.config.nPositions,
     backend: choice.backend,
     backendReason: choice.reason,
-    threads: choice.backend === 'wasm' ? ort.env.wasm.numThreads ?? 1 : 0,
+    threads: choice.backend === 'wasm' ? (ort.env.wasm.numThreads ?? 1) : 0,
     lenses: [...session.lenses.keys()],
     lensError,
     loadMs: performance.now() - start,
@@ -360,6 +360,7 @@ async function trainingTask(job: TrainingJob): Promise<void> {
 }
 
 function trainingRun(runId: number): TrainingJob {
-  if (!state.training || state.training.request.id !== runId) throw new Error('That training run was reset or replaced — train again to use or download its lens.');
+  if (!state.training || state.training.request.id !== runId)
+    throw new Error('That training run was reset or replaced — train again to use or download its lens.');
   return state.training;
 }

@@ -280,13 +280,23 @@ export class LensModel {
     // next keystroke completes this column rather than decoding it again.
     const last = positions[n - 1] === T - 1;
     const fetches = HEAD_OUTPUTS.filter((name) => name !== 'last_logits' || last);
-    const out = await this.runHead(run, lens, positions, positions.map((t) => (t + 1 < T ? run.ids[t + 1] : 0)), k, fetches);
+    const out = await this.runHead(
+      run,
+      lens,
+      positions,
+      positions.map((t) => (t + 1 < T ? run.ids[t + 1] : 0)),
+      k,
+      fetches,
+    );
     const stats = Object.fromEntries(STATISTICS.map((s) => [s, out[STATISTIC_JSON_NAMES[s]].data as Float32Array])) as Record<Statistic, Float32Array>;
     const ids = out.topk_ids.data as BigInt64Array;
     const logprobs = out.topk_logprobs.data as Float32Array;
     const layerKl = out.consecutive_kl.data as Float32Array; // [R-1, n]
     positions.forEach((t, j) => {
-      const statistics = Object.fromEntries(STATISTICS.map((s) => [s, Float32Array.from({ length: R }, (_, r) => stats[s][r * n + j])])) as Record<Statistic, Float32Array>;
+      const statistics = Object.fromEntries(STATISTICS.map((s) => [s, Float32Array.from({ length: R }, (_, r) => stats[s][r * n + j])])) as Record<
+        Statistic,
+        Float32Array
+      >;
       if (t === T - 1) {
         statistics.crossEntropy.fill(NaN);
         statistics.rank.fill(NaN);
@@ -339,7 +349,15 @@ export class LensModel {
       for (let from = 0; from < T; from += perRun) {
         if (shouldStop?.()) return null;
         const positions = range(from, Math.min(T, from + perRun));
-        const out = await this.runHead(run, lens, positions, positions.map(() => 0), 1, ['forward_kl'], streamRows);
+        const out = await this.runHead(
+          run,
+          lens,
+          positions,
+          positions.map(() => 0),
+          1,
+          ['forward_kl'],
+          streamRows,
+        );
         const forwardKl = out.forward_kl.data as Float32Array; // [R, n]
         for (let i = 0; i < L; i++) {
           for (let t = 0; t < positions.length; t++) sums[i * L + j] += forwardKl[i * positions.length + t];

@@ -29,10 +29,7 @@ export class Tokenizer {
       throw new LensFormatError(`${fileName}: not a Hugging Face tokenizer.json (it has no "model" section)`);
     }
     const config = (tokenizerConfig ?? {}) as Record<string, unknown>;
-    const transformers = (await import('@huggingface/transformers')) as unknown as Record<
-      string,
-      new (json: unknown, config: unknown) => HfTokenizer
-    >;
+    const transformers = (await import('@huggingface/transformers')) as unknown as Record<string, new (json: unknown, config: unknown) => HfTokenizer>;
     const className = typeof config.tokenizer_class === 'string' ? config.tokenizer_class.replace(/Fast$/, '') : '';
     const Class = transformers[className] ?? transformers.PreTrainedTokenizer;
     try {
@@ -68,6 +65,7 @@ export class Tokenizer {
 /** `eos_token` is a string, or an AddedToken object `{ content, … }` in older configs. */
 function eosTokenOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null && typeof (value as { content?: unknown }).content === 'string') return (value as { content: string }).content;
+  if (typeof value === 'object' && value !== null && typeof (value as { content?: unknown }).content === 'string')
+    return (value as { content: string }).content;
   return undefined;
 }

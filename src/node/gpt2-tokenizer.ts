@@ -27,9 +27,7 @@ export function gpt2TokenizerFiles(): Record<'tokenizer.json' | 'tokenizer_confi
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [
-      { id: vocab[END_OF_TEXT], content: END_OF_TEXT, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true },
-    ],
+    added_tokens: [{ id: vocab[END_OF_TEXT], content: END_OF_TEXT, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true }],
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', ...byteLevel },
     post_processor: { type: 'ByteLevel', ...byteLevel, trim_offsets: false },

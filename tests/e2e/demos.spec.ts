@@ -47,7 +47,12 @@ test.describe('logit lens versus tuned lens, side by side', () => {
     expect(n).toBeGreaterThan(0);
     await expect(tunedGrid(page).getByRole('gridcell')).toHaveCount(n);
     // The output row is the model's own prediction: the same whichever lens reads the layers.
-    const outputRow = (grid: Locator) => grid.getByRole('row').first().getByRole('gridcell').evaluateAll((cells) => cells.map((c) => c.getAttribute('aria-label')));
+    const outputRow = (grid: Locator) =>
+      grid
+        .getByRole('row')
+        .first()
+        .getByRole('gridcell')
+        .evaluateAll((cells) => cells.map((c) => c.getAttribute('aria-label')));
     expect(await outputRow(tunedGrid(page))).toEqual(await outputRow(logitGrid(page)));
     expect(errors).toEqual([]);
   });
@@ -57,7 +62,11 @@ test.describe('logit lens versus tuned lens, side by side', () => {
     const readout = page.getByRole('group', { name: 'Cell details, both lenses' });
     // Hover the bottom-left cell of the logit lens: layer 0, the first shown token.
     const rows = await logitGrid(page).getByRole('row').count();
-    const target = logitGrid(page).getByRole('row').nth(rows - 1).getByRole('gridcell').nth(2);
+    const target = logitGrid(page)
+      .getByRole('row')
+      .nth(rows - 1)
+      .getByRole('gridcell')
+      .nth(2);
     await target.hover();
     const place = await cellPlace(target);
     expect(place).toMatch(/^layer 0, after “/);
@@ -92,7 +101,12 @@ test.describe('logit lens versus tuned lens, side by side', () => {
   test('moving with the arrow keys in one heatmap moves the highlight in both', async ({ page }) => {
     await open(page);
     const rows = await logitGrid(page).getByRole('row').count();
-    await logitGrid(page).getByRole('row').nth(rows - 1).getByRole('gridcell').first().click(); // pins layer 0
+    await logitGrid(page)
+      .getByRole('row')
+      .nth(rows - 1)
+      .getByRole('gridcell')
+      .first()
+      .click(); // pins layer 0
     await page.keyboard.press('Enter'); // unpin, keep the keyboard's cell
     await page.mouse.move(0, 0);
     await page.keyboard.press('ArrowUp');

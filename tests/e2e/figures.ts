@@ -35,4 +35,3 @@ export async function expectFiguresDrawn(page: Page): Promise<number> {
   }
   return count;
 }
-

@@ -89,7 +89,10 @@ test.describe('the seed heatmap', () => {
     await cells(page).nth(0).hover();
     await expect(readout).toContainText('model output');
     await expect(readout.getByRole('listitem')).toHaveCount(10);
-    await grid(page).getByRole('gridcell').nth((ROWS - 1) * 10 + 5).click(); // layer 0, pins the readout
+    await grid(page)
+      .getByRole('gridcell')
+      .nth((ROWS - 1) * 10 + 5)
+      .click(); // layer 0, pins the readout
     await expect(readout).toContainText('layer 0');
     await page.keyboard.press('Enter'); // unpin
     await page.keyboard.press('ArrowUp');
@@ -182,7 +185,9 @@ test.describe('the seed heatmap', () => {
     await expect(alert).toContainText(`has d_model ${DEFAULT_MODEL_WIDTH} — is this lens for another model?`);
     // Cut short in the middle of its zip archive.
     await input.setInputFiles(fixture('truncated'));
-    await expect(alert).toHaveText('params.pt: the zip has no end-of-central-directory record — the file is truncated or not a zip (a torch.save file is a zip); download it again');
+    await expect(alert).toHaveText(
+      'params.pt: the zip has no end-of-central-directory record — the file is truncated or not a zip (a torch.save file is a zip); download it again',
+    );
     // A pickle that would call os.system: refused by name, never run.
     await input.setInputFiles(fixture('malicious'));
     await expect(alert).toHaveText('params.pt: the pickle names os.system, which is not allowed in a lens file — refusing to load it (nothing was executed)');

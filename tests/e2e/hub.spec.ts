@@ -47,7 +47,9 @@ test('picking GPT-2 says what it will download, downloads it from the hub with i
   const weights = statSync(HUB_FILES['/openai-community/gpt2/resolve/main/model.safetensors']).size;
   const lens = statSync(HUB_FILES['/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/gpt2/params.pt']).size;
   const picker = page.locator('.model-picker');
-  await expect(picker).toContainText(`GPT-2 weights: ${formatBytes(weights)} · tuned lens: ${formatBytes(lens)} — ${formatBytes(weights + lens)} in all, kept in your browser’s cache for next time.`);
+  await expect(picker).toContainText(
+    `GPT-2 weights: ${formatBytes(weights)} · tuned lens: ${formatBytes(lens)} — ${formatBytes(weights + lens)} in all, kept in your browser’s cache for next time.`,
+  );
   // Headless Chromium reports this machine's memory, which holds the tiny model many times over: no warning.
   await expect(picker).toContainText(`Needs about ${formatBytes(memoryEstimate(parseModelConfig(TINY)).peakBytes)} of memory while it loads`);
   await expect(picker.getByRole('note')).toHaveCount(0);
@@ -67,10 +69,12 @@ test('picking GPT-2 says what it will download, downloads it from the hub with i
     for (const name of await caches.keys()) for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
     return urls;
   });
-  expect(cached).toEqual(expect.arrayContaining([
-    'https://huggingface.co/openai-community/gpt2/resolve/main/model.safetensors',
-    'https://huggingface.co/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/gpt2/params.pt',
-  ]));
+  expect(cached).toEqual(
+    expect.arrayContaining([
+      'https://huggingface.co/openai-community/gpt2/resolve/main/model.safetensors',
+      'https://huggingface.co/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/gpt2/params.pt',
+    ]),
+  );
   expect(errors).toEqual([]);
 });
 

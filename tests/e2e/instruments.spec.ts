@@ -54,8 +54,15 @@ test.describe('prediction depth', () => {
     });
     const mean = (v: number[]) => (v.reduce((s, x) => s + x, 0) / v.length).toFixed(1);
     const sentence = (await page.locator(`[data-depth-sentence="${DEPTH_FIGURE}"]`).textContent())!;
-    expect(sentence).toContain(`mean prediction depth on this prompt is ${mean(first)} of ${LAYERS} layers in the first copy and ${mean(second)} in the second`);
-    const comparison = Number(mean(second)) < Number(mean(first)) ? 'lower in the second copy' : Number(mean(second)) > Number(mean(first)) ? 'higher in the second copy' : 'the same in both copies';
+    expect(sentence).toContain(
+      `mean prediction depth on this prompt is ${mean(first)} of ${LAYERS} layers in the first copy and ${mean(second)} in the second`,
+    );
+    const comparison =
+      Number(mean(second)) < Number(mean(first))
+        ? 'lower in the second copy'
+        : Number(mean(second)) > Number(mean(first))
+          ? 'higher in the second copy'
+          : 'the same in both copies';
     expect(sentence).toContain(comparison);
     // The readout under the strip gives the same mean over every shown token.
     await expect(page.locator(`#${DEPTH_FIGURE} .depth-strip-readout`)).toContainText(
@@ -141,7 +148,8 @@ test.describe('follow a token', () => {
     const where = tokens.flatMap((_, t) => (t + 1 < tokens.length && tokens[t + 1] === followed ? [t] : []));
     expect(where.length).toBeGreaterThanOrEqual(2);
     const [first, last] = [where[0], where.at(-1)!];
-    const probabilityAt = async (t: number) => (await cell(page, FOLLOW_FIGURE, ROWS - 1, t).getAttribute('aria-label'))!.match(/probability of “.*?” (\S+%)/)![1];
+    const probabilityAt = async (t: number) =>
+      (await cell(page, FOLLOW_FIGURE, ROWS - 1, t).getAttribute('aria-label'))!.match(/probability of “.*?” (\S+%)/)![1];
     const sentence = (await page.locator(`[data-follow-sentence="${FOLLOW_FIGURE}"]`).textContent())!;
     expect(sentence).toContain(`comes next ${where.length} times`);
     expect(sentence).toContain(`the model’s output gives it ${await probabilityAt(first)} and`);
@@ -162,7 +170,11 @@ test.describe('follow a token', () => {
     for (const t of [first, last]) {
       const layer = await firstTop(t);
       const words =
-        layer === null ? 'it is not the model’s top guess there' : layer === LAYERS ? 'no layer of the tuned lens below the output ranks it first' : `ranks it first at every layer from layer ${layer} up`;
+        layer === null
+          ? 'it is not the model’s top guess there'
+          : layer === LAYERS
+            ? 'no layer of the tuned lens below the output ranks it first'
+            : `ranks it first at every layer from layer ${layer} up`;
       expect(sentence).toContain(words);
     }
     expect(errors).toEqual([]);
@@ -262,13 +274,15 @@ test.describe('KL from the layer below', () => {
     await expect(figure.locator(`[data-cell="1:0"]`)).toHaveAttribute('aria-label', /kl from layer below \d/, { timeout: 45_000 });
     const means: number[] = [];
     for (let r = 1; r < ROWS; r++) {
-      const values = await figure.locator(`[data-cell^="${r}:"]`).evaluateAll((cells) =>
-        cells.map((c) => Number((c.getAttribute('aria-label') ?? '').match(/kl from layer below (\d+\.\d\d) nats/)![1])),
-      );
+      const values = await figure
+        .locator(`[data-cell^="${r}:"]`)
+        .evaluateAll((cells) => cells.map((c) => Number((c.getAttribute('aria-label') ?? '').match(/kl from layer below (\d+\.\d\d) nats/)![1])));
       means.push(values.reduce((a, b) => a + b, 0) / values.length);
     }
     const sentence = (await page.locator(`[data-change-sentence="${FIGURE}"]`).textContent())!;
-    const [, most, mostValue, least, leastValue] = sentence.match(/moves furthest from the layer below at (.+?) \(([\d.]+) nats\) and least at (.+?) \(([\d.]+) nats\)/)!;
+    const [, most, mostValue, least, leastValue] = sentence.match(
+      /moves furthest from the layer below at (.+?) \(([\d.]+) nats\) and least at (.+?) \(([\d.]+) nats\)/,
+    )!;
     const row = (name: string) => (name.startsWith('the step') ? ROWS - 1 : Number(name.replace('layer ', '')));
     expect(Math.abs(means[row(most) - 1] - Number(mostValue))).toBeLessThanOrEqual(0.011);
     expect(Math.abs(means[row(least) - 1] - Number(leastValue))).toBeLessThanOrEqual(0.011);
@@ -298,7 +312,11 @@ test.describe('layer transfer', () => {
     const sentence = (await page.locator(`[data-reading-for="${FIGURE}"]`).textContent())!;
     const [, diagonalText] = sentence.match(/the diagonal is ([\d.]+) nats from the output/)!;
     expect(Math.abs(Number(diagonalText) - diagonal)).toBeLessThanOrEqual(0.006);
-    const count = /in every one of the/.test(sentence) ? LAYERS : /in none of the/.test(sentence) ? 0 : Number(sentence.match(/in (\d+) of the \d+ columns/)![1]);
+    const count = /in every one of the/.test(sentence)
+      ? LAYERS
+      : /in none of the/.test(sentence)
+        ? 0
+        : Number(sentence.match(/in (\d+) of the \d+ columns/)![1]);
     expect(count).toBeGreaterThanOrEqual(surely);
     expect(count).toBeLessThanOrEqual(maybe);
 
@@ -324,7 +342,10 @@ test.describe('follow a token from the comparison', () => {
     await follow.click();
     await expect(figure.getByRole('group', { name: `Following “${token}”` })).toBeVisible({ timeout: 30_000 });
     for (const panel of ['Logit lens', 'Tuned lens']) {
-      await expect(figure.getByRole('region', { name: panel }).locator('[data-cell="0:0"]')).toHaveAttribute('aria-label', new RegExp(`probability of “${escape(token)}”`));
+      await expect(figure.getByRole('region', { name: panel }).locator('[data-cell="0:0"]')).toHaveAttribute(
+        'aria-label',
+        new RegExp(`probability of “${escape(token)}”`),
+      );
     }
     await expect.poll(() => new URL(page.url()).searchParams.get(FIGURE) ?? '').toMatch(/follow=\d+/);
     await figure.getByRole('button', { name: 'Stop following' }).click();

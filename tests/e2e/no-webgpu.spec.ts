@@ -16,6 +16,8 @@ test('without WebGPU the heatmap runs on WASM and the model picker says why', as
   expect(await page.evaluate(async () => (await (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()) ?? null)).toBeNull();
   await expect(page.locator('#fig-seed-heatmap figcaption')).toContainText('on WASM');
   await page.getByText('Model', { exact: true }).click();
-  await expect(page.getByRole('status').filter({ hasText: /(this browser has no WebGPU|WebGPU found no usable GPU adapter), so the model runs on WASM/ })).toBeVisible();
+  await expect(
+    page.getByRole('status').filter({ hasText: /(this browser has no WebGPU|WebGPU found no usable GPU adapter), so the model runs on WASM/ }),
+  ).toBeVisible();
   expect(errors).toEqual([]);
 });

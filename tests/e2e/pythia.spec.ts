@@ -108,7 +108,9 @@ test('picking Pythia-70m-deduped downloads it with its tokenizer and lens, and t
     for (const name of await caches.keys()) for (const request of await (await caches.open(name)).keys()) urls.push(request.url);
     return urls;
   });
-  expect(cached).toEqual(expect.arrayContaining([`${REPO}/model.safetensors`, `${REPO}/tokenizer.json`, `${LENS}/params.pt`].map((p) => `https://huggingface.co${p}`)));
+  expect(cached).toEqual(
+    expect.arrayContaining([`${REPO}/model.safetensors`, `${REPO}/tokenizer.json`, `${LENS}/params.pt`].map((p) => `https://huggingface.co${p}`)),
+  );
   expect(errors).toEqual([]);
 });
 
@@ -126,7 +128,11 @@ test('Pythia on WebGPU (software adapter) shows the numbers the reference comput
 
 test("a lens for another model in Pythia's place is refused with the usual message, and the logit lens still runs", async ({ page, context }) => {
   test.setTimeout(150_000);
-  await serveHub(context, { ...HUB_FILES, [`${LENS}/config.json`]: 'tests/fixtures/lenses/current/config.json', [`${LENS}/params.pt`]: 'tests/fixtures/lenses/current/params.pt' });
+  await serveHub(context, {
+    ...HUB_FILES,
+    [`${LENS}/config.json`]: 'tests/fixtures/lenses/current/config.json',
+    [`${LENS}/params.pt`]: 'tests/fixtures/lenses/current/params.pt',
+  });
   await page.goto(`${CHAPTER}?model=pythia-70m&${FIGURE}=${encodeURIComponent(`text=${ENGLISH.text}`)}#${FIGURE}`);
   const figure = page.locator(`#${FIGURE}`);
   await expect(figure.getByRole('status').filter({ hasText: 'did not load' })).toContainText(

@@ -8,9 +8,7 @@ import { watchForErrors } from './watch-errors.ts';
 const sidebar = (page: Page) => page.getByRole('complementary', { name: 'Table of contents' });
 
 test.describe('a chapter page', () => {
-  test('opens on the first chapter with its table of contents and no console errors', async ({
-    page,
-  }) => {
+  test('opens on the first chapter with its table of contents and no console errors', async ({ page }) => {
     const errors = watchForErrors(page);
     await page.goto('/');
     await expect(page.getByRole('heading', { level: 1, name: 'Peeking inside' })).toBeVisible();
@@ -22,10 +20,7 @@ test.describe('a chapter page', () => {
     await expect(current).toHaveAttribute('aria-current', 'page');
     // The current chapter's sections are listed and point at headings on the page.
     const sections = toc.getByRole('list', { name: 'Sections of Peeking inside' });
-    await expect(sections.getByRole('link', { name: 'The logit lens', exact: true })).toHaveAttribute(
-      'href',
-      '#the-logit-lens',
-    );
+    await expect(sections.getByRole('link', { name: 'The logit lens', exact: true })).toHaveAttribute('href', '#the-logit-lens');
     await expect(sections.getByRole('link', { name: 'The tuned lens', exact: true })).toBeVisible();
     await expect(page.locator('#the-tuned-lens')).toHaveText('The tuned lens');
 
@@ -56,10 +51,7 @@ test.describe('a chapter page', () => {
     expect(await page.evaluate(() => document.fonts.check('16px KaTeX_Main'))).toBe(true);
   });
 
-  test('every section heading has a link to itself that copies its URL', async ({
-    page,
-    context,
-  }) => {
+  test('every section heading has a link to itself that copies its URL', async ({ page, context }) => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     await page.goto('/');
 
@@ -83,9 +75,7 @@ test.describe('a chapter page', () => {
     await anchor.click();
     await expect(page.getByRole('status').and(page.locator('[data-toast]'))).toHaveText('Link copied');
     await expect(page).toHaveURL(/\/#the-logit-lens$/);
-    await expect
-      .poll(() => page.evaluate(() => navigator.clipboard.readText()))
-      .toBe(page.url());
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(page.url());
     await expect(heading).toBeInViewport();
   });
 
@@ -181,9 +171,7 @@ test.describe('theme', () => {
 });
 
 test.describe('serving', () => {
-  test('pages and assets are cross-origin isolated (COOP/COEP) for WASM threads', async ({
-    page,
-  }) => {
+  test('pages and assets are cross-origin isolated (COOP/COEP) for WASM threads', async ({ page }) => {
     const assetHeaders: Record<string, string>[] = [];
     page.on('response', (response) => {
       if (response.url().includes('/_astro/')) assetHeaders.push(response.headers());
@@ -234,9 +222,7 @@ test.describe('on a phone', () => {
     await expect(page.getByRole('heading', { name: 'The tuned lens', exact: true })).toBeInViewport();
 
     // Nothing is wider than the screen.
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    );
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     expect(errors).toEqual([]);
   });

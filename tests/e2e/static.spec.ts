@@ -47,7 +47,9 @@ const staticFigures = (page: Page) => page.locator('[data-live-figure] > figure'
 test.describe('without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
 
-  test('every chapter shows each live figure as a static figure, drawn at build time, with its anchor and caption, and nothing overflows sideways', async ({ page }) => {
+  test('every chapter shows each live figure as a static figure, drawn at build time, with its anchor and caption, and nothing overflows sideways', async ({
+    page,
+  }) => {
     for (const path of await chapterPaths(page)) {
       await page.goto(path);
       const figures = staticFigures(page);
@@ -100,7 +102,10 @@ test.describe('without JavaScript', () => {
         await figure.getByText('The numbers').click();
         const table = figure.getByRole('table');
         // A figure with the prediction-depth strip adds that row last.
-        const depthRows = await table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'prediction depth' }) }).count();
+        const depthRows = await table
+          .getByRole('row')
+          .filter({ has: page.getByRole('rowheader', { name: 'prediction depth' }) })
+          .count();
         expect(depthRows, `${where}: prediction-depth rows`).toBeLessThanOrEqual(1);
         await expect(table.getByRole('row')).toHaveCount(1 + drawn.rowLabels.length + depthRows);
         await expect(table.getByRole('row').nth(1).getByRole('cell').first()).toContainText(expected.texts[expected.texts.length - expected.numPositions]);
@@ -162,7 +167,10 @@ test.describe('without JavaScript', () => {
     await expect(figure).toHaveCount(1);
     const { numLayers, dModel } = await embeddedModel();
     await expect(figure).toContainText(`${numLayers} translators of ${dModel} × ${dModel}`);
-    const spectrum = figure.getByRole('img', { name: /Singular-value spectrum/ }).locator('svg').filter({ visible: true });
+    const spectrum = figure
+      .getByRole('img', { name: /Singular-value spectrum/ })
+      .locator('svg')
+      .filter({ visible: true });
     await expect(spectrum.locator('g[aria-label="tick"] > line')).toHaveCount(numLayers * dModel);
     const stats = await buildTranslatorStats('tuned');
     await figure.getByText('The numbers').click();
@@ -175,7 +183,9 @@ test.describe('without JavaScript', () => {
     }
   });
 
-  test('the static training figure draws a loss curve per layer of a run made at build time, and its table has every step’s losses, falling', async ({ page }) => {
+  test('the static training figure draws a loss curve per layer of a run made at build time, and its table has every step’s losses, falling', async ({
+    page,
+  }) => {
     await page.goto('/training/');
     const figure = staticFigures(page).filter({ has: page.getByRole('list', { name: 'Layers' }) });
     await expect(figure).toHaveCount(1);
@@ -184,7 +194,9 @@ test.describe('without JavaScript', () => {
     await expect(figure.getByRole('list', { name: 'Layers' }).getByRole('listitem')).toHaveText(layers);
 
     // The caption says how long the run was; the disabled controls show the same settings.
-    const [, steps, tokens] = (await figure.locator('figcaption').textContent())!.match(/training this lens for (\d+) steps × ([\d,]+) tokens of the bundled sample/)!;
+    const [, steps, tokens] = (await figure.locator('figcaption').textContent())!.match(
+      /training this lens for (\d+) steps × ([\d,]+) tokens of the bundled sample/,
+    )!;
     await expect(figure.getByRole('spinbutton', { name: 'Steps' })).toHaveValue(steps);
     await expect(figure.getByRole('spinbutton', { name: 'Tokens per step' })).toHaveValue(tokens.replace(/,/g, ''));
     await expect(figure.getByRole('spinbutton', { name: 'Steps' })).toBeDisabled();

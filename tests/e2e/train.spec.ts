@@ -100,9 +100,15 @@ test.describe('training a tuned lens in the page', () => {
     // Paused, with the curves, the table and the downloads showing: nothing serious for axe in the figure.
     await train(page).getByText('The numbers, step by step').click();
     const axe = await new AxeBuilder({ page }).include('#demo-train').analyze();
-    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    expect(
+      axe.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    ).toEqual([]);
 
-    await train(page).getByRole('button', { name: /^Reset/ }).click();
+    await train(page)
+      .getByRole('button', { name: /^Reset/ })
+      .click();
     await expect(status(page)).toContainText('Ready: 40 steps');
     await expect(pause).toBeDisabled();
     await expect(download).toHaveCount(0);
@@ -113,7 +119,9 @@ test.describe('training a tuned lens in the page', () => {
     const errors = watchForErrors(page);
     await open(page, { steps: '2', tokens: '256' });
     await train(page).getByRole('radio', { name: 'your own text' }).check();
-    await train(page).getByRole('textbox', { name: /Your text/ }).fill('To be, or not to be, that is the question.');
+    await train(page)
+      .getByRole('textbox', { name: /Your text/ })
+      .fill('To be, or not to be, that is the question.');
     await train(page).getByRole('button', { name: 'Start' }).click();
     await expect(train(page).getByRole('alert')).toContainText(/The text is \d+ tokens, but one training chunk of pd-gpt2-6l is 256 tokens/);
     await expect(train(page).getByRole('button', { name: 'Start' })).toBeEnabled();

@@ -94,11 +94,22 @@ const position = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('flip' as const), at: position, bit: fc.integer({ min: 0, max: 7 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), keep: position }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('overwrite' as const), at: position, bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('overwrite' as const),
+      at: position,
+      bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('u32' as const), at: position, value: fc.oneof(fc.constantFrom(...EDGE_U32), fc.nat()) }) },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('u64' as const), at: position, value: fc.oneof(fc.constantFrom(2n ** 62n, 2n ** 53n, 2n ** 64n - 1n), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })) }),
+    arbitrary: fc.record({
+      kind: fc.constant('u64' as const),
+      at: position,
+      value: fc.oneof(fc.constantFrom(2n ** 62n, 2n ** 53n, 2n ** 64n - 1n), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: position, length: fc.integer({ min: 1, max: 64 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), at: position, length: fc.integer({ min: 1, max: 256 }), to: position }) },
@@ -191,7 +202,12 @@ export type JsonEdit = { kind: 'set'; path: number[]; key: string | undefined; v
  * child by index, modulo the count), or add a key.
  */
 export const jsonEdit: fc.Arbitrary<JsonEdit> = fc.oneof(
-  fc.record({ kind: fc.constant('set' as const), path: fc.array(fc.nat(), { maxLength: 4 }), key: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }), value: evilJson }),
+  fc.record({
+    kind: fc.constant('set' as const),
+    path: fc.array(fc.nat(), { maxLength: 4 }),
+    key: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }),
+    value: evilJson,
+  }),
   fc.record({ kind: fc.constant('delete' as const), path: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }) }),
 );
 
@@ -231,6 +247,9 @@ export function editedJson(doc: unknown): fc.Arbitrary<unknown> {
 
 /** The summary line the test prints, counted as the inputs ran. */
 export function summary(): string {
-  const parts = [...tallies].map(([reader, t]) => `${reader} ${t.tried} (${t.loaded} loaded, ${t.refused} refused, ${t.unhandled} unhandled, slowest ${t.slowestMs.toFixed(0)} ms, ${(t.totalMs / 1000).toFixed(1)} s in all)`);
+  const parts = [...tallies].map(
+    ([reader, t]) =>
+      `${reader} ${t.tried} (${t.loaded} loaded, ${t.refused} refused, ${t.unhandled} unhandled, slowest ${t.slowestMs.toFixed(0)} ms, ${(t.totalMs / 1000).toFixed(1)} s in all)`,
+  );
   return `fuzz (seed ${SEED}, FUZZ_RUNS ${RUN_FACTOR}): ${parts.join('; ')}`;
 }

@@ -79,7 +79,8 @@ export function expectTrajectoryMatches(label: string, got: TrajectoryJson, want
   const R = want.rows.length;
   const T = want.entropy[0].length;
   const k = want.topk_ids[0][0].length;
-  if (JSON.stringify(got.rows) !== JSON.stringify(want.rows)) throw new Error(`${label}: rows ${JSON.stringify(got.rows)}, expected ${JSON.stringify(want.rows)}`);
+  if (JSON.stringify(got.rows) !== JSON.stringify(want.rows))
+    throw new Error(`${label}: rows ${JSON.stringify(got.rows)}, expected ${JSON.stringify(want.rows)}`);
   const worst: Record<string, Worst> = {};
   expectSameIds(`${label} top1_ids`, flatten(got.top1_ids) as number[], flatten(want.top1_ids), [R, T]);
   expectSameIds(`${label} topk_ids`, flatten(got.topk_ids) as number[], flatten(want.topk_ids), [R, T, k]);
@@ -91,7 +92,9 @@ export function expectTrajectoryMatches(label: string, got: TrajectoryJson, want
     const missing = actual.findIndex((a, i) => (a === null) !== (expected[i] === null));
     if (missing >= 0) {
       const [r, t] = [Math.floor(missing / T), missing % T];
-      throw new Error(`${label} ${name}: cell [${r}, ${t}] is ${actual[missing]}, expected ${expected[missing]} (a missing value must be null, never a number)`);
+      throw new Error(
+        `${label} ${name}: cell [${r}, ${t}] is ${actual[missing]}, expected ${expected[missing]} (a missing value must be null, never a number)`,
+      );
     }
     if (name === 'rank') continue;
     worst[name] = expectClose(`${label} ${name}`, actual as number[], expected, STATISTICS_TOLERANCE, [R, T]);

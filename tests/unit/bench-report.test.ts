@@ -12,8 +12,16 @@ import { mergeReport } from '../../bench/trajectory/merge-report.ts';
 import { budgetTable, generate } from '../../bench/trajectory/report.ts';
 
 const between = (text: string, begin: string, end: string) => text.slice(text.indexOf(begin) + begin.length, text.indexOf(end)).trim();
-const committed = between(readFileSync('bench/RESULTS.md', 'utf8'), '<!-- generated:begin (bench/trajectory/report.ts rewrites this part) -->', '<!-- generated:end -->');
-const readmeTable = between(readFileSync('README.md', 'utf8'), '<!-- bench:begin (bench/trajectory/report.ts rewrites this part from bench/out) -->', '<!-- bench:end -->');
+const committed = between(
+  readFileSync('bench/RESULTS.md', 'utf8'),
+  '<!-- generated:begin (bench/trajectory/report.ts rewrites this part) -->',
+  '<!-- generated:end -->',
+);
+const readmeTable = between(
+  readFileSync('README.md', 'utf8'),
+  '<!-- bench:begin (bench/trajectory/report.ts rewrites this part from bench/out) -->',
+  '<!-- bench:end -->',
+);
 const summary = (median: number) => ({ median, min: median - 5, max: median + 5, all: [median] });
 
 const out = mkdtempSync(join(tmpdir(), 'bench-out-'));
@@ -25,7 +33,16 @@ const run: BenchResult = {
   date: '2026-11-29T12:00:00.000Z',
   config: { dModel: 768, numLayers: 12, numHeads: 12, vocabSize: 50257, nPositions: 1024 },
   topk: 10,
-  create: { weightsMs: 1000, totalMs: 5000, modelGraphBuildMs: 1000, modelSessionMs: 1000, headGraphBuildMs: 1000, headSessionMs: 1000, modelGraphBytes: 4e8, headGraphBytes: 2e8 },
+  create: {
+    weightsMs: 1000,
+    totalMs: 5000,
+    modelGraphBuildMs: 1000,
+    modelSessionMs: 1000,
+    headGraphBuildMs: 1000,
+    headSessionMs: 1000,
+    modelGraphBytes: 4e8,
+    headGraphBytes: 2e8,
+  },
   cases: [
     {
       lens: 'tuned',
@@ -43,7 +60,8 @@ const run: BenchResult = {
 };
 writeFileSync(join(out, 'node.json'), JSON.stringify(run));
 
-const tableRows = (text: string) => text.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| runtime') && !l.startsWith('| threads') && !l.startsWith('| graph'));
+const tableRows = (text: string) =>
+  text.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| runtime') && !l.startsWith('| threads') && !l.startsWith('| graph'));
 
 describe('a benchmark run of one case', () => {
   const merged = mergeReport(committed, generate(out));
@@ -58,12 +76,12 @@ describe('a benchmark run of one case', () => {
     // the full-run table (the quiet-window table is another table) and its session-creation row.
     const threads = `default (${cpus().length})`;
     const own = (row: string, i: number, rows: string[]) => {
-      const c = row.split('|').slice(1, -1).map((x) => x.trim());
+      const c = row
+        .split('|')
+        .slice(1, -1)
+        .map((x) => x.trim());
       const firstCase = rows.findIndex((r) => r.startsWith(`| onnxruntime-node | ${threads} | 64 | tuned |`));
-      return (
-        (c[0] === 'onnxruntime-node' && c[1] === 'tuned') ||
-        (c[0] === 'onnxruntime-node' && c[1] === threads && (i === firstCase || c.length === 10))
-      );
+      return (c[0] === 'onnxruntime-node' && c[1] === 'tuned') || (c[0] === 'onnxruntime-node' && c[1] === threads && (i === firstCase || c.length === 10));
     };
     const mergedRows = new Set(tableRows(merged));
     const gone = tableRows(committed).filter((row) => !mergedRows.has(row));
@@ -71,20 +89,24 @@ describe('a benchmark run of one case', () => {
     expect(tableRows(committed).length - gone.length).toBeGreaterThan(40);
   });
 
-  it('keeps the sections this run did not touch, and the other runtimes\' dates and notes', () => {
-    for (const heading of ['### Where the head\'s time goes', '### Browser memory at the end', 'T = 64 again, in a quiet window']) {
+  it("keeps the sections this run did not touch, and the other runtimes' dates and notes", () => {
+    for (const heading of ["### Where the head's time goes", '### Browser memory at the end', 'T = 64 again, in a quiet window']) {
       expect(committed).toContain(heading);
       expect(merged).toContain(heading);
     }
     const dates = (text: string) => text.split('\n').find((l) => l.startsWith('Dates: '))!;
-    for (const entry of dates(committed).slice(7, -1).split('; ').filter((e) => !e.startsWith('onnxruntime-node 2'))) expect(dates(merged)).toContain(entry);
+    for (const entry of dates(committed)
+      .slice(7, -1)
+      .split('; ')
+      .filter((e) => !e.startsWith('onnxruntime-node 2')))
+      expect(dates(merged)).toContain(entry);
     expect(dates(merged)).toContain('onnxruntime-node 2026-11-29 12:00 UTC');
     const notes = (text: string) => text.split('\n').filter((l) => l.startsWith('- '));
     expect(notes(merged)).toContain('- onnxruntime-node: a note from this run');
     expect(notes(merged).filter((n) => !n.startsWith('- onnxruntime-node:'))).toEqual(notes(committed).filter((n) => !n.startsWith('- onnxruntime-node:')));
   });
 
-  it('changes one cell of the README\'s budget table', () => {
+  it("changes one cell of the README's budget table", () => {
     const before = readmeTable.split('\n');
     const after = mergeReport(readmeTable, budgetTable(out).join('\n')).split('\n');
     expect(after.length).toBe(before.length);

@@ -73,7 +73,7 @@ describe('lens trajectory on Pythia from the hub (CLI)', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it('downloads the model, its tokenizer.json and the Space\'s lens, and prints what the reference shows', async () => {
+  it("downloads the model, its tokenizer.json and the Space's lens, and prints what the reference shows", async () => {
     const run = await runs.tuned;
     expect(run.code, run.stderr).toBe(0);
     const json = JSON.parse(run.stdout) as TrajectoryJson;

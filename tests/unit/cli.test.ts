@@ -88,7 +88,10 @@ describe('lens trajectory (CLI)', () => {
     };
     expectTrajectoryMatches('CLI logit lens', top5, seed.lenses.logit);
     for (const cell of json.topk_probs.flat()) {
-      expect(cell.every((p, i) => i === 0 || p <= cell[i - 1]), 'top-k sorted by probability').toBe(true);
+      expect(
+        cell.every((p, i) => i === 0 || p <= cell[i - 1]),
+        'top-k sorted by probability',
+      ).toBe(true);
     }
   });
 
@@ -114,7 +117,7 @@ describe('lens trajectory (CLI)', () => {
     });
   });
 
-  it('prints the legacy lens\'s notices about obsolete config keys on stderr, not in the output', async () => {
+  it("prints the legacy lens's notices about obsolete config keys on stderr, not in the output", async () => {
     const run = await runs.table;
     for (const key of ['orthogonal', 'include_final', 'rank', 'identity_init', 'sublayers']) {
       expect(run.stderr).toContain(`TunedLens.load: ignoring config key '${key}'`);

@@ -29,7 +29,9 @@ afterAll(() => model?.release());
 
 describe('the embedded default model', () => {
   it('is the file the model card describes', () => {
-    const sha = createHash('sha256').update(readFileSync(`${MODEL_DIR}/model.safetensors`)).digest('hex');
+    const sha = createHash('sha256')
+      .update(readFileSync(`${MODEL_DIR}/model.safetensors`))
+      .digest('hex');
     expect(sha).toBe(reference.model_sha256);
     expect(readFileSync(`${MODEL_DIR}/README.md`, 'utf8')).toContain(sha);
   });

@@ -86,7 +86,12 @@ describe('evaluating lenses', () => {
       expect(got.name).toBe(name);
       expectClose(`${name} cross-entropy`, got.crossEntropy, want.ce, { abs: 1e-4, rel: 1e-4 });
       expectClose(`${name} forward KL`, got.forwardKl, want.kl, { abs: 1e-4, rel: 1e-4 });
-      expectClose(`${name} bits per byte`, got.bitsPerByte, want.ce.map((ce) => (ce * 48) / Math.LN2 / bytes), { abs: 1e-4, rel: 1e-4 });
+      expectClose(
+        `${name} bits per byte`,
+        got.bitsPerByte,
+        want.ce.map((ce) => (ce * 48) / Math.LN2 / bytes),
+        { abs: 1e-4, rel: 1e-4 },
+      );
     }
   });
 });
@@ -99,8 +104,27 @@ describe('lens train and lens eval (CLI)', () => {
   const runs: Record<string, Promise<Run>> = {};
 
   beforeAll(() => {
-    runs.train = lens(['train', ...model, '--data', data, '--output', out, '--steps', '2', '--tokens-per-step', '256', '--context', '128', '--heldout', heldout, '--eval-tokens', '256']);
-    runs.again = runs.train.then(() => lens(['train', ...model, '--data', data, '--output', out, '--steps', '2', '--tokens-per-step', '256', '--context', '128', '--heldout', heldout]));
+    runs.train = lens([
+      'train',
+      ...model,
+      '--data',
+      data,
+      '--output',
+      out,
+      '--steps',
+      '2',
+      '--tokens-per-step',
+      '256',
+      '--context',
+      '128',
+      '--heldout',
+      heldout,
+      '--eval-tokens',
+      '256',
+    ]);
+    runs.again = runs.train.then(() =>
+      lens(['train', ...model, '--data', data, '--output', out, '--steps', '2', '--tokens-per-step', '256', '--context', '128', '--heldout', heldout]),
+    );
     runs.json = runs.train.then(() => lens(['eval', ...model, '--lens', out, '--data', heldout, '--context', '128', '--tokens', '300', '--json']));
     runs.table = lens(['eval', ...model, '--lens', 'logit', '--data', heldout, data, '--context', '64', '--tokens', '128']);
     runs.missing = lens(['eval', ...model, '--data', 'tests/fixtures/train/no-such-file.txt']);
@@ -109,7 +133,9 @@ describe('lens train and lens eval (CLI)', () => {
   it('trains with a progress line per step and writes the lens in the current format', async () => {
     const run = await runs.train;
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/^step 1\/2 {2}[\d,]+ tok\/s {2}loss \d+\.\d{3} \[\d+\.\d{3} \d+\.\d{3} \d+\.\d{3}\] {2}lr 0\.100 {2}\|g\| \d+\.\d{3} {2}eta \S+$/m);
+    expect(run.stderr).toMatch(
+      /^step 1\/2 {2}[\d,]+ tok\/s {2}loss \d+\.\d{3} \[\d+\.\d{3} \d+\.\d{3} \d+\.\d{3}\] {2}lr 0\.100 {2}\|g\| \d+\.\d{3} {2}eta \S+$/m,
+    );
     expect(run.stderr).toMatch(/^step 2\/2 .* lr 0\.0500 .* eta 0s$/m);
     for (const file of ['config.json', 'params.pt', 'params.safetensors', 'checkpoint.safetensors']) expect(existsSync(join(out, file)), file).toBe(true);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));

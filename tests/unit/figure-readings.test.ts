@@ -96,14 +96,20 @@ describe('figure readings against the embedded model’s data', () => {
     for (const key of ['logit', 'tuned'] as const) {
       const cut = both[key].slice(shown[0], shown[1]);
       const L = cut.rows.length - 1;
-      const expected = Array.from({ length: L }, (_, l) => Array.from(cut.statistics.forwardKl.subarray(l * cut.numPositions, (l + 1) * cut.numPositions)).reduce((a, b) => a + b, 0) / cut.numPositions);
+      const expected = Array.from(
+        { length: L },
+        (_, l) => Array.from(cut.statistics.forwardKl.subarray(l * cut.numPositions, (l + 1) * cut.numPositions)).reduce((a, b) => a + b, 0) / cut.numPositions,
+      );
       facts.meanKl[key]!.forEach((value, l) => expect(value).toBeCloseTo(expected[l], 5));
     }
   });
 
   it('the curves: layers where the tuned lens is closer and less biased, and the model’s own bits per byte', async () => {
     const { text } = READINGS['fig-curves'];
-    const points = [...layerCurves('logit', await buildTrajectory(text, 'logit', 1), text), ...layerCurves('tuned', await buildTrajectory(text, 'tuned', 1), text)];
+    const points = [
+      ...layerCurves('logit', await buildTrajectory(text, 'logit', 1), text),
+      ...layerCurves('tuned', await buildTrajectory(text, 'tuned', 1), text),
+    ];
     const { facts } = curvesReading(points);
     const layer = (lens: string, l: number) => points.find((p) => p.lens === lens && p.layer === l)!;
     const L = facts.numLayers;

@@ -93,7 +93,11 @@ function joinSafetensors(header: Uint8Array, data: Uint8Array, declared = BigInt
 
 /** A safetensors file of F16 and BF16 tensors, which our writer (F32 only) cannot make. */
 function halfSafetensors(): Uint8Array {
-  const header = { __metadata__: { format: 'pt' }, a: { dtype: 'F16', shape: [2, 3], data_offsets: [0, 12] }, b: { dtype: 'BF16', shape: [4], data_offsets: [12, 20] } };
+  const header = {
+    __metadata__: { format: 'pt' },
+    a: { dtype: 'F16', shape: [2, 3], data_offsets: [0, 12] },
+    b: { dtype: 'BF16', shape: [4], data_offsets: [12, 20] },
+  };
   const data = Uint8Array.from({ length: 20 }, (_, i) => (i * 37) & 0x7b);
   return joinSafetensors(json(header), data);
 }
@@ -101,7 +105,12 @@ function halfSafetensors(): Uint8Array {
 const SAFETENSORS_SEEDS = [
   readFixture('lenses/current-safetensors/params.safetensors'),
   halfSafetensors(),
-  writeSafetensors(new Map([['x', { shape: [3, 2], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }], ['', { shape: [], data: Float32Array.of(7) }]])),
+  writeSafetensors(
+    new Map([
+      ['x', { shape: [3, 2], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }],
+      ['', { shape: [], data: Float32Array.of(7) }],
+    ]),
+  ),
 ];
 
 /**
@@ -199,28 +208,27 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
   });
 
   it('zip: mutated archives, edited central directories, duplicated and non-UTF-8 names load as written or are refused by name', async () => {
-    const rebuilt = fc
-      .tuple(fc.constantFrom(...ZIP_SEEDS.slice(0, 3)), fc.nat(), fc.nat(), fc.boolean())
-      .map(([seed, pick, other, nonUtf8]) => {
-        const entries = [...readZip(seed, 'seed')];
-        const copy = entries[pick % entries.length];
-        // A duplicated entry, inserted at another position.
-        entries.splice(other % (entries.length + 1), 0, copy);
-        const bytes = writeZip(entries);
-        if (!nonUtf8) return bytes;
-        const out = bytes.slice();
-        const view = new DataView(out.buffer);
-        // The first byte of some central directory name made 0xFF (not UTF-8).
-        const headers = [...out.keys()].filter((i) => i + 46 <= out.byteLength && view.getUint32(i, true) === 0x02014b50);
-        out[headers[pick % headers.length] + 46] = 0xff;
-        return out;
-      });
+    const rebuilt = fc.tuple(fc.constantFrom(...ZIP_SEEDS.slice(0, 3)), fc.nat(), fc.nat(), fc.boolean()).map(([seed, pick, other, nonUtf8]) => {
+      const entries = [...readZip(seed, 'seed')];
+      const copy = entries[pick % entries.length];
+      // A duplicated entry, inserted at another position.
+      entries.splice(other % (entries.length + 1), 0, copy);
+      const bytes = writeZip(entries);
+      if (!nonUtf8) return bytes;
+      const out = bytes.slice();
+      const view = new DataView(out.buffer);
+      // The first byte of some central directory name made 0xFF (not UTF-8).
+      const headers = [...out.keys()].filter((i) => i + 46 <= out.byteLength && view.getUint32(i, true) === 0x02014b50);
+      out[headers[pick % headers.length] + 46] = 0xff;
+      return out;
+    });
     const input = fc.oneof(fc.constantFrom(...ZIP_SEEDS).chain(mutated), rebuilt);
     await fc.assert(
       fc.asyncProperty(input, async (bytes) => {
         await tryReader('zip', ['params.pt'], () => {
           for (const [name, data] of readZip(bytes, 'params.pt')) {
-            const inside = data.buffer === bytes.buffer && data.byteOffset >= bytes.byteOffset && data.byteOffset + data.byteLength <= bytes.byteOffset + bytes.byteLength;
+            const inside =
+              data.buffer === bytes.buffer && data.byteOffset >= bytes.byteOffset && data.byteOffset + data.byteLength <= bytes.byteOffset + bytes.byteLength;
             if (!inside) throw new Error(`oracle: entry '${name}' is not a view into the file`);
           }
         });
@@ -229,11 +237,17 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
     );
   });
 
-  it('zip: generated archives read back exactly, each entry matching zlib\'s CRC-32', async () => {
-    const entries = fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 20 }).filter((n) => !n.endsWith('/')), fc.uint8Array({ maxLength: 300 })), {
-      maxLength: 8,
-      selector: ([name]) => name,
-    });
+  it("zip: generated archives read back exactly, each entry matching zlib's CRC-32", async () => {
+    const entries = fc.uniqueArray(
+      fc.tuple(
+        fc.string({ minLength: 1, maxLength: 20 }).filter((n) => !n.endsWith('/')),
+        fc.uint8Array({ maxLength: 300 }),
+      ),
+      {
+        maxLength: 8,
+        selector: ([name]) => name,
+      },
+    );
     await fc.assert(
       fc.asyncProperty(entries, async (written) => {
         const bytes = writeZip(written);
@@ -257,7 +271,34 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
     const u32 = (n: number) => Array.from(new Uint8Array(Uint32Array.of(n).buffer));
     // One opcode with arguments of the right width (or a plausible wrong one), as a writer would emit it.
     const op: fc.Arbitrary<readonly number[]> = fc.oneof(
-      fc.constantFrom<number[]>([0x28], [0x29], [0x2e], [0x30], [0x31], [0x32], [0x4e], [0x5d], [0x61], [0x64], [0x65], [0x6c], [0x73], [0x74], [0x75], [0x7d], [0x85], [0x86], [0x87], [0x88], [0x89], [0x93], [0x94], [0x52], [0x62], [0x51]),
+      fc.constantFrom<number[]>(
+        [0x28],
+        [0x29],
+        [0x2e],
+        [0x30],
+        [0x31],
+        [0x32],
+        [0x4e],
+        [0x5d],
+        [0x61],
+        [0x64],
+        [0x65],
+        [0x6c],
+        [0x73],
+        [0x74],
+        [0x75],
+        [0x7d],
+        [0x85],
+        [0x86],
+        [0x87],
+        [0x88],
+        [0x89],
+        [0x93],
+        [0x94],
+        [0x52],
+        [0x62],
+        [0x51],
+      ),
       fc.integer({ min: 0, max: 255 }).map((b) => [0x4b, b]),
       fc.nat().map((n) => [0x4a, ...u32(n)]),
       fc.integer({ min: 0, max: 255 }).map((b) => [0x68, b]),
@@ -303,7 +344,10 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
       fc.asyncProperty(input, async (bytes) => {
         await tryReader('pickle subset', ['data.pkl'], () => unpickle(bytes, 'data.pkl', (pid) => pid));
         // The same pickle as a torch.save file's data.pkl: persistent ids, tensors and messages about the values.
-        const file = writeZip([['archive/data.pkl', bytes], ['archive/version', new TextEncoder().encode('3\n')]]);
+        const file = writeZip([
+          ['archive/data.pkl', bytes],
+          ['archive/version', new TextEncoder().encode('3\n')],
+        ]);
         await tryReader('torch.save', ['params.pt'], () => readTorchStateDict(file, 'params.pt'));
       }),
       params(1000),
@@ -322,9 +366,16 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
         case 1: // the entry gone
           return fc.constant(rezip([]));
         case 2: // the entry under another folder as well: two data.pkl, or storages of a folder that does not exist
-          return fc.constant(rezip([[name, data], [name.replace(/^[^/]+\//, 'other/'), data]]));
+          return fc.constant(
+            rezip([
+              [name, data],
+              [name.replace(/^[^/]+\//, 'other/'), data],
+            ]),
+          );
         case 3: // a storage shorter or longer than its numel says
-          return fc.integer({ min: -8, max: 8 }).map((delta) => rezip([[name, delta < 0 ? data.slice(0, Math.max(0, data.byteLength + delta)) : concat(data, new Uint8Array(delta))]]));
+          return fc
+            .integer({ min: -8, max: 8 })
+            .map((delta) => rezip([[name, delta < 0 ? data.slice(0, Math.max(0, data.byteLength + delta)) : concat(data, new Uint8Array(delta))]]));
         default: // big-endian
           return fc.constant(rezip([[name.replace(/[^/]+$/, 'byteorder'), new TextEncoder().encode('big')]]));
       }
@@ -350,7 +401,7 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
     );
   });
 
-  it('lens folders (config.json + params.pt or params.safetensors) as dropped files: a lens that loads has finite weights of its config\'s shape', async () => {
+  it("lens folders (config.json + params.pt or params.safetensors) as dropped files: a lens that loads has finite weights of its config's shape", async () => {
     const folders = ['current', 'legacy', 'legacy-probe', 'current-half', 'current-safetensors'].map((name) => {
       const weights = name === 'current-safetensors' ? 'params.safetensors' : 'params.pt';
       const bytes = name === 'legacy' ? TORCH_SEEDS[0] : readFixture(`lenses/${name}/${weights}`);
@@ -365,12 +416,19 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
     );
     await fc.assert(
       fc.asyncProperty(input, async ({ configBytes, weights, bytes }) => {
-        const source = new FilesSource('dropped files', new Map([['config.json', blob(configBytes)], [weights, blob(bytes)]]));
+        const source = new FilesSource(
+          'dropped files',
+          new Map([
+            ['config.json', blob(configBytes)],
+            [weights, blob(bytes)],
+          ]),
+        );
         await tryReader('lens folder', ['config.json', weights], async () => {
           const lens = await TunedLens.load(source, { onNotice: noNotice });
           const { numLayers: L, dModel: d } = lens;
           if (lens.translatorWeight.length !== L * d * d || lens.translatorBias.length !== L * d) throw new Error('oracle: translators of the wrong size');
-          if (!allFiniteAndBounded(lens.translatorWeight) || !allFiniteAndBounded(lens.translatorBias)) throw new Error('oracle: a non-finite or huge weight loaded');
+          if (!allFiniteAndBounded(lens.translatorWeight) || !allFiniteAndBounded(lens.translatorBias))
+            throw new Error('oracle: a non-finite or huge weight loaded');
         });
       }),
       params(400),
@@ -385,10 +443,22 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
     ];
     const lenses = ['current', 'legacy'].map((name) => readFixtureJson(`lenses/${name}/config.json`));
     const docs = fc.oneof(
-      fc.constantFrom(...models).chain(editedJson).map((doc) => ({ kind: 'model' as const, bytes: json(doc) })),
-      fc.constantFrom(...models).chain((doc) => mutated(json(doc))).map((bytes) => ({ kind: 'model' as const, bytes })),
-      fc.constantFrom(...lenses).chain(editedJson).map((doc) => ({ kind: 'lens' as const, bytes: json(doc) })),
-      fc.constantFrom(...lenses).chain((doc) => mutated(json(doc))).map((bytes) => ({ kind: 'lens' as const, bytes })),
+      fc
+        .constantFrom(...models)
+        .chain(editedJson)
+        .map((doc) => ({ kind: 'model' as const, bytes: json(doc) })),
+      fc
+        .constantFrom(...models)
+        .chain((doc) => mutated(json(doc)))
+        .map((bytes) => ({ kind: 'model' as const, bytes })),
+      fc
+        .constantFrom(...lenses)
+        .chain(editedJson)
+        .map((doc) => ({ kind: 'lens' as const, bytes: json(doc) })),
+      fc
+        .constantFrom(...lenses)
+        .chain((doc) => mutated(json(doc)))
+        .map((bytes) => ({ kind: 'lens' as const, bytes })),
       fc.tuple(fc.constantFrom('model' as const, 'lens' as const), deepJsonText).map(([kind, bytes]) => ({ kind, bytes })),
     );
     await fc.assert(
@@ -409,7 +479,8 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
             if (c.dModel % c.numHeads !== 0) throw new Error('oracle: the width is not a multiple of the head count');
           } else {
             const c = parseLensConfig(doc, 'config.json', noNotice);
-            if (c.dModel !== doc.d_model || c.numLayers !== (doc.num_hidden_layers ?? doc.num_layers)) throw new Error(`oracle: read ${JSON.stringify(c)} from ${JSON.stringify(doc).slice(0, 200)}`);
+            if (c.dModel !== doc.d_model || c.numLayers !== (doc.num_hidden_layers ?? doc.num_layers))
+              throw new Error(`oracle: read ${JSON.stringify(c)} from ${JSON.stringify(doc).slice(0, 200)}`);
           }
         });
       }),
@@ -417,7 +488,7 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
     );
   });
 
-  it('GPT-2 checkpoints (config.json + model.safetensors): one that loads has finite weights of its config\'s shapes', async () => {
+  it("GPT-2 checkpoints (config.json + model.safetensors): one that loads has finite weights of its config's shapes", async () => {
     // A GPT-2 small enough to read hundreds of times, written as the hub's files are.
     const config = { model_type: 'gpt2', n_embd: 8, n_head: 2, n_layer: 2, n_positions: 6, vocab_size: 11 };
     const weights = new Map<string, Tensor32>();
@@ -433,7 +504,8 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
       fc.asyncProperty(input, async ({ config: c, bytes }) => {
         await tryReader('GPT-2 checkpoint', ['config.json', 'model.safetensors'], () => {
           const checkpoint = GPT2Checkpoint.fromTensors(parseGPT2Config(c, 'config.json'), readSafetensors(bytes, 'model.safetensors'), 'model.safetensors');
-          for (const name of checkpoint.names()) if (!allFiniteAndBounded(checkpoint.get(name).data)) throw new Error(`oracle: '${name}' loaded with a non-finite or huge weight`);
+          for (const name of checkpoint.names())
+            if (!allFiniteAndBounded(checkpoint.get(name).data)) throw new Error(`oracle: '${name}' loaded with a non-finite or huge weight`);
         });
       }),
       params(400),
@@ -445,9 +517,9 @@ describe('fuzzing every reader', { timeout: 60_000 * RUN_FACTOR }, () => {
     const tokenizerConfig = JSON.parse(readFileSync('public/models/pd-gpt2-6l/tokenizer_config.json', 'utf8'));
     // Edits aimed at the sections the tokenizer is built from, as well as anywhere.
     const sections = ['model', 'pre_tokenizer', 'decoder', 'added_tokens', 'post_processor', 'normalizer'];
-    const aimed = fc.tuple(fc.constantFrom(...sections), fc.nat()).chain(([section]) =>
-      editedJson(tokenizerJson[section] ?? null).map((edited) => ({ ...tokenizerJson, [section]: edited })),
-    );
+    const aimed = fc
+      .tuple(fc.constantFrom(...sections), fc.nat())
+      .chain(([section]) => editedJson(tokenizerJson[section] ?? null).map((edited) => ({ ...tokenizerJson, [section]: edited })));
     const input = fc.oneof(
       aimed.map((doc) => json(doc)),
       editedJson(tokenizerJson).map((doc) => json(doc)),

@@ -84,9 +84,19 @@ describe('GPT-NeoX config', () => {
   it("reads Pythia-70m-deduped's sizes: 25% of each 64-wide head rotates", () => {
     // The fields of EleutherAI/pythia-70m-deduped's config.json that the graph reads (architecture.md §3 (GPT-NeoX)).
     const pythia70m = {
-      model_type: 'gpt_neox', hidden_size: 512, num_hidden_layers: 6, num_attention_heads: 8, intermediate_size: 2048,
-      max_position_embeddings: 2048, vocab_size: 50304, rotary_pct: 0.25, rotary_emb_base: 10000, layer_norm_eps: 1e-5,
-      use_parallel_residual: true, hidden_act: 'gelu', tie_word_embeddings: false,
+      model_type: 'gpt_neox',
+      hidden_size: 512,
+      num_hidden_layers: 6,
+      num_attention_heads: 8,
+      intermediate_size: 2048,
+      max_position_embeddings: 2048,
+      vocab_size: 50304,
+      rotary_pct: 0.25,
+      rotary_emb_base: 10000,
+      layer_norm_eps: 1e-5,
+      use_parallel_residual: true,
+      hidden_act: 'gelu',
+      tie_word_embeddings: false,
     };
     expect(parseGPTNeoXConfig(pythia70m)).toMatchObject({ dModel: 512, numLayers: 6, numHeads: 8, rotaryDims: 16, vocabSize: 50304 });
   });
@@ -201,7 +211,11 @@ describe.each([
     tuned = await TunedLens.load(new PathSource(fixturePath('tiny-neox-lens')), { onNotice: () => undefined });
     if (rounded) {
       // The f16 model's expected values use the lens rounded to f16, as tiny-gpt2-f16's do.
-      const round = (a: Float32Array) => { const h = new Float32Array(a.length); a.forEach((v, i) => (h[i] = roundToHalf(v))); return h; };
+      const round = (a: Float32Array) => {
+        const h = new Float32Array(a.length);
+        a.forEach((v, i) => (h[i] = roundToHalf(v)));
+        return h;
+      };
       tuned = new TunedLens(tuned.config, round(tuned.translatorWeight), round(tuned.translatorBias));
     }
   });
@@ -216,7 +230,9 @@ describe.each([
       expect(trajectory.rows).toEqual(['0', '1', '2', 'output']);
       expectTrajectoryMatches(`${folder} ${lens} "${prompt.name}"`, trajectoryAsJson(trajectory), want);
       // Log-probs of the top-k within 1e-4 (the trajectory carries probabilities).
-      const logprobs = Array.from({ length: 4 }, (_, r) => Array.from({ length: prompt.input_ids.length }, (_, t) => trajectory.topk(r, t).map((e) => Math.log(e.probability)))).flat(2);
+      const logprobs = Array.from({ length: 4 }, (_, r) =>
+        Array.from({ length: prompt.input_ids.length }, (_, t) => trajectory.topk(r, t).map((e) => Math.log(e.probability))),
+      ).flat(2);
       expectClose('topk log-probs', logprobs, want.topk_logprobs.flat(2), LOGPROBS);
     },
   );
@@ -265,7 +281,9 @@ describe('GPT-NeoX from its folder: tokenizer, padded vocabulary, lenses', () =>
     expect(() => checkLensFitsModel(own, shape)).not.toThrow();
     const gpt2Lens = await TunedLens.load(new PathSource(fixturePath('lenses/current')), { onNotice: () => undefined });
     expect(() => checkLensFitsModel(gpt2Lens, shape)).toThrow(ModelMismatchError);
-    expect(() => checkLensFitsModel(gpt2Lens, shape)).toThrow('lens: translator 0 has shape [32, 32] but tiny-neox has d_model 64 — is this lens for another model?');
+    expect(() => checkLensFitsModel(gpt2Lens, shape)).toThrow(
+      'lens: translator 0 has shape [32, 32] but tiny-neox has d_model 64 — is this lens for another model?',
+    );
     await expect(model.trajectory([1, 2], gpt2Lens)).rejects.toThrow(/but tiny-neox has d_model 64/);
   });
 });

@@ -52,15 +52,13 @@ describe('GPT-2 config', () => {
   });
 
   it('refuses a config with a missing or malformed size', () => {
-    expect(refusal(() => parseGPT2Config({ model_type: 'gpt2', n_layer: 1, n_head: 1, n_positions: 4, vocab_size: 4 })).message).toMatch(
-      /n_embd is missing/,
+    expect(refusal(() => parseGPT2Config({ model_type: 'gpt2', n_layer: 1, n_head: 1, n_positions: 4, vocab_size: 4 })).message).toMatch(/n_embd is missing/);
+    expect(refusal(() => parseGPT2Config({ model_type: 'gpt2', n_embd: 10, n_layer: 1, n_head: 3, n_positions: 4, vocab_size: 4 })).message).toMatch(
+      /n_embd 10 is not a multiple of n_head 3/,
     );
-    expect(
-      refusal(() => parseGPT2Config({ model_type: 'gpt2', n_embd: 10, n_layer: 1, n_head: 3, n_positions: 4, vocab_size: 4 })).message,
-    ).toMatch(/n_embd 10 is not a multiple of n_head 3/);
-    expect(
-      refusal(() => parseGPT2Config({ model_type: 'gpt2', n_embd: 8, n_layer: 1.5, n_head: 2, n_positions: 4, vocab_size: 4 })).message,
-    ).toMatch(/n_layer should be a positive integer, found 1.5/);
+    expect(refusal(() => parseGPT2Config({ model_type: 'gpt2', n_embd: 8, n_layer: 1.5, n_head: 2, n_positions: 4, vocab_size: 4 })).message).toMatch(
+      /n_layer should be a positive integer, found 1.5/,
+    );
   });
 
   it('refuses an activation the graph does not implement', () => {

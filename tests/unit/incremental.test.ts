@@ -96,7 +96,10 @@ const SUBJECTS: Subject[] = [
       const model = await LensModel.create(countingOrt(work), await loadModelFiles(new PathSource(dir)));
       return { model, tuned: await TunedLens.load(new PathSource(`${dir}/lens`)) };
     },
-    prompt: (model) => model.encode('And God said, Let there be light: and there was light. And God saw the light, that it was good; and God divided the light from the darkness.'),
+    prompt: (model) =>
+      model.encode(
+        'And God said, Let there be light: and there was light. And God saw the light, that it was good; and God divided the light from the darkness.',
+      ),
   },
 ];
 

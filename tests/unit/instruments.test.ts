@@ -45,7 +45,7 @@ describe.each(MODELS)('instruments on $name with its tuned lens', ({ name, lens:
     expect(trajectory.toJSON().prediction_depth).toEqual(want.prediction_depth);
   });
 
-  it('keeps every layer\'s prediction depth when a stride or a slice hides rows and positions', async () => {
+  it("keeps every layer's prediction depth when a stride or a slice hides rows and positions", async () => {
     const seed = expected.prompts.find((p) => p.name === 'seed')!;
     const full = await model.trajectory(seed.input_ids, lenses.logit, { topk: 1 });
     const cut = full.slice(-5).stride(2);
@@ -79,22 +79,34 @@ describe.each(MODELS)('instruments on $name with its tuned lens', ({ name, lens:
     },
   );
 
-  it.each(cases)('gives the change per layer of the output\'s top-1 like the reference for the $lens lens on "$prompt.name"', async ({ prompt, lens, want }) => {
-    const trajectory = await model.trajectory(prompt.input_ids, lenses[lens], { topk: 1, changePerLayer: true });
-    const json = trajectory.toJSON() as { change_per_layer: (number | null)[][] };
-    expect(json.change_per_layer[0].every((v) => v === null), 'layer 0 has no layer below it').toBe(true);
-    const R = trajectory.rows.length;
-    const T = trajectory.numPositions;
-    expectClose('change per layer', json.change_per_layer.slice(1).flat() as number[], want.change_per_layer.slice(1).flat(), LOGPROB_TOLERANCE, [R - 1, T]);
-  });
+  it.each(cases)(
+    'gives the change per layer of the output\'s top-1 like the reference for the $lens lens on "$prompt.name"',
+    async ({ prompt, lens, want }) => {
+      const trajectory = await model.trajectory(prompt.input_ids, lenses[lens], { topk: 1, changePerLayer: true });
+      const json = trajectory.toJSON() as { change_per_layer: (number | null)[][] };
+      expect(
+        json.change_per_layer[0].every((v) => v === null),
+        'layer 0 has no layer below it',
+      ).toBe(true);
+      const R = trajectory.rows.length;
+      const T = trajectory.numPositions;
+      expectClose('change per layer', json.change_per_layer.slice(1).flat() as number[], want.change_per_layer.slice(1).flat(), LOGPROB_TOLERANCE, [R - 1, T]);
+    },
+  );
 
   it.each(cases)('gives the reference KL between consecutive layers for the $lens lens on "$prompt.name"', async ({ prompt, lens, want }) => {
     const trajectory = await model.trajectory(prompt.input_ids, lenses[lens], { topk: 1, consecutiveKl: true });
     const json = trajectory.toJSON() as { consecutive_kl: (number | null)[][]; forward_kl: number[][] };
-    expect(json.consecutive_kl[0].every((v) => v === null), 'layer 0 has no layer below it').toBe(true);
+    expect(
+      json.consecutive_kl[0].every((v) => v === null),
+      'layer 0 has no layer below it',
+    ).toBe(true);
     const R = trajectory.rows.length;
     const T = trajectory.numPositions;
-    expectClose('consecutive KL', json.consecutive_kl.slice(1).flat() as number[], want.consecutive_kl.slice(1).flat() as number[], LOGPROB_TOLERANCE, [R - 1, T]);
+    expectClose('consecutive KL', json.consecutive_kl.slice(1).flat() as number[], want.consecutive_kl.slice(1).flat() as number[], LOGPROB_TOLERANCE, [
+      R - 1,
+      T,
+    ]);
     // The output row's KL from the last layer is that layer's forward KL, computed by another path in the graph.
     expectClose('output row = forward KL of row L-1', json.consecutive_kl[R - 1] as number[], json.forward_kl[R - 2], LOGPROB_TOLERANCE, [T]);
     // Asked for positions only, it is the whole trajectory's slice (cached columns carry it).

@@ -50,7 +50,8 @@ describe('the bias of a lens, KL(p̄ ‖ q̄ℓ), on tiny-gpt2', () => {
     const expected = averaged.map((q) => kl(output, q));
     const got = Array.from(full.bias!);
     expect(got).toHaveLength(model.config.numLayers + 1);
-    for (const [r, want] of expected.entries()) expect(Math.abs(got[r] - want), `row ${full.rows[r]}: ${got[r]} vs ${want}`).toBeLessThanOrEqual(1e-4 + 1e-3 * want);
+    for (const [r, want] of expected.entries())
+      expect(Math.abs(got[r] - want), `row ${full.rows[r]}: ${got[r]} vs ${want}`).toBeLessThanOrEqual(1e-4 + 1e-3 * want);
     // The output row compared with itself; every lens row is a real divergence.
     expect(got[got.length - 1]).toBeCloseTo(0, 6);
     for (const value of got.slice(0, -1)) expect(value).toBeGreaterThan(0);

@@ -65,7 +65,7 @@ describe('PredictionTrajectory.slice', () => {
   const full = makeTrajectory(3, T);
   const allRows = [0, 1, 2, 3];
 
-  it('keeps the last three positions for start -3, like the seed\'s start_pos=-3', () => {
+  it("keeps the last three positions for start -3, like the seed's start_pos=-3", () => {
     expectCellsFrom(full.slice(-3), allRows, [3, 4, 5], T);
   });
 
@@ -106,7 +106,7 @@ describe('PredictionTrajectory.stride', () => {
     expect(makeTrajectory(4, T).stride(2).rows).toEqual(['0', '2', 'output']);
   });
 
-  it('moves each kept row\'s cells with it', () => {
+  it("moves each kept row's cells with it", () => {
     expectCellsFrom(full.stride(2), [0, 2, 4, 5], [0, 1, 2], T);
     expectCellsFrom(full.slice(-2).stride(3), [0, 3, 5], [1, 2], T);
   });
@@ -138,7 +138,7 @@ describe('prediction depth', () => {
     });
   }
 
-  it('is the first layer from which the top-1 equals the output\'s and stays equal up to it', () => {
+  it("is the first layer from which the top-1 equals the output's and stays equal up to it", () => {
     const trajectory = withTop1([
       // layer 0..3, then the output; positions 0..4
       [7, 1, 5, 5, 2],
@@ -171,7 +171,7 @@ describe('prediction depth', () => {
 });
 
 describe('PredictionTrajectory as data', () => {
-  it('gives the CLI\'s JSON: [row][position] arrays with null where a value is missing', () => {
+  it("gives the CLI's JSON: [row][position] arrays with null where a value is missing", () => {
     const T = 3;
     const json = makeTrajectory(2, T).toJSON();
     expect(Object.keys(json)).toEqual([

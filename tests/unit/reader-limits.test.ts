@@ -113,7 +113,9 @@ describe('stated limits', () => {
     const a = { dtype: 'F32', shape: [2], data_offsets: [0, 8] };
     expect(await refusal(() => readSafetensors(file({ a, b: a }, 8), 'x'))).toMatch(/tensor '[ab]' starts at byte 0 of the data section, where 8 was expected/);
     expect(await refusal(() => readSafetensors(file({ a }, 12), 'x'))).toMatch(/the tensors need 8 bytes of data but the data section has 12/);
-    expect(await refusal(() => readSafetensors(file({ a: { dtype: 'F32', shape: [-1, -2], data_offsets: [0, 8] } }, 8), 'x'))).toMatch(/tensor 'a' has a malformed header entry/);
+    expect(await refusal(() => readSafetensors(file({ a: { dtype: 'F32', shape: [-1, -2], data_offsets: [0, 8] } }, 8), 'x'))).toMatch(
+      /tensor 'a' has a malformed header entry/,
+    );
   });
 
   it(`refuses a pickle nested more than ${MAX_PICKLE_DEPTH} deep, and one that opens too many MARKs`, async () => {
@@ -125,7 +127,9 @@ describe('stated limits', () => {
       /^params\.pt: data\.pkl opens more than 32 MARKs at once/,
     );
     // A list that holds itself: refused as it deepens, never walked forever.
-    expect(await refusal(() => readTorchStateDict(zipped([0x5d, ...new Array(40).fill([0x32, 0x61]).flat()]), 'params.pt'))).toMatch(/nests values more than 32 deep/);
+    expect(await refusal(() => readTorchStateDict(zipped([0x5d, ...new Array(40).fill([0x32, 0x61]).flat()]), 'params.pt'))).toMatch(
+      /nests values more than 32 deep/,
+    );
   });
 
   it('refuses a tensor whose zero strides would repeat a 4-byte storage a billion times', async () => {
@@ -133,13 +137,45 @@ describe('stated limits', () => {
     const int = (n: number) => [0x4a, ...new Uint8Array(Int32Array.of(n).buffer)];
     // {'w': _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 1), 0, (32768, 32768), (0, 0))}
     const pickle = [
-      0x7d, 0x8c, 1, ...text('w'),
+      0x7d,
+      0x8c,
+      1,
+      ...text('w'),
       ...text('ctorch._utils\n_rebuild_tensor_v2\n'),
-      0x28, 0x28, 0x8c, 7, ...text('storage'), ...text('ctorch\nFloatStorage\n'), 0x8c, 1, ...text('0'), 0x8c, 3, ...text('cpu'), 0x4b, 1, 0x74, 0x51,
-      0x4b, 0, ...int(32768), ...int(32768), 0x86, 0x4b, 0, 0x4b, 0, 0x86, 0x74, 0x52,
+      0x28,
+      0x28,
+      0x8c,
+      7,
+      ...text('storage'),
+      ...text('ctorch\nFloatStorage\n'),
+      0x8c,
+      1,
+      ...text('0'),
+      0x8c,
+      3,
+      ...text('cpu'),
+      0x4b,
+      1,
+      0x74,
+      0x51,
+      0x4b,
+      0,
+      ...int(32768),
+      ...int(32768),
+      0x86,
+      0x4b,
+      0,
+      0x4b,
+      0,
+      0x86,
+      0x74,
+      0x52,
       0x73,
     ];
-    const file = writeZip([['archive/data.pkl', Uint8Array.from([0x80, 2, ...pickle, 0x2e])], ['archive/data/0', new Uint8Array(4)]]);
+    const file = writeZip([
+      ['archive/data.pkl', Uint8Array.from([0x80, 2, ...pickle, 0x2e])],
+      ['archive/data/0', new Uint8Array(4)],
+    ]);
     expect(await refusal(() => readTorchStateDict(file, 'params.pt'))).toMatch(
       /^params\.pt: tensor 'w' \[32768, 32768\] would bring the tensors past 4× the file's size as float32 \(its strides repeat its storage\)/,
     );
@@ -170,7 +206,9 @@ describe('stated limits', () => {
 
   it('refuses configs that claim more layers than a file may hold tensors', () => {
     const model = { ...readFixtureJson<Record<string, unknown>>('tiny-gpt2/config.json'), n_layer: 1e9 };
-    expect(() => parseGPT2Config(model, 'config.json')).toThrow('config.json: n_layer 1000000000 needs 12000000000 tensors, more than the 65536 a checkpoint may hold');
+    expect(() => parseGPT2Config(model, 'config.json')).toThrow(
+      'config.json: n_layer 1000000000 needs 12000000000 tensors, more than the 65536 a checkpoint may hold',
+    );
     const lens = { ...readFixtureJson<Record<string, unknown>>('lenses/current/config.json'), num_hidden_layers: 1e9 };
     expect(() => parseLensConfig(lens, 'config.json', noNotice)).toThrow("config.json: 'num_hidden_layers' is 1000000000, more than the 65536 tensors");
   });

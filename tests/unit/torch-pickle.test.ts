@@ -125,9 +125,7 @@ describe('readTorchStateDict', () => {
   it('refuses a pickle that names os.system and runs nothing', () => {
     rmSync(MARKER, { force: true });
     const { message } = loadError(fixture('malicious.pt'));
-    expect(message).toBe(
-      'params.pt: the pickle names os.system, which is not allowed in a lens file — refusing to load it (nothing was executed)',
-    );
+    expect(message).toBe('params.pt: the pickle names os.system, which is not allowed in a lens file — refusing to load it (nothing was executed)');
     expect(existsSync(MARKER)).toBe(false);
   });
 
@@ -176,12 +174,49 @@ describe('readTorchStateDict', () => {
   it('names the tensor whose strides reach past its storage', () => {
     // {'w': _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 4), 1, (2, 2), (2, 1), False, None)}
     const pickle = [
-      0x80, 0x02, 0x7d, 0x58, ...u32(1), ...ascii('w'),
-      0x63, ...ascii('torch._utils\n_rebuild_tensor_v2\n'),
-      0x28, 0x28, 0x58, ...u32(7), ...ascii('storage'), 0x63, ...ascii('torch\nFloatStorage\n'),
-      0x58, ...u32(1), ...ascii('0'), 0x58, ...u32(3), ...ascii('cpu'), 0x4b, 4, 0x74, 0x51,
-      0x4b, 1, 0x4b, 2, 0x4b, 2, 0x86, 0x4b, 2, 0x4b, 1, 0x86, 0x89, 0x4e, 0x74, 0x52,
-      0x73, 0x2e,
+      0x80,
+      0x02,
+      0x7d,
+      0x58,
+      ...u32(1),
+      ...ascii('w'),
+      0x63,
+      ...ascii('torch._utils\n_rebuild_tensor_v2\n'),
+      0x28,
+      0x28,
+      0x58,
+      ...u32(7),
+      ...ascii('storage'),
+      0x63,
+      ...ascii('torch\nFloatStorage\n'),
+      0x58,
+      ...u32(1),
+      ...ascii('0'),
+      0x58,
+      ...u32(3),
+      ...ascii('cpu'),
+      0x4b,
+      4,
+      0x74,
+      0x51,
+      0x4b,
+      1,
+      0x4b,
+      2,
+      0x4b,
+      2,
+      0x86,
+      0x4b,
+      2,
+      0x4b,
+      1,
+      0x86,
+      0x89,
+      0x4e,
+      0x74,
+      0x52,
+      0x73,
+      0x2e,
     ];
     const bytes = zipWithPickle(pickle, [['archive/data/0', new Uint8Array(16)]]);
     expect(loadError(bytes).message).toMatch(/tensor 'w' \[2, 2\] at offset 1 with strides \[2, 1\] reaches element 4 of a storage of 4/);

@@ -71,8 +71,19 @@ describe('chunking', () => {
       { text: 'cd', startsDocument: false },
       { text: 'e', startsDocument: true },
     ];
-    const chunks = await collect(tokenChunks((async function* () { yield* pieces; })(), chars, { context: 3, eosId: EOS }));
-    expect(chunks).toEqual([[EOS, 97, 98], [99, 100, EOS]]);
+    const chunks = await collect(
+      tokenChunks(
+        (async function* () {
+          yield* pieces;
+        })(),
+        chars,
+        { context: 3, eosId: EOS },
+      ),
+    );
+    expect(chunks).toEqual([
+      [EOS, 97, 98],
+      [99, 100, EOS],
+    ]);
   });
 
   it('cuts long text only where GPT-2 tokenizes the parts exactly as the whole', async () => {
@@ -131,7 +142,9 @@ describe('shuffling and the held-out split', () => {
   });
 
   it('shuffles with a bounded buffer into a permutation', async () => {
-    const items = (async function* () { for (let i = 0; i < 100; i++) yield i; })();
+    const items = (async function* () {
+      for (let i = 0; i < 100; i++) yield i;
+    })();
     const out = await collect(shuffleBuffer(items, 10, mulberry32(1)));
     expect([...out].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(out).not.toEqual(Array.from({ length: 100 }, (_, i) => i));
@@ -222,7 +235,17 @@ describe('graph batches and checkpoints', () => {
     const L = 2;
     const d = 3;
     const f = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => k + i / 7);
-    const saved = { step: 5, chunksConsumed: 40, run: { lr: 1, seed: 42 }, numLayers: L, dModel: d, weight: f(L * d * d, 1), bias: f(L * d, 2), momentumWeight: f(L * d * d, 3), momentumBias: f(L * d, 4) };
+    const saved = {
+      step: 5,
+      chunksConsumed: 40,
+      run: { lr: 1, seed: 42 },
+      numLayers: L,
+      dModel: d,
+      weight: f(L * d * d, 1),
+      bias: f(L * d, 2),
+      momentumWeight: f(L * d * d, 3),
+      momentumBias: f(L * d, 4),
+    };
     const back = decodeCheckpoint(encodeCheckpoint(saved));
     expect(back).toEqual(saved);
     expect(() => decodeCheckpoint(writeSafetensors(new Map([['x', { shape: [1], data: Float32Array.of(1) }]]), { format: 'pt' }))).toThrow(

@@ -135,7 +135,9 @@ describe('training a tuned lens on the tiny model', () => {
 
   it('trains the lens that `lens train` wrote into the fixture, which PyTorch loads to the same values', () => {
     // torch.load of the committed params.pt (train_reference.py --check-lens) …
-    const torchLoad = readFixtureJson<{ type: string; keys: string[]; tensors: Record<string, { dtype: string; shape: number[]; data: number[] }> }>('train/torch-load.json');
+    const torchLoad = readFixtureJson<{ type: string; keys: string[]; tensors: Record<string, { dtype: string; shape: number[]; data: number[] }> }>(
+      'train/torch-load.json',
+    );
     expect(torchLoad.type).toBe('OrderedDict');
     const committed = readTorchStateDict(readFixture('train/trained-lens/params.pt'), 'trained-lens/params.pt');
     expect([...committed.keys()]).toEqual(torchLoad.keys);

@@ -79,7 +79,9 @@ describe('the train-step graph', () => {
     };
     if (process.env.SHOW_WORST) {
       for (const [name, w] of Object.entries(worst)) {
-        console.info(`${name}: worst [${w.index.join(', ')}] ${w.actual} vs ${w.expected} (Δ ${w.difference.toExponential(2)}, allowed ${w.allowed.toExponential(2)})`);
+        console.info(
+          `${name}: worst [${w.index.join(', ')}] ${w.actual} vs ${w.expected} (Δ ${w.difference.toExponential(2)}, allowed ${w.allowed.toExponential(2)})`,
+        );
       }
     }
   });
@@ -116,8 +118,14 @@ describe('the optimiser', () => {
   it('follows get_linear_schedule_with_warmup and tuned-lens’s lr scaling', () => {
     expect(paperLearningRate(1.0, 0.9)).toBeCloseTo(0.1, 12);
     const close = (actual: number[], expected: number[]) => actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 12));
-    close([0, 1, 2, 3, 4, 5].map((s) => linearSchedule(0.1, s, 4)), [0.1, 0.075, 0.05, 0.025, 0, 0]);
-    close([0, 1, 2, 3, 6].map((s) => linearSchedule(1, s, 6, 2)), [0, 0.5, 1, 0.75, 0]);
+    close(
+      [0, 1, 2, 3, 4, 5].map((s) => linearSchedule(0.1, s, 4)),
+      [0.1, 0.075, 0.05, 0.025, 0, 0],
+    );
+    close(
+      [0, 1, 2, 3, 6].map((s) => linearSchedule(1, s, 6, 2)),
+      [0, 0.5, 1, 0.75, 0],
+    );
   });
 
   it('clips the global gradient norm like clip_grad_norm_', () => {

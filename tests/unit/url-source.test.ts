@@ -250,8 +250,10 @@ describe('hub locations', () => {
     expect(source.url('config.json')).toBe('https://huggingface.co/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/gpt2/config.json');
   });
 
-  it('sends the CLI\'s hub: names to the same URLs', () => {
-    expect((modelSource('hub:openai-community/gpt2') as UrlSource).url('config.json')).toBe('https://huggingface.co/openai-community/gpt2/resolve/main/config.json');
+  it("sends the CLI's hub: names to the same URLs", () => {
+    expect((modelSource('hub:openai-community/gpt2') as UrlSource).url('config.json')).toBe(
+      'https://huggingface.co/openai-community/gpt2/resolve/main/config.json',
+    );
     expect((lensSource('hub:gpt2') as UrlSource).url('params.pt')).toBe(
       'https://huggingface.co/spaces/AlignmentResearch/tuned-lens/resolve/main/lens/gpt2/params.pt',
     );

@@ -25,14 +25,7 @@ describe('readZip', () => {
   it('lists the entries torch.save wrote, whose data starts on 64-byte boundaries', () => {
     const bytes = fixture('linear2.pt');
     const entries = readZip(bytes, 'linear2.pt');
-    expect([...entries.keys()]).toEqual([
-      'linear2/data.pkl',
-      'linear2/data/0',
-      'linear2/data/1',
-      'linear2/data/2',
-      'linear2/data/3',
-      'linear2/version',
-    ]);
+    expect([...entries.keys()]).toEqual(['linear2/data.pkl', 'linear2/data/0', 'linear2/data/1', 'linear2/data/2', 'linear2/data/3', 'linear2/version']);
     expect(new TextDecoder().decode(entries.get('linear2/version'))).toBe('3\n');
     expect(entries.get('linear2/data/0')!.byteLength).toBe(16 * 4);
     for (const [name, data] of entries) expect((data.byteOffset - bytes.byteOffset) % 64, name).toBe(0);

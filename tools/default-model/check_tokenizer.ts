@@ -21,7 +21,7 @@ const sentences = [
   'And God said, Let there be light: and there was light.',
   'To be, or not to',
   'In the beginning',
-  "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.",
+  'First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.',
   "It's, we'll, you're, they've, I'm, he'd, don't -- 'tis THE END'S",
   '  leading spaces,   inner runs\tof\ttabs\n\n\nand newlines  ',
   'Numbers 1234567 3.14159 1,000,000 and 2nd 3rd 10th',
@@ -65,5 +65,7 @@ texts.forEach((text, i) => {
 const probe = tokenizer.encode('And God said, Let there be');
 console.log(`"And God said, Let there be" -> [${probe.join(', ')}] = ${JSON.stringify(tokenizer.tokenTexts(probe))}`);
 console.log(`" light" -> [${tokenizer.encode(' light').join(', ')}]; "<|endoftext|>" -> [${tokenizer.encode('<|endoftext|>').join(', ')}]`);
-console.log(`${texts.length} texts (${sentences.length} sentences + ${docs.length} held-out documents), ${tokens} tokens: ${failures === 0 ? 'all identical to the Python encoder, all round-trip' : `${failures} MISMATCHES`}`);
+console.log(
+  `${texts.length} texts (${sentences.length} sentences + ${docs.length} held-out documents), ${tokens} tokens: ${failures === 0 ? 'all identical to the Python encoder, all round-trip' : `${failures} MISMATCHES`}`,
+);
 process.exit(failures === 0 ? 0 : 1);

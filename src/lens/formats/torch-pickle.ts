@@ -40,7 +40,9 @@ export function readTorchStateDict(bytes: Uint8Array, fileName: string): Map<str
     throw new LensFormatError(`${fileName}: data.pkl holds ${describe(root)}, not a state dict — is this a lens's params.pt?`);
   }
   if (root.items.size > MAX_TENSORS) {
-    throw new LensFormatError(`${fileName}: the state dict has ${root.items.size} entries, more than the ${MAX_TENSORS} a file may hold — the file is corrupted`);
+    throw new LensFormatError(
+      `${fileName}: the state dict has ${root.items.size} entries, more than the ${MAX_TENSORS} a file may hold — the file is corrupted`,
+    );
   }
   const storages = new Map<string, Float32Array>();
   const out = new Map<string, Tensor32>();
@@ -96,16 +98,7 @@ export class TensorView {
   ) {}
 }
 
-export type PickleValue =
-  | null
-  | boolean
-  | number
-  | string
-  | PickleValue[]
-  | PickleDict
-  | PickleGlobal
-  | StorageRef
-  | TensorView;
+export type PickleValue = null | boolean | number | string | PickleValue[] | PickleDict | PickleGlobal | StorageRef | TensorView;
 
 type StorageDtype = 'float32' | 'float16' | 'bfloat16';
 const STORAGE_TYPES: Record<string, { dtype: StorageDtype; bytes: number }> = {
@@ -120,8 +113,19 @@ const ALLOWED_GLOBALS = new Set([
   ...Object.keys(STORAGE_TYPES).map((name) => `torch.${name}`),
 ]);
 const OTHER_TORCH_STORAGES = new Set([
-  'DoubleStorage', 'LongStorage', 'IntStorage', 'ShortStorage', 'CharStorage', 'ByteStorage', 'BoolStorage',
-  'ComplexFloatStorage', 'ComplexDoubleStorage', 'QInt8Storage', 'QUInt8Storage', 'QInt32Storage', 'UntypedStorage',
+  'DoubleStorage',
+  'LongStorage',
+  'IntStorage',
+  'ShortStorage',
+  'CharStorage',
+  'ByteStorage',
+  'BoolStorage',
+  'ComplexFloatStorage',
+  'ComplexDoubleStorage',
+  'QInt8Storage',
+  'QUInt8Storage',
+  'QInt32Storage',
+  'UntypedStorage',
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -131,11 +135,7 @@ const OTHER_TORCH_STORAGES = new Set([
  * Runs the pickle subset over `bytes` and returns the value STOP leaves. `persistentLoad` turns a
  * persistent id (BINPERSID) into a value. Nothing named by the pickle is ever called.
  */
-export function unpickle(
-  bytes: Uint8Array,
-  fileName: string,
-  persistentLoad: (pid: PickleValue) => PickleValue,
-): PickleValue {
+export function unpickle(bytes: Uint8Array, fileName: string, persistentLoad: (pid: PickleValue) => PickleValue): PickleValue {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   let stack: PickleValue[] = [];
@@ -200,9 +200,7 @@ export function unpickle(
         `${fileName}: a tensor is stored as torch.${name}; a lens holds float32, float16 or bfloat16 tensors — convert it with .float() and re-save`,
       );
     }
-    throw new LensFormatError(
-      `${fileName}: the pickle names ${qualified}, which is not allowed in a lens file — refusing to load it (nothing was executed)`,
-    );
+    throw new LensFormatError(`${fileName}: the pickle names ${qualified}, which is not allowed in a lens file — refusing to load it (nothing was executed)`);
   };
   const setItems = (dict: PickleValue, items: PickleValue[]) => {
     if (!(dict instanceof PickleDict)) throw corrupt(`SETITEM on ${describe(dict)}`);
@@ -442,12 +440,7 @@ export function unpickle(
   }
 }
 
-function reduce(
-  callable: PickleValue,
-  args: PickleValue,
-  fileName: string,
-  corrupt: (what: string) => LensFormatError,
-): PickleValue {
+function reduce(callable: PickleValue, args: PickleValue, fileName: string, corrupt: (what: string) => LensFormatError): PickleValue {
   if (!(callable instanceof PickleGlobal) || !Array.isArray(args)) throw corrupt(`REDUCE of ${describe(callable)}`);
   switch (callable.qualifiedName) {
     case 'collections.OrderedDict':
@@ -455,9 +448,19 @@ function reduce(
       return new PickleDict();
     case 'torch._utils._rebuild_tensor_v2': {
       const [storage, offset, size, stride] = args;
-      if (args.length < 4 || !(storage instanceof StorageRef) || !isIndex(offset) || !isIndexList(size) || !isIndexList(stride) || size.length !== stride.length) {
+      if (
+        args.length < 4 ||
+        !(storage instanceof StorageRef) ||
+        !isIndex(offset) ||
+        !isIndexList(size) ||
+        !isIndexList(stride) ||
+        size.length !== stride.length
+      ) {
         throw new LensFormatError(
-          `${fileName}: _rebuild_tensor_v2 got (${args.slice(0, 4).map((arg) => describe(arg)).join(', ')}); expected (storage, offset, size, stride)`,
+          `${fileName}: _rebuild_tensor_v2 got (${args
+            .slice(0, 4)
+            .map((arg) => describe(arg))
+            .join(', ')}); expected (storage, offset, size, stride)`,
         );
       }
       return new TensorView(storage, offset, size, stride);
@@ -617,7 +620,10 @@ function describe(value: PickleValue, depth = 0): string {
   if (value === null) return 'None';
   if (Array.isArray(value)) {
     if (depth >= 3) return '(…)';
-    return `(${value.slice(0, 6).map((item) => describe(item, depth + 1)).join(', ')}${value.length > 6 ? ', …' : ''})`;
+    return `(${value
+      .slice(0, 6)
+      .map((item) => describe(item, depth + 1))
+      .join(', ')}${value.length > 6 ? ', …' : ''})`;
   }
   if (value instanceof PickleDict) return `a dict of ${value.items.size}`;
   if (value instanceof PickleGlobal) return value.qualifiedName;
@@ -628,9 +634,31 @@ function describe(value: PickleValue, depth = 0): string {
 }
 
 const OPCODE_NAMES: Record<number, string> = {
-  0x81: 'NEWOBJ', 0x92: 'NEWOBJ_EX', 0x69: 'INST', 0x6f: 'OBJ', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4',
-  0x49: 'INT', 0x4c: 'LONG', 0x46: 'FLOAT', 0x53: 'STRING', 0x54: 'BINSTRING', 0x55: 'SHORT_BINSTRING',
-  0x56: 'UNICODE', 0x42: 'BINBYTES', 0x43: 'SHORT_BINBYTES', 0x8e: 'BINBYTES8', 0x96: 'BYTEARRAY8',
-  0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER', 0x8b: 'LONG4', 0x50: 'PERSID', 0x67: 'GET', 0x70: 'PUT',
-  0x8f: 'EMPTY_SET', 0x90: 'ADDITEMS', 0x91: 'FROZENSET',
+  0x81: 'NEWOBJ',
+  0x92: 'NEWOBJ_EX',
+  0x69: 'INST',
+  0x6f: 'OBJ',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+  0x49: 'INT',
+  0x4c: 'LONG',
+  0x46: 'FLOAT',
+  0x53: 'STRING',
+  0x54: 'BINSTRING',
+  0x55: 'SHORT_BINSTRING',
+  0x56: 'UNICODE',
+  0x42: 'BINBYTES',
+  0x43: 'SHORT_BINBYTES',
+  0x8e: 'BINBYTES8',
+  0x96: 'BYTEARRAY8',
+  0x97: 'NEXT_BUFFER',
+  0x98: 'READONLY_BUFFER',
+  0x8b: 'LONG4',
+  0x50: 'PERSID',
+  0x67: 'GET',
+  0x70: 'PUT',
+  0x8f: 'EMPTY_SET',
+  0x90: 'ADDITEMS',
+  0x91: 'FROZENSET',
 };

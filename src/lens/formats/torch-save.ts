@@ -130,7 +130,10 @@ class PickleWriter {
   /** A non-negative integer with the smallest opcode Python's pickler would use. */
   int(value: number): this {
     if (value < 0x100) return this.op(BININT1).op(value);
-    if (value < 0x10000) return this.op(BININT2).op(value & 0xff).op(value >>> 8);
+    if (value < 0x10000)
+      return this.op(BININT2)
+        .op(value & 0xff)
+        .op(value >>> 8);
     if (value < 0x80000000) return this.op(BININT).u32(value);
     // LONG1: little-endian two's complement, with a zero byte on top if the high bit is set.
     const bytes: number[] = [];
@@ -151,7 +154,10 @@ class PickleWriter {
   }
 
   private u32(value: number): this {
-    return this.op(value & 0xff).op((value >>> 8) & 0xff).op((value >>> 16) & 0xff).op(value >>> 24);
+    return this.op(value & 0xff)
+      .op((value >>> 8) & 0xff)
+      .op((value >>> 16) & 0xff)
+      .op(value >>> 24);
   }
 
   private raw(bytes: ArrayLike<number>): this {

@@ -32,9 +32,7 @@ const METHODS: Record<number, string> = { 8: 'deflate', 9: 'deflate64', 12: 'bzi
 export function readZip(bytes: Uint8Array, fileName: string): Map<string, Uint8Array> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const notAZip = (what: string) =>
-    new LensFormatError(
-      `${fileName}: ${what} — the file is truncated or not a zip (a torch.save file is a zip); download it again`,
-    );
+    new LensFormatError(`${fileName}: ${what} — the file is truncated or not a zip (a torch.save file is a zip); download it again`);
 
   const eocd = findEndOfCentralDirectory(view);
   if (eocd < 0) {
@@ -259,7 +257,7 @@ function findEndOfCentralDirectory(view: DataView): number {
 
 function findExtraField(view: DataView, start: number, length: number, id: number): { start: number; end: number } | undefined {
   const end = start + length;
-  for (let at = start; at + 4 <= end; ) {
+  for (let at = start; at + 4 <= end;) {
     const size = view.getUint16(at + 2, true);
     if (view.getUint16(at, true) === id) return { start: at + 4, end: Math.min(end, at + 4 + size) };
     at += 4 + size;
@@ -272,7 +270,8 @@ function readU64(view: DataView, at: number, fileName: string): number {
     throw new LensFormatError(`${fileName}: a zip64 field points outside the file — the file is truncated or not a zip; download it again`);
   }
   const value = view.getBigUint64(at, true);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new LensFormatError(`${fileName}: a zip64 size or offset of ${value} is not plausible — the file is corrupted`);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new LensFormatError(`${fileName}: a zip64 size or offset of ${value} is not plausible — the file is corrupted`);
   return Number(value);
 }
 

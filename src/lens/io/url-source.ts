@@ -60,9 +60,7 @@ export class UrlSource implements Source {
     }
     const bytes = await readBody(response, url, (loaded, total) => onProgress?.({ file, loaded, total }));
     if (cache) {
-      await cache
-        .put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } }))
-        .catch(() => undefined); // A full or unavailable cache costs a re-download next time, nothing else.
+      await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => undefined); // A full or unavailable cache costs a re-download next time, nothing else.
     }
     return bytes;
   }

@@ -58,7 +58,9 @@ export function parseLensConfig(json: unknown, fileName: string, notice: (messag
   const numLayers = integer(layersKey);
   // Each layer is at least one tensor of the weights file, so more layers than a file may hold tensors is corrupt.
   if (numLayers > MAX_TENSORS) {
-    throw new LensFormatError(`${fileName}: '${layersKey}' is ${numLayers}, more than the ${MAX_TENSORS} tensors a lens file may hold — the config is corrupted`);
+    throw new LensFormatError(
+      `${fileName}: '${layersKey}' is ${numLayers}, more than the ${MAX_TENSORS} tensors a lens file may hold — the config is corrupted`,
+    );
   }
   return {
     format,

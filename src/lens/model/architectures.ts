@@ -12,7 +12,9 @@ export const ARCHITECTURES: ReadonlyMap<string, Architecture> = new Map([GPT2, G
 /** Reads a Hugging Face `config.json` with the architecture its `model_type` names. */
 export function parseModelConfig(json: unknown, fileName = 'config.json'): ParsedConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new LensFormatError(`${fileName}: expected a JSON object (a Hugging Face config.json), found ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json}`);
+    throw new LensFormatError(
+      `${fileName}: expected a JSON object (a Hugging Face config.json), found ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json}`,
+    );
   }
   const modelType = (json as Record<string, unknown>).model_type;
   const architecture = typeof modelType === 'string' ? ARCHITECTURES.get(modelType) : undefined;

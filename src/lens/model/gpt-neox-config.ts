@@ -50,7 +50,9 @@ export function parseGPTNeoXConfig(json: unknown, fileName = 'config.json'): GPT
   const d = positiveInteger(c, 'hidden_size', fileName);
   const numHeads = positiveInteger(c, 'num_attention_heads', fileName);
   if (d % numHeads !== 0) {
-    throw new LensFormatError(`${fileName}: hidden_size ${d} is not a multiple of num_attention_heads ${numHeads}, so the heads cannot split the residual stream`);
+    throw new LensFormatError(
+      `${fileName}: hidden_size ${d} is not a multiple of num_attention_heads ${numHeads}, so the heads cannot split the residual stream`,
+    );
   }
   const rotaryPct = c.rotary_pct === undefined ? 0.25 : number(c, 'rotary_pct', fileName);
   if (!(rotaryPct >= 0 && rotaryPct <= 1)) {

@@ -157,7 +157,14 @@ export class GPT2Checkpoint implements ModelCheckpoint {
   /** ln_f and the tied head: W_U is the token embedding wte. */
   unembedding(): Unembedding {
     const { dModel, vocabSize, layerNormEpsilon } = this.config;
-    return { dModel, vocabSize, layerNormEpsilon, lnFWeight: this.get('ln_f.weight').data, lnFBias: this.get('ln_f.bias').data, wte: this.get('wte.weight').data };
+    return {
+      dModel,
+      vocabSize,
+      layerNormEpsilon,
+      lnFWeight: this.get('ln_f.weight').data,
+      lnFBias: this.get('ln_f.bias').data,
+      wte: this.get('wte.weight').data,
+    };
   }
 }
 

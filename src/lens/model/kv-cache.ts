@@ -32,7 +32,11 @@ export function modelFeeds(
 ): Record<string, OrtTensor> {
   const pastShape = [shape.numLayers, shape.numHeads, past?.length ?? 0, shape.dModel / shape.numHeads];
   return {
-    input_ids: new Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [ids.length]),
+    input_ids: new Tensor(
+      'int64',
+      BigInt64Array.from(ids, (id) => BigInt(id)),
+      [ids.length],
+    ),
     past_keys: new Tensor('float32', past?.keys ?? new Float32Array(0), pastShape),
     past_values: new Tensor('float32', past?.values ?? new Float32Array(0), pastShape),
   };

@@ -105,7 +105,10 @@ export class GraphBuilder {
 
   /** A small int64 constant, e.g. a shape or an axis list: `g.int64s([-1, H, dh])`. */
   int64s(values: readonly number[], dims: readonly number[] = [values.length]): string {
-    return this.constant(BigInt64Array.from(values, (v) => BigInt(v)), dims);
+    return this.constant(
+      BigInt64Array.from(values, (v) => BigInt(v)),
+      dims,
+    );
   }
 
   /** A float32 scalar constant (rank 0), broadcast by the elementwise ops. */
@@ -227,9 +230,7 @@ function tensorProto(name: string, data: TensorData, dims: readonly number[]): O
 function attribute(name: string, value: AttributeValue): OnnxTypes.IAttributeProto {
   const { AttributeType } = onnx.AttributeProto;
   if (typeof value === 'number') {
-    return Number.isInteger(value)
-      ? { name, type: AttributeType.INT, i: value }
-      : { name, type: AttributeType.FLOAT, f: value };
+    return Number.isInteger(value) ? { name, type: AttributeType.INT, i: value } : { name, type: AttributeType.FLOAT, f: value };
   }
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };

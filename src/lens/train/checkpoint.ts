@@ -45,7 +45,9 @@ export function encodeCheckpoint(c: Checkpoint<unknown>): Uint8Array {
 export function decodeCheckpoint<Run = Record<string, unknown>>(bytes: Uint8Array, fileName = CHECKPOINT_FILE): Checkpoint<Run> {
   const metadata = readMetadata(bytes, fileName);
   if (metadata.format !== FORMAT || metadata.version !== '1' || typeof metadata.state !== 'string') {
-    throw new LensFormatError(`${fileName}: not a training checkpoint of this version (format ${JSON.stringify(metadata.format)}, version ${JSON.stringify(metadata.version)})`);
+    throw new LensFormatError(
+      `${fileName}: not a training checkpoint of this version (format ${JSON.stringify(metadata.format)}, version ${JSON.stringify(metadata.version)})`,
+    );
   }
   const state = JSON.parse(metadata.state) as { step: number; chunksConsumed: number; run: Run };
   const tensors = readSafetensors(bytes, fileName);

@@ -44,7 +44,7 @@ export class RowBatcher {
     const { numLayers: L, dModel: d, batchTokens: B } = this;
     const [rows, T, width] = stream.shape;
     if (rows !== L + 1 || width !== d) throw new RangeError(`RowBatcher: expected a residual stream [${L + 1}, T, ${d}], got [${stream.shape.join(', ')}]`);
-    for (let from = 0; from < T; ) {
+    for (let from = 0; from < T;) {
       const n = Math.min(T - from, B - this.fill);
       for (let l = 0; l < L; l++) {
         this.residual.set(stream.data.subarray((l * T + from) * d, (l * T + from + n) * d), (l * B + this.fill) * d);

@@ -73,7 +73,10 @@ export interface TrainResult {
 }
 
 /** Settings a resumed run must share with the run it continues. */
-type RunSettings = { baseModel: string; data: string | null; numLayers: number; dModel: number } & Omit<TrainOptions, 'batchTokens' | 'maxLogitsElements' | 'checkpointEvery'>;
+type RunSettings = { baseModel: string; data: string | null; numLayers: number; dModel: number } & Omit<
+  TrainOptions,
+  'batchTokens' | 'maxLogitsElements' | 'checkpointEvery'
+>;
 
 export class ResumeError extends Error {
   override name = 'ResumeError';
@@ -115,13 +118,19 @@ export async function trainTunedLens(run: TrainRun, partial: Partial<TrainOption
   }
   const checkpoint = saved ? decodeCheckpoint<RunSettings>(saved) : undefined;
   if (checkpoint) {
-    const changed = Object.keys(settings).filter((k) => JSON.stringify(checkpoint.run[k as keyof RunSettings]) !== JSON.stringify(settings[k as keyof RunSettings]));
+    const changed = Object.keys(settings).filter(
+      (k) => JSON.stringify(checkpoint.run[k as keyof RunSettings]) !== JSON.stringify(settings[k as keyof RunSettings]),
+    );
     if (changed.length > 0) {
       const was = changed.map((k) => `${k} ${JSON.stringify(checkpoint.run[k as keyof RunSettings])} → ${JSON.stringify(settings[k as keyof RunSettings])}`);
-      throw new ResumeError(`${CHECKPOINT_FILE}: cannot resume with different settings (${was.join(', ')}) — use the original ones, or start a new run in another output`);
+      throw new ResumeError(
+        `${CHECKPOINT_FILE}: cannot resume with different settings (${was.join(', ')}) — use the original ones, or start a new run in another output`,
+      );
     }
     if (checkpoint.numLayers !== L || checkpoint.dModel !== d) {
-      throw new ModelMismatchError(`${CHECKPOINT_FILE}: translators for ${checkpoint.numLayers} layers of width ${checkpoint.dModel}, but the model has ${L} of ${d}`);
+      throw new ModelMismatchError(
+        `${CHECKPOINT_FILE}: translators for ${checkpoint.numLayers} layers of width ${checkpoint.dModel}, but the model has ${L} of ${d}`,
+      );
     }
     notice(`resuming after step ${checkpoint.step} of ${options.steps} (${checkpoint.chunksConsumed} chunks read)`);
   } else if (run.resume) {
@@ -140,7 +149,17 @@ export async function trainTunedLens(run: TrainRun, partial: Partial<TrainOption
   const saveCheckpoint = () =>
     run.save(
       CHECKPOINT_FILE,
-      encodeCheckpoint({ step: loop.step, chunksConsumed, run: settings, numLayers: L, dModel: d, weight: loop.weight, bias: loop.bias, momentumWeight: loop.sgd.momentum[0], momentumBias: loop.sgd.momentum[1] }),
+      encodeCheckpoint({
+        step: loop.step,
+        chunksConsumed,
+        run: settings,
+        numLayers: L,
+        dModel: d,
+        weight: loop.weight,
+        bias: loop.bias,
+        momentumWeight: loop.sgd.momentum[0],
+        momentumBias: loop.sgd.momentum[1],
+      }),
     );
   const history: TrainProgress[] = [];
   let lastSaved = loop.step;
@@ -180,7 +199,9 @@ function validate(options: TrainOptions, run: TrainRun): void {
   for (const name of ['steps', 'tokensPerStep', 'context', 'shuffleBuffer', 'checkpointEvery', 'maxLogitsElements'] as const) positiveInteger(name);
   if (options.batchTokens !== undefined) positiveInteger('batchTokens');
   if (options.context > run.session.config.nPositions) {
-    throw new RangeError(`context ${options.context} is longer than ${run.session.baseModel}'s n_positions ${run.session.config.nPositions} — use --context ${run.session.config.nPositions} or less`);
+    throw new RangeError(
+      `context ${options.context} is longer than ${run.session.baseModel}'s n_positions ${run.session.config.nPositions} — use --context ${run.session.config.nPositions} or less`,
+    );
   }
   if (options.context < 2) throw new RangeError('context must be at least 2 tokens');
   if (!(options.heldOutFraction >= 0 && options.heldOutFraction < 1)) throw new RangeError(`heldOutFraction must be in [0, 1), not ${options.heldOutFraction}`);

@@ -13,7 +13,10 @@ import type { PredictionTrajectory } from './prediction-trajectory.ts';
 export const PRINTABLE = Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
 
 /** `count` strings of `minLength`..`maxLength` (inclusive) random printable characters, the same for the same seed. */
-export function randomPrintableStrings(count: number, { seed, minLength = 16, maxLength = 32 }: { seed: number; minLength?: number; maxLength?: number }): string[] {
+export function randomPrintableStrings(
+  count: number,
+  { seed, minLength = 16, maxLength = 32 }: { seed: number; minLength?: number; maxLength?: number },
+): string[] {
   const random = mulberry32(seed);
   const pick = (n: number) => Math.floor(random() * n);
   return Array.from({ length: count }, () => {

@@ -92,7 +92,8 @@ export class PredictionTrajectory implements TrajectoryData {
     this.statistics = data.statistics;
     if (data.bias) this.bias = data.bias;
     this.depth = data.depth ?? (hasEveryLayer(this.rows) ? depthFromTop1(this.topkIds, this.rows.length, this.inputIds.length, this.k) : undefined);
-    if (this.depth && this.depth.length !== this.numPositions) throw new Error(`PredictionTrajectory: depth has ${this.depth.length} positions, not ${this.numPositions}`);
+    if (this.depth && this.depth.length !== this.numPositions)
+      throw new Error(`PredictionTrajectory: depth has ${this.depth.length} positions, not ${this.numPositions}`);
     this.followed = data.followed;
     this.changePerLayer = data.changePerLayer;
     this.consecutiveKl = data.consecutiveKl;
@@ -176,9 +177,10 @@ export class PredictionTrajectory implements TrajectoryData {
       cells.forEach((cell, i) => out.set(array.subarray(cell * width, (cell + 1) * width), i * width));
       return out;
     };
-    const statistics = Object.fromEntries(
-      STATISTICS.map((s) => [s, pick(this.statistics[s], (n) => new Float32Array(n), 1)]),
-    ) as Record<Statistic, Float32Array>;
+    const statistics = Object.fromEntries(STATISTICS.map((s) => [s, pick(this.statistics[s], (n) => new Float32Array(n), 1)])) as Record<
+      Statistic,
+      Float32Array
+    >;
     return new PredictionTrajectory({
       inputIds: positions.map((t) => this.inputIds[t]),
       tokens: positions.map((t) => this.tokens[t]),
@@ -219,7 +221,8 @@ export class PredictionTrajectory implements TrajectoryData {
     const cellOf = (a: Float32Array) => grid((r, t) => (Number.isNaN(a[r * T + t]) ? null : a[r * T + t]));
     if (this.changePerLayer) json.change_per_layer = cellOf(this.changePerLayer);
     if (this.consecutiveKl) json.consecutive_kl = cellOf(this.consecutiveKl);
-    if (this.followed) json.follow = { id: this.followed.id, token: this.followed.token, logprob: cellOf(this.followed.logprob), rank: cellOf(this.followed.rank) };
+    if (this.followed)
+      json.follow = { id: this.followed.id, token: this.followed.token, logprob: cellOf(this.followed.logprob), rank: cellOf(this.followed.rank) };
     return json;
   }
 }

@@ -111,5 +111,10 @@ function withTarget(column: HeadColumn, logits: Float32Array, target: number): H
     crossEntropy[r] = -Math.log(column.statistics.maxProbability[r]) - (zTarget - max);
     rank[r] = 1 + above;
   }
-  return { statistics: { ...column.statistics, crossEntropy, rank }, topkIds: column.topkIds, topkLogprobs: column.topkLogprobs, consecutiveKl: column.consecutiveKl };
+  return {
+    statistics: { ...column.statistics, crossEntropy, rank },
+    topkIds: column.topkIds,
+    topkLogprobs: column.topkLogprobs,
+    consecutiveKl: column.consecutiveKl,
+  };
 }

@@ -32,8 +32,7 @@ export const DEMOS: Demo[] = [
   {
     slug: 'curves',
     title: 'Layer-by-layer curves',
-    summary:
-      'Mean KL to the model’s output and cross-entropy (bits per byte or nats per token) at every layer, for both lenses, on text you paste in.',
+    summary: 'Mean KL to the model’s output and cross-entropy (bits per byte or nats per token) at every layer, for both lenses, on text you paste in.',
     chapter: { slug: 'logit-vs-tuned', anchor: 'fig-curves' },
   },
   {
