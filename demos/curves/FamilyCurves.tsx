@@ -5,14 +5,17 @@
  * model the figure says how to load one; the quoted numbers stay in the table around it
  * (FamilyFigure.astro).
  */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { CancelledError, engine } from '../../src/engine/client.ts';
+import { useMemo, useRef, useState } from 'preact/hooks';
+import { engine } from '../../src/engine/client.ts';
 import { EngineStatus } from '../shared/EngineStatus.tsx';
-import { urlState, useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
-import { layerCurves, type LayerPoint } from './curves-data.ts';
+import { urlState, useEngine, useLatestRun, useUrlState, useWidth } from '../shared/island-hooks.ts';
+import { LensLegend } from '../shared/LensLegend.tsx';
+import { NumbersTable, fmt3 } from '../shared/NumbersTable.tsx';
+import { PlotBox } from '../shared/PlotBox.tsx';
+import { layerCurves } from './curves-data.ts';
 import { LENS_LABELS, layerCurvePlot } from './curves-plot.ts';
 import { PYTHIA_TUNED_BITS_PER_BYTE } from './paper-numbers.ts';
-import '../heatmap/heatmap.css';
+import '../shared/figure.css';
 import './curves.css';
 
 export interface FamilyCurvesProps {
@@ -30,11 +33,7 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
   const initialText = useMemo(() => urlState(id).get('text') ?? props.text, []);
   const [text, setText] = useState(initialText);
   const { engineState, info } = useEngine();
-  const [points, setPoints] = useState<LayerPoint[] | null>(null);
-  const [running, setRunning] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const frame = useRef<HTMLDivElement>(null);
-  const box = useRef<HTMLDivElement>(null);
   const width = useWidth(frame);
   useUrlState(id, { text }, { text: props.text });
 
@@ -45,48 +44,35 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
   // test may serve another model under the same name).
   const quoted = quotedForKey?.length === info?.numLayers ? quotedForKey : undefined;
 
-  useEffect(() => {
-    setPoints(null);
-    if (!pythia) return;
-    let stale = false;
-    const timer = setTimeout(() => {
-      setRunning(true);
-      Promise.all(
-        lenses.map((lens) =>
-          engine()
-            .trajectory({ text, lens, topk: 1 }, `${id}:${lens}`)
-            .then((r) => layerCurves(lens, r.trajectory, text)),
-        ),
-      )
-        .then((runs) => {
-          if (stale) return;
-          setPoints(runs.flat());
-          setError(null);
-        })
-        .catch((e: Error) => !stale && !(e instanceof CancelledError) && setError(e.message))
-        .finally(() => !stale && setRunning(false));
-    }, DEBOUNCE_MS);
-    return () => {
-      stale = true;
-      clearTimeout(timer);
-    };
-  }, [text, info?.key, lenses.join()]);
+  const { result, running, error } = useLatestRun(
+    pythia
+      ? () =>
+          Promise.all(
+            lenses.map((lens) =>
+              engine()
+                .trajectory({ text, lens, topk: 1 }, `${id}:${lens}`)
+                .then((r) => layerCurves(lens, r.trajectory, text)),
+            ),
+          ).then((runs) => ({ key: info.key, points: runs.flat() }))
+      : null,
+    [text, info?.key, lenses.join()],
+    { debounce: DEBOUNCE_MS },
+  );
+  // Only this model's curves: another model's stay out, even while this one's are on their way.
+  const points = pythia && result?.key === info.key ? result.points : null;
 
-  const quotedPoints = (quoted ?? []).map((bitsPerByte, layer) => ({ lens: QUOTED, layer, bitsPerByte }));
-
-  useEffect(() => {
-    if (!points || !box.current || !info) return;
+  const drawing = useMemo(() => {
+    if (!points || !info) return null;
+    const quotedPoints = (quoted ?? []).map((bitsPerByte, layer) => ({ lens: QUOTED, layer, bitsPerByte }));
     const drawn = [...points.map(({ lens, layer, bitsPerByte }) => ({ lens, layer, bitsPerByte })), ...quotedPoints];
-    box.current.replaceChildren(
-      layerCurvePlot(drawn, {
-        y: 'bitsPerByte',
-        yLabel: 'bits per byte',
-        yType: 'log',
-        outputRow: info.numLayers,
-        width: Math.min(width, 720),
-        format: (v) => v.toFixed(3),
-      }),
-    );
+    return layerCurvePlot(drawn, {
+      y: 'bitsPerByte',
+      yLabel: 'bits per byte',
+      yType: 'log',
+      outputRow: info.numLayers,
+      width: Math.min(width, 720),
+      format: (v) => v.toFixed(3),
+    });
   }, [points, width]);
 
   const value = (lens: string, layer: number) => points?.find((p) => p.lens === lens && p.layer === layer)?.bitsPerByte;
@@ -123,24 +109,14 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
       )}
       <div class={running ? 'heatmap-frame is-running' : 'heatmap-frame'} ref={frame} aria-busy={running}>
         {pythia && (
-          <ul class="curves-legend" aria-label="Curves">
-            {lenses.map((lens) => (
-              <li key={lens} class={`lens-${lens}`}>
-                <span class="curves-swatch" aria-hidden="true" />
-                {LENS_LABELS[lens]}, your text
-              </li>
-            ))}
-            {quoted && (
-              <li class="lens-quoted">
-                <span class="curves-swatch" aria-hidden="true" />
-                {QUOTED}
-              </li>
-            )}
-          </ul>
+          <LensLegend
+            label="Curves"
+            entries={[...lenses.map((lens) => ({ lens, label: `${LENS_LABELS[lens]}, your text` })), ...(quoted ? [{ lens: 'quoted', label: QUOTED }] : [])]}
+          />
         )}
         {points && (
-          <div
-            ref={box}
+          <PlotBox
+            drawing={drawing}
             role="img"
             aria-label={`Bits per byte by layer on your text for each lens${quoted ? ', beside the tuned lens numbers quoted for this model' : ''}`}
             class="curves-plot"
@@ -148,41 +124,19 @@ export default function FamilyCurves(props: FamilyCurvesProps) {
           />
         )}
         {points && info && (
-          <details class="curves-numbers">
-            <summary>The numbers</summary>
-            <div class="curves-table-scroll">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">layer</th>
-                    {lenses.map((lens) => (
-                      <th scope="col" key={lens}>
-                        bits/byte, {LENS_LABELS[lens]}
-                      </th>
-                    ))}
-                    {quoted && <th scope="col">bits/byte, {QUOTED}</th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {Array.from({ length: info.numLayers + 1 }, (_, layer) => (
-                    <tr key={layer}>
-                      <th scope="row">{layer === info.numLayers ? 'output' : layer}</th>
-                      {lenses.map((lens) => (
-                        <td key={lens}>{fmt(value(lens, layer))}</td>
-                      ))}
-                      {quoted && <td>{quoted[layer]?.toFixed(2) ?? '—'}</td>}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          </details>
+          <NumbersTable
+            label="The numbers, by layer"
+            corner="layer"
+            rows={Array.from({ length: info.numLayers + 1 }, (_, layer) => layer)}
+            rowKey={(layer) => layer}
+            rowHeader={(layer) => (layer === info.numLayers ? 'output' : layer)}
+            columns={[
+              ...lenses.map((lens) => ({ key: lens, header: `bits/byte, ${LENS_LABELS[lens]}`, value: (layer: number) => fmt3(value(lens, layer)) })),
+              ...(quoted ? [{ key: 'quoted', header: `bits/byte, ${QUOTED}`, value: (layer: number) => quoted[layer]?.toFixed(2) ?? '—' }] : []),
+            ]}
+          />
         )}
       </div>
     </div>
   );
-}
-
-function fmt(value: number | undefined): string {
-  return value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(3);
 }

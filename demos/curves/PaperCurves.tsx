@@ -7,6 +7,8 @@ import { useEffect, useRef } from 'preact/hooks';
 import { layerCurvePlot, LENS_LABELS } from './curves-plot.ts';
 import { useWidth } from '../shared/island-hooks.ts';
 import { paperPoints, PAPER_SOURCE } from './paper-numbers.ts';
+import { LensLegend } from '../shared/LensLegend.tsx';
+import '../shared/figure.css';
 import './curves.css';
 
 export default function PaperCurves() {
@@ -28,14 +30,7 @@ export default function PaperCurves() {
 
   return (
     <div class="paper-curves">
-      <ul class="curves-legend" aria-label="Lenses">
-        {(['logit', 'tuned'] as const).map((lens) => (
-          <li key={lens} class={`lens-${lens}`}>
-            <span class="curves-swatch" aria-hidden="true" />
-            {LENS_LABELS[lens]}
-          </li>
-        ))}
-      </ul>
+      <LensLegend entries={(['logit', 'tuned'] as const).map((lens) => ({ lens, label: LENS_LABELS[lens] }))} />
       <div
         ref={box}
         role="img"

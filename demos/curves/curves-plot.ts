@@ -110,7 +110,7 @@ export interface CurvePlotSpec {
   kind: CurvePlotKind;
   /** The plot's accessible name. */
   label: string;
-  draw(width: number, document?: Document): SVGSVGElement | HTMLElement;
+  draw(options: { width: number; document?: Document }): SVGSVGElement | HTMLElement;
 }
 
 export function curvePlots<P extends { lens: string; layer: number; meanKl: number; bitsPerByte: number; meanCrossEntropy: number; bias: number }>(
@@ -126,12 +126,12 @@ export function curvePlots<P extends { lens: string; layer: number; meanKl: numb
     {
       kind: 'kl',
       label: "Mean KL divergence D_KL(p‖q) between the model's output and each lens, by layer",
-      draw: (width, document) => layerCurvePlot(points, { y: 'meanKl', yLabel: 'mean KL(p‖q), nats', outputRow, width, document }),
+      draw: ({ width, document }) => layerCurvePlot(points, { y: 'meanKl', yLabel: 'mean KL(p‖q), nats', outputRow, width, document }),
     },
     {
       kind: 'cross-entropy',
       label: `Each lens's cross-entropy on your text (${ce.label}), by layer, with the model's own as a dashed line`,
-      draw: (width, document) =>
+      draw: ({ width, document }) =>
         layerCurvePlot(points, {
           y: ce.y,
           yLabel: ce.label,
@@ -146,7 +146,8 @@ export function curvePlots<P extends { lens: string; layer: number; meanKl: numb
     {
       kind: 'bias',
       label: "Each lens's bias, the KL divergence between the model's and the lens's distributions averaged over your text, by layer",
-      draw: (width, document) => layerCurvePlot(points, { y: 'bias', yLabel: 'bias KL(p̄‖q̄), nats', outputRow, width, format: (v) => v.toFixed(3), document }),
+      draw: ({ width, document }) =>
+        layerCurvePlot(points, { y: 'bias', yLabel: 'bias KL(p̄‖q̄), nats', outputRow, width, format: (v) => v.toFixed(3), document }),
     },
   ];
 }

@@ -1,11 +1,13 @@
 /**
- * The live prediction-depth strip: the Plot strip (depth-strip.ts) with a one-row grid laid over it, so
- * the keyboard reaches every position (Left/Right/Home/End) and a screen reader hears each depth. The
- * line under it says what the focused or hovered cell means.
+ * The prediction-depth strip: the Plot strip (depth-strip.ts) with, live, a one-row grid laid over it,
+ * so the keyboard reaches every position (Left/Right/Home/End) and a screen reader hears each depth.
+ * The line under it says what the focused or hovered cell means. Drawn at build time (`built`) it is
+ * an image, and the line speaks of the first token.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
-import { depthCellLabel, depthLegend, depthStripHeight, depthStripPlot, meanDepthSentence } from './depth-strip.ts';
+import { PlotBox, type Drawing } from '../shared/PlotBox.tsx';
+import { depthCellLabel, depthStripHeight, meanDepthSentence } from './depth-strip.ts';
 import type { HeatmapLayout } from './heatmap-plot.ts';
 
 interface Props {
@@ -13,25 +15,19 @@ interface Props {
   numLayers: number;
   layout: HeatmapLayout;
   lensLabel: string;
-  /** The visible frame's width: the readout stays in view while the strip scrolls sideways with the heatmap. */
-  frameWidth: number;
+  /** Live: the visible frame's width; the readout stays in view while the strip scrolls sideways with the heatmap. */
+  frameWidth?: number;
+  /** depthStripPlot and depthLegend's drawings. */
+  drawing: { strip: Drawing; legend: Drawing };
+  built?: boolean;
 }
 
-export function DepthStrip({ trajectory, numLayers, layout, lensLabel, frameWidth }: Props) {
-  const plotBox = useRef<HTMLDivElement>(null);
-  const legendBox = useRef<HTMLDivElement>(null);
+export function DepthStrip({ trajectory, numLayers, layout, lensLabel, frameWidth, drawing, built = false }: Props) {
   const grid = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(0);
   const [hover, setHover] = useState<number | null>(null);
   const T = trajectory.numPositions;
   const position = Math.min(hover ?? active, T - 1);
-
-  useEffect(() => {
-    if (!plotBox.current || !legendBox.current) return;
-    plotBox.current.replaceChildren(depthStripPlot(trajectory, numLayers, layout));
-    plotBox.current.firstElementChild?.setAttribute('aria-hidden', 'true');
-    legendBox.current.replaceChildren(depthLegend(numLayers));
-  }, [trajectory, numLayers, layout.width]);
 
   const move = (to: number) => {
     setHover(null);
@@ -46,48 +42,57 @@ export function DepthStrip({ trajectory, numLayers, layout, lensLabel, frameWidt
     }
   };
 
+  const label = `Prediction depth of the ${lensLabel} at each token`;
+  const readoutWidth = frameWidth === undefined ? undefined : { width: `${Math.min(frameWidth, layout.width)}px` };
   return (
     <div class="depth-strip">
-      <div class="depth-strip-canvas" style={{ width: `${layout.width}px`, height: `${depthStripHeight()}px` }}>
-        <div ref={plotBox} />
-        <div
-          ref={grid}
-          class="depth-strip-grid"
-          role="grid"
-          aria-label={`Prediction depth of the ${lensLabel} at each token`}
-          aria-rowcount={1}
-          aria-colcount={T}
-          style={{
-            left: `${layout.marginLeft}px`,
-            width: `${layout.width - layout.marginLeft - layout.marginRight}px`,
-            gridTemplateColumns: `repeat(${T}, 1fr)`,
-          }}
-          onKeyDown={onKeyDown}
-          onPointerLeave={() => setHover(null)}
-        >
-          <div role="row" class="heatmap-grid-row">
-            {Array.from({ length: T }, (_, t) => (
-              <div
-                key={t}
-                role="gridcell"
-                aria-colindex={t + 1}
-                aria-selected={t === active}
-                tabIndex={t === active ? 0 : -1}
-                data-position={t}
-                class={t === active ? 'depth-strip-cell is-active' : 'depth-strip-cell'}
-                aria-label={depthCellLabel(trajectory, numLayers, t)}
-                onPointerEnter={() => setHover(t)}
-                onFocus={() => setActive(t)}
-                onClick={() => move(t)}
-              />
-            ))}
+      <div
+        class="depth-strip-canvas"
+        role={built ? 'img' : undefined}
+        aria-label={built ? label : undefined}
+        style={{ width: `${layout.width}px`, height: `${depthStripHeight()}px` }}
+      >
+        <PlotBox drawing={drawing.strip} />
+        {!built && (
+          <div
+            ref={grid}
+            class="depth-strip-grid"
+            role="grid"
+            aria-label={label}
+            aria-rowcount={1}
+            aria-colcount={T}
+            style={{
+              left: `${layout.marginLeft}px`,
+              width: `${layout.width - layout.marginLeft - layout.marginRight}px`,
+              gridTemplateColumns: `repeat(${T}, 1fr)`,
+            }}
+            onKeyDown={onKeyDown}
+            onPointerLeave={() => setHover(null)}
+          >
+            <div role="row" class="heatmap-grid-row">
+              {Array.from({ length: T }, (_, t) => (
+                <div
+                  key={t}
+                  role="gridcell"
+                  aria-colindex={t + 1}
+                  aria-selected={t === active}
+                  tabIndex={t === active ? 0 : -1}
+                  data-position={t}
+                  class={t === active ? 'depth-strip-cell is-active' : 'depth-strip-cell'}
+                  aria-label={depthCellLabel(trajectory, numLayers, t)}
+                  onPointerEnter={() => setHover(t)}
+                  onFocus={() => setActive(t)}
+                  onClick={() => move(t)}
+                />
+              ))}
+            </div>
           </div>
-        </div>
+        )}
       </div>
-      <p class="depth-strip-readout" style={{ width: `${Math.min(frameWidth, layout.width)}px` }}>
+      <p class="depth-strip-readout" style={readoutWidth}>
         <strong>Prediction depth</strong> {T > 0 ? depthCellLabel(trajectory, numLayers, position) : ''}. {meanDepthSentence(trajectory, numLayers, lensLabel)}
       </p>
-      <div class="heatmap-legend depth-strip-legend" ref={legendBox} style={{ width: `${Math.min(frameWidth, layout.width)}px` }} />
+      <PlotBox drawing={drawing.legend} class="heatmap-legend depth-strip-legend" style={readoutWidth} />
     </div>
   );
 }

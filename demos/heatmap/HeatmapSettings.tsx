@@ -59,3 +59,41 @@ export function InstrumentToggle(props: { label: string; checked: boolean; onCha
     </label>
   );
 }
+
+/** The prompt box ("Prompt" unless `label` names it otherwise). */
+export function PromptField(props: { label?: string; value: string; onChange?: (text: string) => void; describedBy?: string }) {
+  return (
+    <label class="heatmap-prompt">
+      <span>{props.label ?? 'Prompt'}</span>
+      <textarea
+        rows={2}
+        value={props.value}
+        spellcheck={false}
+        disabled={!props.onChange}
+        onInput={(e) => props.onChange?.((e.target as HTMLTextAreaElement).value)}
+        aria-describedby={props.describedBy}
+      />
+    </label>
+  );
+}
+
+/** The first position shown, as Python's slice start: 0 or the last n tokens of a prompt of `numTokens`. */
+export function StartSlider(props: { start: number; numTokens: number; onChange?: (start: number) => void; class?: string }) {
+  const { start, onChange } = props;
+  return (
+    <label class={props.class}>
+      <span>
+        Start position <output>{start}</output>
+      </span>
+      <input
+        type="range"
+        min={-Math.max(10, props.numTokens)}
+        max={0}
+        value={Math.min(0, start)}
+        disabled={!onChange}
+        onInput={(e) => onChange?.(Number((e.target as HTMLInputElement).value))}
+        aria-valuetext={onChange && (start === 0 ? 'from the first token' : `the last ${-start} tokens`)}
+      />
+    </label>
+  );
+}

@@ -8,7 +8,7 @@
 import * as Plot from '@observablehq/plot';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { formatToken } from '../../src/lens/trajectory/token-format.ts';
-import type { HeatmapLayout, PlotDocument } from './heatmap-plot.ts';
+import type { HeatmapLayout } from './heatmap-plot.ts';
 import { textColorOn } from './statistic-scales.ts';
 
 export const DEPTH_STRIP_CELL_HEIGHT = 26;
@@ -49,12 +49,15 @@ export function depthColorOptions(numLayers: number) {
   } as const;
 }
 
-export function depthStripPlot(
-  trajectory: PredictionTrajectory,
-  numLayers: number,
-  layout: HeatmapLayout,
-  { document }: PlotDocument = {},
-): SVGSVGElement | HTMLElement {
+export interface DepthStripOptions {
+  numLayers: number;
+  /** The heatmap's layout: the strip's columns line up under its cells. */
+  layout: HeatmapLayout;
+  /** Where Plot builds the figure: the page's own document, or a server-side one at build time. */
+  document?: Document;
+}
+
+export function depthStripPlot(trajectory: PredictionTrajectory, { numLayers, layout, document }: DepthStripOptions): SVGSVGElement | HTMLElement {
   const cells = depthCells(trajectory);
   const color = Plot.scale({ color: depthColorOptions(numLayers) });
   const fillOf = (c: DepthCell) => String(color.apply(c.depth));
@@ -83,7 +86,7 @@ export function depthStripPlot(
   });
 }
 
-export function depthLegend(numLayers: number, { document }: PlotDocument = {}): SVGSVGElement | HTMLElement {
+export function depthLegend({ numLayers, document }: Omit<DepthStripOptions, 'layout'>): SVGSVGElement | HTMLElement {
   return Plot.legend({
     color: depthColorOptions(numLayers),
     width: 240,

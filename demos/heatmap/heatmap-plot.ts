@@ -88,22 +88,19 @@ export function heatmapColorOptions(trajectory: PredictionTrajectory, statistic:
   } as const;
 }
 
-/** Where Plot builds the figure: the page's own document, or a server-side one at build time. */
-export interface PlotDocument {
+export interface HeatmapPlotOptions {
+  statistic: Quantity;
+  vocabSize: number;
+  layout: HeatmapLayout;
+  /** Defaults to this trajectory's own scale; pass one to share a scale between figures. */
+  color?: HeatmapColorOptions;
+  /** Where Plot builds the figure: the page's own document, or a server-side one at build time. */
   document?: Document;
 }
 
-/**
- * `color` defaults to this trajectory's own scale; pass one to share a scale between figures. At build
- * time (the static figure) pass a server-side `document`.
- */
 export function heatmapPlot(
   trajectory: PredictionTrajectory,
-  statistic: Quantity,
-  vocabSize: number,
-  layout: HeatmapLayout,
-  color: HeatmapColorOptions = heatmapColorOptions(trajectory, statistic, vocabSize),
-  { document }: PlotDocument = {},
+  { statistic, vocabSize, layout, color = heatmapColorOptions(trajectory, statistic, vocabSize), document }: HeatmapPlotOptions,
 ): SVGSVGElement | HTMLElement {
   const cells = heatmapCells(trajectory, statistic);
   const colorScale = Plot.scale({ color });
@@ -142,12 +139,10 @@ export function heatmapPlot(
   });
 }
 
+/** The colour legend of heatmapPlot with the same options (it needs no layout). */
 export function heatmapLegend(
   trajectory: PredictionTrajectory,
-  statistic: Quantity,
-  vocabSize: number,
-  color: HeatmapColorOptions = heatmapColorOptions(trajectory, statistic, vocabSize),
-  { document }: PlotDocument = {},
+  { statistic, vocabSize, color = heatmapColorOptions(trajectory, statistic, vocabSize), document }: Omit<HeatmapPlotOptions, 'layout'>,
 ): SVGSVGElement | HTMLElement {
   return Plot.legend({ color, width: 280, ...(document ? { document } : {}), style: { background: 'transparent', color: 'var(--fg)' } });
 }

@@ -3,7 +3,7 @@
  * chapters pass these to the figure and to its Reading, and the readings test checks each reading
  * against the data of the same prompt. A figure whose prompt changes here changes everywhere.
  */
-import { DEFAULT_CURVES_TEXT } from '../curves/Curves.tsx';
+import { DEFAULT_CURVES_TEXT } from '../curves/CurvesView.tsx';
 import { SEED_PROMPT } from '../heatmap/heatmap-state.ts';
 
 export const FIGURE_TEXT = {

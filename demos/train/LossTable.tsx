@@ -1,7 +1,7 @@
 /**
  * The curves' numbers: every logged step's mean and per-layer KL, as a table a screen reader (or a
  * reader who wants the digits) can read. The island renders it only while open, so long runs cost
- * nothing; the static figure (StaticTrain.astro) has it in the page from the start, since without
+ * nothing; the figure drawn at build time (TrainFigure.astro) has it in the page from the start, since without
  * JavaScript nothing could render it later.
  */
 import { useState } from 'preact/hooks';

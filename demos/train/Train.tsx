@@ -11,14 +11,10 @@ import { TRAIN_LIMITS, type TrainPlan, type TrainProgress } from '../../src/engi
 import { EngineStatus } from '../shared/EngineStatus.tsx';
 import { useEngine, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import { LensDownloads } from './LensDownloads.tsx';
-import { LossTable } from './LossTable.tsx';
-import { LayerLegend } from './LayerLegend.tsx';
-import { TrainSettings, TrainSource } from './TrainControls.tsx';
+import { TrainView } from './TrainView.tsx';
 import { fmtDuration, fmtInt, fmtNats, initLabel, meanKlFell, stepReads } from './train-format.ts';
 import { emptyLossPlot, LOSS_CURVES_EXPLAINED, lossCurvePlot, lossPoints } from './train-plot.ts';
 import { DEFAULT_TRAIN_STATE, decodeTrainState, encodeTrainState, fetchSample, SAMPLE, type TrainState } from './train-state.ts';
-import '../heatmap/heatmap.css';
-import './train.css';
 
 export interface TrainProps extends Partial<TrainState> {
   /** The figure's anchor and URL key; unique on the page. */
@@ -57,7 +53,6 @@ export default function Train(props: TrainProps) {
   const [files, setFiles] = useState<{ step: number; files: Record<string, Uint8Array> } | null>(null);
   const run = useRef<TrainingRun | null>(null);
   const frame = useRef<HTMLDivElement>(null);
-  const plotBox = useRef<HTMLDivElement>(null);
 
   const { engineState, info } = useEngine();
   const width = useWidth(frame, 600);
@@ -89,13 +84,13 @@ export default function Train(props: TrainProps) {
     : null;
   // Drawn once the model is ready: the drawing is what hands the figure over from its static version (LiveFigure.astro).
   const ready = info !== null;
-  useEffect(() => {
-    if (!plotBox.current || !ready) return;
+  const drawing = useMemo(() => {
+    if (!ready) return null;
     const steps = example?.steps ?? plan?.steps ?? state.steps;
     const plot =
       points.length > 0 ? lossCurvePlot(points, { numLayers, steps, width, yScale: state.yScale }) : emptyLossPlot({ steps, width, message: placeholder });
     plot.setAttribute('aria-hidden', 'true'); // the box's label says what it shows; the table below has the numbers
-    plotBox.current.replaceChildren(plot);
+    return plot;
   }, [points, plan, width, state.yScale, state.steps, numLayers, placeholder, ready, example]);
 
   // Paused or done: the lens as it is now, ready to download.
@@ -196,128 +191,123 @@ export default function Train(props: TrainProps) {
   const canUse = (phase === 'paused' || phase === 'done') && (last?.step ?? 0) > 0;
 
   return (
-    <figure class="heatmap train" id={id} aria-labelledby={`${id}-caption`}>
-      <TrainSource
-        id={id}
-        source={state.source}
-        sampleBytes={sampleBytes}
-        sampleHref={new URL(SAMPLE.path, new URL(import.meta.env.BASE_URL, location.href)).href}
-        ownText={ownText}
-        context={context}
-        disabled={live}
-        onSource={(source) => update({ source })}
-        onOwnText={setOwnText}
-      />
-      <TrainSettings settings={state} init={init} initChoices={initChoices} context={context} disabled={live} onChange={update} />
-
-      <div class="train-buttons">
-        <button type="button" class="train-button train-primary" onClick={start} disabled={!info || live}>
-          {phase === 'done' ? 'Train again' : 'Start'}
-        </button>
-        <button type="button" class="train-button" aria-pressed={phase === 'paused'} onClick={togglePause} disabled={phase !== 'running' && phase !== 'paused'}>
-          Pause
-        </button>
-        <button type="button" class="train-button" onClick={reset} disabled={phase === 'idle'} aria-label="Reset: stop and clear the run">
-          Reset
-        </button>
-      </div>
-
-      <EngineStatus state={engineState} />
-      <p class="train-status" role="status">
-        {statusText(phase, plan, first, last, sourceWords, initLabel(init), state)}
-      </p>
-      {error && (
-        <p class="heatmap-error" role="alert">
-          {error}
-        </p>
-      )}
-
-      {plan && (
-        <dl class="train-readout" aria-label="Training progress">
-          <div>
-            <dt>step</dt>
-            <dd>
-              {last?.step ?? 0} of {plan.steps}
-            </dd>
-          </div>
-          <div>
-            <dt>tokens/s</dt>
-            <dd>{last ? fmtInt(last.tokensPerSecond) : '—'}</dd>
-          </div>
-          <div>
-            <dt>mean KL</dt>
-            <dd>{last ? `${fmtNats(last.meanLoss)} nats` : '—'}</dd>
-          </div>
-          <div>
-            <dt>learning rate</dt>
-            <dd>{last ? last.learningRate.toPrecision(3) : '—'}</dd>
-          </div>
-          <div>
-            <dt>‖g‖</dt>
-            <dd>{last ? last.gradNorm.toFixed(2) : '—'}</dd>
-          </div>
-          <div>
-            <dt>time left</dt>
-            <dd>{last && phase === 'running' ? `about ${fmtDuration(last.etaSeconds)}` : '—'}</dd>
-          </div>
-        </dl>
-      )}
-
-      <div class="heatmap-frame train-frame" ref={frame}>
-        {(plan || example) && numLayers > 0 && (
-          <div class="train-plot-head">
-            <LayerLegend numLayers={numLayers} />
-            <label class="train-check">
-              <input
-                type="checkbox"
-                checked={state.yScale === 'log'}
-                onChange={(e) => update({ yScale: (e.target as HTMLInputElement).checked ? 'log' : 'linear' })}
-              />
-              <span>log scale</span>
-            </label>
-          </div>
-        )}
-        <div
-          ref={plotBox}
-          class={example ? 'train-plot is-example' : 'train-plot'}
-          role="img"
-          aria-label={
-            last
-              ? `Training loss by layer: after step ${last.step}, mean KL ${fmtNats(last.meanLoss)} nats`
-              : `Training loss by layer: ${exampleNote ?? placeholder}`
-          }
-        />
-        {exampleNote && <p class="train-example-note">{exampleNote}</p>}
-      </div>
-
-      {log.length > 0 && <LossTable history={log} numLayers={numLayers} />}
-
-      {canUse && (
-        <div class="train-result">
-          <div class="train-use">
-            <button type="button" class="train-button train-primary" onClick={useLens} disabled={adding}>
-              Use this lens
+    <TrainView
+      id={id}
+      frameRef={frame}
+      caption={
+        <>
+          {props.caption ?? 'A tuned lens trained live, in your browser.'} {LOSS_CURVES_EXPLAINED}
+          {plan && info && (
+            <span class="heatmap-timing">
+              {' '}
+              {stepReads(plan)}, on {plan.backend === 'webgpu' ? 'WebGPU' : `WASM (${info.threads} thread${info.threads === 1 ? '' : 's'})`} in the page’s
+              engine Worker.
+            </span>
+          )}
+        </>
+      }
+      source={{
+        id,
+        source: state.source,
+        sampleBytes,
+        sampleHref: new URL(SAMPLE.path, new URL(import.meta.env.BASE_URL, location.href)).href,
+        ownText,
+        context,
+        disabled: live,
+        onSource: (source) => update({ source }),
+        onOwnText: setOwnText,
+      }}
+      settings={{ settings: state, init, initChoices, context, disabled: live, onChange: update }}
+      status={
+        <>
+          <div class="train-buttons">
+            <button type="button" class="train-button train-primary" onClick={start} disabled={!info || live}>
+              {phase === 'done' ? 'Train again' : 'Start'}
             </button>
-            {added && <span role="status">Added to every lens menu on this page as “{added}”.</span>}
+            <button
+              type="button"
+              class="train-button"
+              aria-pressed={phase === 'paused'}
+              onClick={togglePause}
+              disabled={phase !== 'running' && phase !== 'paused'}
+            >
+              Pause
+            </button>
+            <button type="button" class="train-button" onClick={reset} disabled={phase === 'idle'} aria-label="Reset: stop and clear the run">
+              Reset
+            </button>
           </div>
-          {files && <LensDownloads id={`${id}-downloads`} files={files.files} step={files.step} />}
-        </div>
-      )}
 
-      <figcaption id={`${id}-caption`}>
-        <a class="heatmap-anchor" href={`#${id}`} aria-label="Link to this figure">
-          #
-        </a>{' '}
-        {props.caption ?? 'A tuned lens trained live, in your browser.'} {LOSS_CURVES_EXPLAINED}
-        {plan && info && (
-          <span class="heatmap-timing">
-            {' '}
-            {stepReads(plan)}, on {plan.backend === 'webgpu' ? 'WebGPU' : `WASM (${info.threads} thread${info.threads === 1 ? '' : 's'})`} in the page’s engine
-            Worker.
-          </span>
-        )}
-      </figcaption>
-    </figure>
+          <EngineStatus state={engineState} />
+          <p class="train-status" role="status">
+            {statusText(phase, plan, first, last, sourceWords, initLabel(init), state)}
+          </p>
+          {error && (
+            <p class="heatmap-error" role="alert">
+              {error}
+            </p>
+          )}
+
+          {plan && (
+            <dl class="train-readout" aria-label="Training progress">
+              <div>
+                <dt>step</dt>
+                <dd>
+                  {last?.step ?? 0} of {plan.steps}
+                </dd>
+              </div>
+              <div>
+                <dt>tokens/s</dt>
+                <dd>{last ? fmtInt(last.tokensPerSecond) : '—'}</dd>
+              </div>
+              <div>
+                <dt>mean KL</dt>
+                <dd>{last ? `${fmtNats(last.meanLoss)} nats` : '—'}</dd>
+              </div>
+              <div>
+                <dt>learning rate</dt>
+                <dd>{last ? last.learningRate.toPrecision(3) : '—'}</dd>
+              </div>
+              <div>
+                <dt>‖g‖</dt>
+                <dd>{last ? last.gradNorm.toFixed(2) : '—'}</dd>
+              </div>
+              <div>
+                <dt>time left</dt>
+                <dd>{last && phase === 'running' ? `about ${fmtDuration(last.etaSeconds)}` : '—'}</dd>
+              </div>
+            </dl>
+          )}
+        </>
+      }
+      legend={
+        (plan || example) && numLayers > 0
+          ? { numLayers, logScale: { checked: state.yScale === 'log', onChange: (log) => update({ yScale: log ? 'log' : 'linear' }) } }
+          : null
+      }
+      plot={{
+        drawing,
+        example: example !== null,
+        note: exampleNote,
+        label: last
+          ? `Training loss by layer: after step ${last.step}, mean KL ${fmtNats(last.meanLoss)} nats`
+          : `Training loss by layer: ${exampleNote ?? placeholder}`,
+      }}
+      table={log.length > 0 ? { history: log, numLayers } : null}
+      after={
+        canUse && (
+          <div class="train-result">
+            <div class="train-use">
+              <button type="button" class="train-button train-primary" onClick={useLens} disabled={adding}>
+                Use this lens
+              </button>
+              {added && <span role="status">Added to every lens menu on this page as “{added}”.</span>}
+            </div>
+            {files && <LensDownloads id={`${id}-downloads`} files={files.files} step={files.step} />}
+          </div>
+        )
+      }
+    />
   );
 }
 

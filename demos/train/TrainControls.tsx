@@ -1,13 +1,13 @@
 /**
  * The training figure's controls: what to train on, and the run's settings under the paper's recipe.
- * The island wires them to its state; the static figure (StaticTrain.astro) renders them disabled,
+ * The island wires them to its state; the figure drawn at build time (TrainFigure.astro) renders them disabled,
  * showing the settings its build-time run used.
  */
 import { TRAIN_LIMITS } from '../../src/engine/protocol.ts';
 import { fmtInt, initLabel } from './train-format.ts';
 import { SAMPLE, type TextSource, type TrainState } from './train-state.ts';
 
-interface TrainSourceProps {
+export interface TrainSourceProps {
   /** The figure's id: names the radio group. */
   id: string;
   source: TextSource;
@@ -54,7 +54,7 @@ export function TrainSource({ id, source, sampleBytes, sampleHref, ownText, cont
   );
 }
 
-interface TrainSettingsProps {
+export interface TrainSettingsProps {
   settings: Pick<TrainState, 'steps' | 'tokensPerStep' | 'lr'>;
   init: string;
   /** The lenses training may start from. */

@@ -11,7 +11,7 @@ import { transferCells } from './transfer-data.ts';
 const style = { fontFamily: 'var(--font-ui)', fontSize: '12px', background: 'transparent', color: 'var(--fg)' };
 
 /** `document`: where Plot builds the figure — the page's own, or a server-side one at build time. */
-export function transferPlot(transfer: LayerTransfer, width: number, document?: Document): SVGSVGElement | HTMLElement {
+export function transferPlot(transfer: LayerTransfer, { width, document }: { width: number; document?: Document }): SVGSVGElement | HTMLElement {
   const L = transfer.numLayers;
   const cells = transferCells(transfer);
   const layers = Array.from({ length: L }, (_, l) => l);

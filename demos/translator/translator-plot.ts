@@ -34,8 +34,13 @@ export function spectrumPoints(stats: TranslatorStats[]): SpectrumPoint[] {
 
 const style = { fontFamily: 'var(--font-ui)', fontSize: '12px', background: 'transparent', color: 'var(--fg)' };
 
-/** `document`: where Plot builds the figure — the page's own, or a server-side one at build time. */
-export function normPlot(stats: TranslatorStats[], width: number, document?: Document): SVGSVGElement | HTMLElement {
+export interface TranslatorPlotOptions {
+  width: number;
+  /** Where Plot builds the figure: the page's own document, or a server-side one at build time. */
+  document?: Document;
+}
+
+export function normPlot(stats: TranslatorStats[], { width, document }: TranslatorPlotOptions): SVGSVGElement | HTMLElement {
   const layers = stats.map((s) => s.layer);
   // The logit lens's norms are all 0: give the axis a range to draw them against.
   const largest = Math.max(0, ...stats.map((s) => Math.max(s.weightNorm, s.biasNorm)));
@@ -66,7 +71,7 @@ export function normPlot(stats: TranslatorStats[], width: number, document?: Doc
   );
 }
 
-export function spectrumPlot(stats: TranslatorStats[], width: number, document?: Document): SVGSVGElement | HTMLElement {
+export function spectrumPlot(stats: TranslatorStats[], { width, document }: TranslatorPlotOptions): SVGSVGElement | HTMLElement {
   const points = spectrumPoints(stats);
   const rowsTopDown = stats.map((s) => s.layer).reverse();
   const values = points.map((p) => p.sigma);

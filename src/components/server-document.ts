@@ -57,3 +57,15 @@ class RampCanvas {
     return `data:image/svg+xml,${encodeURIComponent(svg)}`;
   }
 }
+
+/**
+ * A drawing for a figure drawn at build time, which has no measured width: made at a laptop's and a
+ * phone's frame width, both in the page, and shared/figure.css shows the one that fits its frame.
+ */
+export function markupAtWidths(draw: (options: { width: number; document: Document }) => Element, wide: number, narrow: number): string {
+  const document = serverDocument();
+  return (
+    `<div class="static-plot-wide">${markup(draw({ width: wide, document }))}</div>` +
+    `<div class="static-plot-narrow">${markup(draw({ width: narrow, document }))}</div>`
+  );
+}

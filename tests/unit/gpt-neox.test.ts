@@ -25,6 +25,7 @@ import { loadExpected, type ExpectedPrompt } from '../helpers/tiny-gpt2.ts';
 import { expectClose } from '../helpers/tolerance.ts';
 import { expectTrajectoryMatches, trajectoryAsJson } from '../helpers/trajectory.ts';
 import { sessionArgs } from '../helpers/onnx.ts';
+import { PYTHIA_70M_CONFIG } from '../helpers/model-configs.ts';
 
 const STREAM = { abs: 1e-4, rel: 1e-4 };
 const LOGPROBS = { abs: 1e-4, rel: 1e-4 };
@@ -82,23 +83,7 @@ describe('GPT-NeoX config', () => {
   });
 
   it("reads Pythia-70m-deduped's sizes: 25% of each 64-wide head rotates", () => {
-    // The fields of EleutherAI/pythia-70m-deduped's config.json that the graph reads (architecture.md §3 (GPT-NeoX)).
-    const pythia70m = {
-      model_type: 'gpt_neox',
-      hidden_size: 512,
-      num_hidden_layers: 6,
-      num_attention_heads: 8,
-      intermediate_size: 2048,
-      max_position_embeddings: 2048,
-      vocab_size: 50304,
-      rotary_pct: 0.25,
-      rotary_emb_base: 10000,
-      layer_norm_eps: 1e-5,
-      use_parallel_residual: true,
-      hidden_act: 'gelu',
-      tie_word_embeddings: false,
-    };
-    expect(parseGPTNeoXConfig(pythia70m)).toMatchObject({ dModel: 512, numLayers: 6, numHeads: 8, rotaryDims: 16, vocabSize: 50304 });
+    expect(parseGPTNeoXConfig(PYTHIA_70M_CONFIG)).toMatchObject({ dModel: 512, numLayers: 6, numHeads: 8, rotaryDims: 16, vocabSize: 50304 });
   });
 
   it('refuses what the graph does not compute, saying what it found', () => {

@@ -22,6 +22,15 @@ const MODELS = [
   { name: 'tiny-neox', lens: 'tiny-neox-lens', load: async () => LensModel.create(ort, await loadModelFiles(new PathSource(fixturePath('tiny-neox')))) },
 ] as const;
 
+/** A change between layers, [rows][positions]: none at layer 0 (it has no layer below), the reference's values above it. */
+function expectLayerChange(name: string, got: (number | null)[][], want: (number | null)[][]): void {
+  expect(
+    got[0].every((v) => v === null),
+    'layer 0 has no layer below it',
+  ).toBe(true);
+  expectClose(name, got.slice(1).flat() as number[], want.slice(1).flat() as number[], LOGPROB_TOLERANCE, [got.length - 1, got[0].length]);
+}
+
 describe.each(MODELS)('instruments on $name with its tuned lens', ({ name, lens: lensFolder, load }) => {
   const expected = loadExpectedInstruments(name);
   let model: LensModel;
@@ -83,30 +92,16 @@ describe.each(MODELS)('instruments on $name with its tuned lens', ({ name, lens:
     'gives the change per layer of the output\'s top-1 like the reference for the $lens lens on "$prompt.name"',
     async ({ prompt, lens, want }) => {
       const trajectory = await model.trajectory(prompt.input_ids, lenses[lens], { topk: 1, changePerLayer: true });
-      const json = trajectory.toJSON() as { change_per_layer: (number | null)[][] };
-      expect(
-        json.change_per_layer[0].every((v) => v === null),
-        'layer 0 has no layer below it',
-      ).toBe(true);
-      const R = trajectory.rows.length;
-      const T = trajectory.numPositions;
-      expectClose('change per layer', json.change_per_layer.slice(1).flat() as number[], want.change_per_layer.slice(1).flat(), LOGPROB_TOLERANCE, [R - 1, T]);
+      expectLayerChange('change per layer', (trajectory.toJSON() as { change_per_layer: (number | null)[][] }).change_per_layer, want.change_per_layer);
     },
   );
 
   it.each(cases)('gives the reference KL between consecutive layers for the $lens lens on "$prompt.name"', async ({ prompt, lens, want }) => {
     const trajectory = await model.trajectory(prompt.input_ids, lenses[lens], { topk: 1, consecutiveKl: true });
     const json = trajectory.toJSON() as { consecutive_kl: (number | null)[][]; forward_kl: number[][] };
-    expect(
-      json.consecutive_kl[0].every((v) => v === null),
-      'layer 0 has no layer below it',
-    ).toBe(true);
+    expectLayerChange('consecutive KL', json.consecutive_kl, want.consecutive_kl);
     const R = trajectory.rows.length;
     const T = trajectory.numPositions;
-    expectClose('consecutive KL', json.consecutive_kl.slice(1).flat() as number[], want.consecutive_kl.slice(1).flat() as number[], LOGPROB_TOLERANCE, [
-      R - 1,
-      T,
-    ]);
     // The output row's KL from the last layer is that layer's forward KL, computed by another path in the graph.
     expectClose('output row = forward KL of row L-1', json.consecutive_kl[R - 1] as number[], json.forward_kl[R - 2], LOGPROB_TOLERANCE, [T]);
     // Asked for positions only, it is the whole trajectory's slice (cached columns carry it).

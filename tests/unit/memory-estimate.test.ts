@@ -10,24 +10,9 @@ import { readSafetensors } from '../../src/lens/formats/safetensors.ts';
 import { memoryEstimate, memoryShortfall } from '../../src/lens/model/memory-estimate.ts';
 import { numel } from '../../src/lens/tensor.ts';
 import { fixturePath, readFixture } from '../helpers/fixtures.ts';
+import { PYTHIA_70M_CONFIG } from '../helpers/model-configs.ts';
 
 const GPT2_SMALL = { model_type: 'gpt2', n_embd: 768, n_layer: 12, n_head: 12, n_positions: 1024, vocab_size: 50257, layer_norm_epsilon: 1e-5 };
-// Pythia-70M's config.json (the fields the architecture reads).
-const PYTHIA_70M = {
-  model_type: 'gpt_neox',
-  hidden_size: 512,
-  num_hidden_layers: 6,
-  num_attention_heads: 8,
-  intermediate_size: 2048,
-  max_position_embeddings: 2048,
-  vocab_size: 50304,
-  layer_norm_eps: 1e-5,
-  rotary_pct: 0.25,
-  rotary_emb_base: 10000,
-  use_parallel_residual: true,
-  hidden_act: 'gelu',
-  tie_word_embeddings: false,
-};
 
 /** A checkpoint folder's config.json as its architecture reads it, and the elements of the tensors its model uses (buffers it ignores left out). */
 function folder(path: string): { parsed: ParsedConfig; held: number } {
@@ -49,7 +34,7 @@ describe('the memory a model needs, from its config alone', () => {
   });
 
   it('counts Pythia-70M’s 70,426,624 parameters, whose untied unembedding the head holds once', () => {
-    const estimate = memoryEstimate(parseModelConfig(PYTHIA_70M));
+    const estimate = memoryEstimate(parseModelConfig(PYTHIA_70M_CONFIG));
     expect(estimate.parameters).toBe(70_426_624);
     expect(estimate.unembeddingBytes).toBe(0);
   });
