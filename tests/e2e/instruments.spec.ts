@@ -275,7 +275,7 @@ test.describe('layer transfer', () => {
     const errors = watchForErrors(page);
     await page.goto(`/model-or-lens/#${FIGURE}`);
     const figure = page.locator(`figure.heatmap#${FIGURE}`);
-    const table = figure.getByRole('group', { name: 'Mean KL to the output, by translator and hidden state' }).locator('table');
+    const table = figure.getByRole('group', { name: 'Mean KL to the output, by translator and hidden state', includeHidden: true }).locator('table');
     await expect(table).toHaveCount(1, { timeout: 45_000 });
     const kl = await table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => Number(td.textContent))));
     expect(kl).toHaveLength(LAYERS);
