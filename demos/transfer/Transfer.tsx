@@ -9,7 +9,7 @@ import { CancelledError, engine } from '../../src/engine/client.ts';
 import { FigureStatus, Placeholder } from '../shared/FigureStatus.tsx';
 import type { FigureProps } from '../shared/LensFigure.tsx';
 import { urlState, useEngine, useLatestRun, useUrlState, useWidth } from '../shared/island-hooks.ts';
-import { transferPlot } from './transfer-plot.ts';
+import { transferLegend, transferPlot } from './transfer-plot.ts';
 import { TransferView } from './TransferView.tsx';
 
 export interface TransferProps extends FigureProps {
@@ -58,7 +58,10 @@ export default function Transfer(props: TransferProps) {
     { debounce: DEBOUNCE_MS },
   );
 
-  const shown = useMemo(() => result && { ...result, plot: transferPlot(result.transfer, { width }) }, [result, width]);
+  const shown = useMemo(
+    () => result && { ...result, plot: transferPlot(result.transfer, { width }), legend: transferLegend(result.transfer) },
+    [result, width],
+  );
 
   return (
     <TransferView

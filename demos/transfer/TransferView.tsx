@@ -18,6 +18,7 @@ export interface TransferShown {
   lens: string;
   transfer: LayerTransfer;
   plot: Drawing;
+  legend: Drawing;
 }
 
 export interface TransferViewProps {
@@ -78,6 +79,7 @@ export function TransferView(props: TransferViewProps) {
       <div class={running ? 'heatmap-frame is-running' : 'heatmap-frame'} ref={props.frameRef} aria-busy={built ? undefined : running}>
         {shown ? (
           <>
+            <PlotBox drawing={shown.legend} class="heatmap-legend" />
             <PlotBox
               drawing={shown.plot}
               role="img"

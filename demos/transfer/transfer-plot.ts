@@ -10,6 +10,16 @@ import { transferCells } from './transfer-data.ts';
 
 const style = { fontFamily: 'var(--font-ui)', fontSize: '12px', background: 'transparent', color: 'var(--fg)' };
 
+/**
+ * The matrix's colour scale, a log scale: the embeddings' column is often an order of magnitude above
+ * the rest, and a linear scale would paint every other cell the same dark blue.
+ */
+function transferColor(transfer: LayerTransfer): { min: number; max: number; options: Plot.ScaleOptions } {
+  const min = Math.max(1e-4, Math.min(...transfer.kl));
+  const max = Math.max(min * 1.01, ...transfer.kl);
+  return { min, max, options: { type: 'log', scheme: 'blues', domain: [min, max], reverse: true, label: 'mean KL to the output (nats, log scale)' } };
+}
+
 /** `document`: where Plot builds the figure — the page's own, or a server-side one at build time. */
 export function transferPlot(transfer: LayerTransfer, { width, document }: { width: number; document?: Document }): SVGSVGElement | HTMLElement {
   const L = transfer.numLayers;
@@ -17,16 +27,13 @@ export function transferPlot(transfer: LayerTransfer, { width, document }: { wid
   const layers = Array.from({ length: L }, (_, l) => l);
   const marginLeft = 56;
   const size = Math.max(12, Math.min(56, Math.floor((width - marginLeft - 8) / L)));
-  // A log scale: the embeddings' column is often an order of magnitude above the rest, and a linear
-  // scale would paint every other cell the same dark blue.
-  const min = Math.max(1e-4, Math.min(...cells.map((c) => c.kl)));
-  const max = Math.max(min * 1.01, ...cells.map((c) => c.kl));
+  const { min, max, options: color } = transferColor(transfer);
   const dark = (kl: number) => Math.log(Math.max(kl, min) / min) < 0.45 * Math.log(max / min);
   return presentational(
     Plot.plot({
       ...(document ? { document } : {}),
       width: marginLeft + 8 + size * L,
-      height: 48 + 40 + size * L,
+      height: 48 + size * L,
       marginLeft,
       marginRight: 8,
       marginTop: 8,
@@ -34,7 +41,7 @@ export function transferPlot(transfer: LayerTransfer, { width, document }: { wid
       style,
       x: { domain: layers, label: 'hidden state of layer j →', labelAnchor: 'right', tickSize: 0 },
       y: { domain: [...layers].reverse(), label: '↑ translator i', labelAnchor: 'top', tickSize: 0 },
-      color: { type: 'log', scheme: 'blues', domain: [min, max], reverse: true, legend: true, label: 'mean KL to the output (nats, log scale)' },
+      color,
       marks: [
         Plot.cell(cells, { x: 'layer', y: 'translator', fill: (c: { kl: number }) => Math.max(c.kl, min), inset: 0.5 }),
         Plot.cell(
@@ -56,4 +63,9 @@ export function transferPlot(transfer: LayerTransfer, { width, document }: { wid
       ],
     }),
   );
+}
+
+/** The matrix's colour legend, drawn apart from it (as the heatmaps' are), so the drawing stays one SVG. */
+export function transferLegend(transfer: LayerTransfer, { document }: { document?: Document } = {}): SVGSVGElement | HTMLElement {
+  return Plot.legend({ color: transferColor(transfer).options, width: 280, ...(document ? { document } : {}), style });
 }
