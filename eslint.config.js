@@ -108,10 +108,4 @@ export default defineConfig(
       'no-restricted-imports': ['error', { patterns: [room.cli, room.demos] }],
     },
   },
-  {
-    // Known crossings that issue 14's other parts remove (build-time Node code moves to src/node,
-    // shared figure pieces to one shared folder). Delete each entry when its file stops crossing.
-    files: ['src/components/ModelPicker.tsx'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
 );

@@ -1,6 +1,6 @@
 /** The model's state as every demo shows it: a progress bar while loading, a retry when loading failed. */
 import { backendPreference, engine, type EngineState } from '../../src/engine/client.ts';
-import { formatBytes } from './format-bytes.ts';
+import { formatBytes } from '../../src/lens/format-bytes.ts';
 
 export function EngineStatus({ state }: { state: EngineState }) {
   if (state.status === 'loading') {

@@ -5,7 +5,7 @@
  * and under any heatmap through "Use your own lens file…".
  */
 import { useEffect, useMemo } from 'preact/hooks';
-import { formatBytes } from '../shared/format-bytes.ts';
+import { formatBytes } from '../../src/lens/format-bytes.ts';
 
 /** Largest first, in the order a reader wants them. */
 const ORDER = ['params.pt', 'params.safetensors', 'config.json'];

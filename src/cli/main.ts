@@ -18,11 +18,14 @@ const USAGE = `usage: npm run lens -- <command> [options]
 commands:
   trajectory --model <dir|url|hub:ID> --lens <dir|url|hub:ID|logit> (--text "…" | --ids 1,2,3)
              [--topk 10] [--statistic entropy|cross_entropy|forward_kl|max_probability|rank]
-             [--start 0] [--end N] [--stride 1] [--follow <token|id>] [--change-per-layer] [--consecutive-kl] [--json]
+             [--start 0] [--end N] [--stride 1] [--follow <token|id>] [--change-per-layer] [--consecutive-kl]
+             [--sublayers] [--json]
       what the lens reads at every layer and position of the prompt; --json adds prediction_depth
       per position, --follow one token's log-probability and rank in every cell (follow),
-      --change-per-layer the change of the output's top-1 log-probability from the layer below, and
-      --consecutive-kl KL(q_l || q_l-1) between each layer's distribution and the one below (nats)
+      --change-per-layer the change of the output's top-1 log-probability from the layer below,
+      --consecutive-kl KL(q_l || q_l-1) between each layer's distribution and the one below (nats), and
+      --sublayers a row "ℓ · after attention" after each layer ℓ: block ℓ's stream before its MLP,
+      read by the logit lens whatever --lens is (a tuned lens has no translator there)
 
   train --model <dir|url|hub:ID> --data <files…> --output <dir>
         [--steps 250] [--tokens-per-step 262144] [--lr 1.0] [--momentum 0.9] [--weight-decay 1e-3]
@@ -84,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
         follow: { type: 'string' },
         'change-per-layer': { type: 'boolean', default: false },
         'consecutive-kl': { type: 'boolean', default: false },
+        sublayers: { type: 'boolean', default: false },
       },
     });
     return trajectoryCommand(values);

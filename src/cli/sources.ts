@@ -20,9 +20,9 @@ export function lensSource(location: string): Source {
   return location.startsWith('hub:') ? new UrlSource(hubLensUrl(location.slice(4), hubEndpoint()), { cacheName: null }) : sourceFor(location);
 }
 
-/** The model `--model` names, on onnxruntime-node. */
-export function loadSession(location: string): Promise<LensSession> {
-  return loadNodeSession(modelSource(location), progressLine);
+/** The model `--model` names, on onnxruntime-node (`afterAttention`: with its graph that gives sub-layer rows). */
+export function loadSession(location: string, { afterAttention = false } = {}): Promise<LensSession> {
+  return loadNodeSession(modelSource(location), progressLine, { afterAttention });
 }
 
 /** The lens `--lens` names ("logit", a folder, a URL or hub:ID), added to the session under that name. */

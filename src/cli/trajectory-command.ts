@@ -18,6 +18,8 @@ export interface TrajectoryArgs {
   follow?: string;
   'change-per-layer'?: boolean;
   'consecutive-kl'?: boolean;
+  /** Add each block's after-attention state as a row "ℓ · after attention", read by the logit lens. */
+  sublayers?: boolean;
 }
 
 export async function trajectoryCommand(args: TrajectoryArgs): Promise<number> {
@@ -32,7 +34,8 @@ export async function trajectoryCommand(args: TrajectoryArgs): Promise<number> {
     return n;
   };
 
-  const session = await loadSession(args.model);
+  const sublayers = args.sublayers ?? false;
+  const session = await loadSession(args.model, { afterAttention: sublayers });
   const { model } = session;
   const lens = args.lens ?? 'logit';
   await loadLens(lens, session);
@@ -56,6 +59,7 @@ export async function trajectoryCommand(args: TrajectoryArgs): Promise<number> {
     follow,
     changePerLayer: args['change-per-layer'] ?? false,
     consecutiveKl: args['consecutive-kl'] ?? false,
+    sublayers,
   });
   trajectory = trajectory.slice(integer('start', args.start) ?? 0, integer('end', args.end)).stride(integer('stride', args.stride) ?? 1);
   await session.release();

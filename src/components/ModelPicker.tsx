@@ -9,7 +9,7 @@ import { modelCatalog } from '../engine/catalog.ts';
 import { backendPreference, engine, type EngineState } from '../engine/client.ts';
 import type { FileSize, MemoryEstimate, ModelEntry } from '../engine/protocol.ts';
 import { memoryShortfall } from '../lens/model/memory-estimate.ts';
-import { formatBytes } from '../../demos/shared/format-bytes.ts';
+import { formatBytes } from '../lens/format-bytes.ts';
 import { isolation, ISOLATION_TEXT } from './isolation.ts';
 
 export default function ModelPicker() {

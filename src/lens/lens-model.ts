@@ -7,7 +7,7 @@ import type { InferenceSession as OrtSession, Tensor as OrtTensor } from 'onnxru
 import { PromptError } from './errors.ts';
 import { buildHeadGraph, HEAD_OUTPUTS } from './lens/head-graph.ts';
 import { checkLensFitsModel, type Lens } from './lens/tuned-lens.ts';
-import type { ModelConfig } from './model/architecture.ts';
+import type { ModelCheckpoint, ModelConfig } from './model/architecture.ts';
 import { modelFeeds } from './model/kv-cache.ts';
 import type { OnnxModel } from './onnx/graph-builder.ts';
 import type { ModelFiles } from './model/model-files.ts';
@@ -22,7 +22,15 @@ import {
   type HeadColumns,
   type ModelRun,
 } from './trajectory/prefix-cache.ts';
-import { PredictionTrajectory, sliceRange, STATISTIC_JSON_NAMES, STATISTICS, type Statistic, type TrajectoryData } from './trajectory/prediction-trajectory.ts';
+import {
+  afterAttentionRow,
+  PredictionTrajectory,
+  sliceRange,
+  STATISTIC_JSON_NAMES,
+  STATISTICS,
+  type Statistic,
+  type TrajectoryData,
+} from './trajectory/prediction-trajectory.ts';
 
 /** `LensModel.layerTransfer`'s result: plain data, so it crosses a Worker boundary. */
 export interface LayerTransfer {
@@ -41,6 +49,11 @@ export interface Ort {
 
 export interface LensModelOptions {
   executionProviders?: OrtSession.SessionOptions['executionProviders'];
+  /**
+   * Build the model graph that also outputs each block's stream after attention, so that trajectories
+   * can have sub-layer rows (`sublayers`). Off by default: the ordinary graph computes nothing for them.
+   */
+  afterAttention?: boolean;
 }
 
 export interface TrajectoryOptions {
@@ -63,6 +76,23 @@ export interface TrajectoryOptions {
   changePerLayer?: boolean;
   /** Also carry the KL between consecutive layers (`trajectory.consecutiveKl`; the head computes it anyway). */
   consecutiveKl?: boolean;
+  /**
+   * Add a sub-layer row after each layer ℓ < L: block ℓ's stream after its attention, before its MLP,
+   * labelled "ℓ · after attention". The logit lens reads those rows whatever `lens` is (a tuned lens
+   * has no translator trained there); the layer rows are `lens`'s as always. Needs a model built with
+   * `afterAttention` (or `readAfterAttention`).
+   */
+  sublayers?: boolean;
+}
+
+/**
+ * What the head graph reads for a trajectory: per head row, a row of the run's residual stream or of
+ * its after-attention states; the translators [R-1, d, d] and [R-1, d] of every row but the last.
+ */
+interface HeadRows {
+  sources: { states: Float32Array; row: number }[];
+  weight: Float32Array;
+  bias: Float32Array;
 }
 
 /**
@@ -76,16 +106,20 @@ export class LensModel {
   private readonly tokenCache = new Map<number, string>();
   /** The last prompt's model run, for the next prompt that shares its prefix. */
   private lastRun: ModelRun | null = null;
-  /** Per lens and top-k (figures on one page ask for different k), its decoded columns for the last prompt it read. */
-  private readonly headColumns = new WeakMap<Lens, Map<number, HeadColumns>>();
+  /** Per lens, top-k (figures on one page ask for different k) and rows, its decoded columns for the last prompt it read. */
+  private readonly headColumns = new WeakMap<Lens, Map<string, HeadColumns>>();
+  /** Per lens, its translators interleaved with the sub-layer rows' zero translators (see `headRows`). */
+  private readonly sublayerTranslators = new WeakMap<Lens, { weight: Float32Array; bias: Float32Array }>();
 
   private constructor(
     private readonly ort: Ort,
+    private readonly sessionOptions: OrtSession.SessionOptions,
     readonly name: string,
     readonly config: ModelConfig,
     readonly tokenizer: Tokenizer,
-    private readonly modelSession: OrtSession,
+    private modelSession: OrtSession,
     private readonly headSession: OrtSession,
+    private afterAttention: boolean,
   ) {}
 
   static async create(ort: Ort, files: ModelFiles, options: LensModelOptions = {}): Promise<LensModel> {
@@ -95,13 +129,38 @@ export class LensModel {
       // ORT warns that shape ops run on the CPU, which is by design; only errors are worth a console line.
       logSeverityLevel: 3,
     };
-    // The weights go in as external data: ONNX Runtime copies each from the checkpoint's own arrays
-    // into its tensors, so no encoded copy of them is made, and once both sessions exist nothing here
-    // holds them (the caller may drop the checkpoint).
-    const session = ({ bytes, externalData }: OnnxModel) => ort.InferenceSession.create(bytes, { ...sessionOptions, externalData });
-    const modelSession = await session(files.checkpoint.modelGraph());
-    const headSession = await session(buildHeadGraph(files.checkpoint));
-    return new LensModel(ort, files.name, files.checkpoint.config, files.tokenizer, modelSession, headSession);
+    const afterAttention = options.afterAttention ?? false;
+    const modelSession = await createSession(ort, files.checkpoint.modelGraph({ afterAttention }), sessionOptions);
+    const headSession = await createSession(ort, buildHeadGraph(files.checkpoint), sessionOptions);
+    return new LensModel(ort, sessionOptions, files.name, files.checkpoint.config, files.tokenizer, modelSession, headSession, afterAttention);
+  }
+
+  /** Whether the model graph outputs each block's after-attention state, which sub-layer rows read. */
+  get readsAfterAttention(): boolean {
+    return this.afterAttention;
+  }
+
+  /**
+   * Replaces the model graph with the one that also outputs each block's stream after attention, built
+   * from `checkpoint` — this model's weights, read again, since nothing here keeps them. The ordinary
+   * graph is released first, so no more memory is held than before; each run then copies [L, T, d] more.
+   */
+  async readAfterAttention(checkpoint: ModelCheckpoint): Promise<void> {
+    if (this.afterAttention) return;
+    const { numLayers, dModel, vocabSize } = checkpoint.config;
+    if (numLayers !== this.config.numLayers || dModel !== this.config.dModel || vocabSize !== this.config.vocabSize) {
+      throw new Error(`readAfterAttention: the checkpoint given is not ${this.name}'s (${numLayers} layers of width ${dModel})`);
+    }
+    await this.modelSession.release();
+    this.lastRun = null;
+    try {
+      this.modelSession = await createSession(this.ort, checkpoint.modelGraph({ afterAttention: true }), this.sessionOptions);
+    } catch (e) {
+      // Left as it was, on the ordinary graph, rather than with no model graph at all.
+      this.modelSession = await createSession(this.ort, checkpoint.modelGraph(), this.sessionOptions);
+      throw e;
+    }
+    this.afterAttention = true;
   }
 
   /** Token ids for `text`, refusing what the model cannot read. */
@@ -136,31 +195,39 @@ export class LensModel {
   async trajectory(
     inputIds: number[],
     lens: Lens,
-    { topk = 10, start, end, reuse = true, follow, changePerLayer = false, consecutiveKl = false }: TrajectoryOptions = {},
+    { topk = 10, start, end, reuse = true, follow, changePerLayer = false, consecutiveKl = false, sublayers = false }: TrajectoryOptions = {},
   ): Promise<PredictionTrajectory> {
     checkLensFitsModel(lens, { name: this.name, dModel: this.config.dModel, numLayers: this.config.numLayers });
     if (follow !== undefined && !(Number.isInteger(follow) && follow >= 0 && follow < this.config.vocabSize)) {
       throw new PromptError(`Token id ${follow} is outside ${this.name}'s vocabulary of ${this.config.vocabSize}, so it cannot be followed.`);
     }
+    if (sublayers && !this.afterAttention) {
+      throw new Error(
+        `${this.name} was loaded without its after-attention states: create it with afterAttention, or call readAfterAttention, to read sub-layer rows.`,
+      );
+    }
     this.checkIds(inputIds);
     const T = inputIds.length;
     const [from, to] = sliceRange(T, start, end);
     const k = Math.max(1, Math.min(topk, this.config.vocabSize));
-    const R = this.config.numLayers + 1;
 
     const run = reuse ? await this.continueRun(inputIds) : await this.runModel(inputIds, null);
-    const byK = this.headColumns.get(lens) ?? new Map<number, HeadColumns>();
-    const decoded = reusableColumns(reuse ? byK.get(k) : undefined, inputIds, k);
+    const head = this.headRows(run, lens, sublayers);
+    const R = head.sources.length;
+    const byKey = this.headColumns.get(lens) ?? new Map<string, HeadColumns>();
+    const key = sublayers ? `${k} sublayers` : String(k);
+    const decoded = reusableColumns(reuse ? byKey.get(key) : undefined, inputIds, k);
     // The bias KL(p̄ ‖ q̄ℓ) averages whole distributions over every position, so it is no sum of cached
-    // columns: a trajectory of the whole prompt decodes all of it in one head run, which gives it.
-    const whole = from === 0 && to === T;
+    // columns: a trajectory of the whole prompt decodes all of it in one head run, which gives it. Not
+    // with sub-layer rows: twice the rows would hold twice the memory in that run, so they go without.
+    const whole = !sublayers && from === 0 && to === T;
     const missing = whole ? range(0, T) : range(from, to).filter((t) => decoded.columns[t] === undefined);
     const perRun = whole ? T : Math.max(1, Math.floor(HEAD_RUN_BYTES / (16 * R * this.config.vocabSize)));
     let bias: Float32Array | undefined;
     for (let i = 0; i < missing.length; i += perRun) {
-      bias = await this.decode(run, lens, k, missing.slice(i, i + perRun), decoded.columns);
+      bias = await this.decode(run, head, k, missing.slice(i, i + perRun), decoded.columns);
     }
-    if (reuse) this.headColumns.set(lens, byK.set(k, decoded));
+    if (reuse) this.headColumns.set(lens, byKey.set(key, decoded));
 
     const n = to - from;
     const statistics = Object.fromEntries(STATISTICS.map((s) => [s, new Float32Array(R * n)])) as Record<Statistic, Float32Array>;
@@ -182,18 +249,18 @@ export class LensModel {
     const shownPositions = range(from, to);
     let followed: TrajectoryData['followed'];
     if (follow !== undefined) {
-      followed = { id: follow, token: this.tokenText(follow), ...(await this.readTokens(run, lens, shownPositions, Array(n).fill(follow))) };
+      followed = { id: follow, token: this.tokenText(follow), ...(await this.readTokens(run, head, shownPositions, Array(n).fill(follow))) };
     }
     let change: Float32Array | undefined;
     if (changePerLayer) {
-      const outputTop1 = Array.from({ length: n }, (_, j) => topkIds[(L * n + j) * k]);
-      const { logprob } = await this.readTokens(run, lens, shownPositions, outputTop1);
+      const outputTop1 = Array.from({ length: n }, (_, j) => topkIds[((R - 1) * n + j) * k]);
+      const { logprob } = await this.readTokens(run, head, shownPositions, outputTop1);
       change = Float32Array.from(logprob, (value, cell) => (cell < n ? NaN : value - logprob[cell - n]));
     }
     return new PredictionTrajectory({
       inputIds: ids,
       tokens: ids.map((id) => this.tokenText(id)),
-      rows: [...Array.from({ length: L }, (_, i) => String(i)), 'output'],
+      rows: [...Array.from({ length: L }, (_, i) => (sublayers ? [String(i), afterAttentionRow(i)] : [String(i)])).flat(), 'output'],
       k,
       topkIds,
       topkProbs,
@@ -211,7 +278,7 @@ export class LensModel {
     const last = this.lastRun;
     const common = last ? commonPrefixLength(last.ids, inputIds) : 0;
     let run: ModelRun;
-    if (!last || common === 0) {
+    if (!last || common === 0 || (this.afterAttention && !last.afterAttention)) {
       run = await this.runModel(inputIds, null);
     } else {
       const { numLayers: L, numHeads: H, dModel: d } = this.config;
@@ -221,6 +288,7 @@ export class LensModel {
         stream: keepPositions(last.stream, L + 1, last.ids.length, d, common),
         keys: keepPositions(last.keys, L * H, last.ids.length, dh, common),
         values: keepPositions(last.values, L * H, last.ids.length, dh, common),
+        ...(last.afterAttention ? { afterAttention: keepPositions(last.afterAttention, L, last.ids.length, d, common) } : {}),
       };
       run = common === inputIds.length ? prefix : await this.runModel(inputIds, prefix);
     }
@@ -236,34 +304,55 @@ export class LensModel {
     const { numLayers: L, dModel: d } = this.config;
     const P = past?.ids.length ?? 0;
     const out = await this.modelSession.run(modelFeeds(this.ort.Tensor, this.config, inputIds.slice(P), past ? { length: P, ...past } : undefined));
-    const next = {
-      stream: out.residual_stream.data as Float32Array, // [L+1, T-P, d]
+    const stream = out.residual_stream.data as Float32Array; // [L+1, T-P, d]
+    const after = out.after_attention?.data as Float32Array | undefined; // [L, T-P, d], from the graph built with afterAttention
+    return {
+      ids: [...inputIds],
       keys: out.present_keys.data as Float32Array, // [L, H, T, dh]
       values: out.present_values.data as Float32Array,
+      stream: past ? appendPositions(past.stream, stream, L + 1, d) : stream,
+      ...(after ? { afterAttention: past?.afterAttention ? appendPositions(past.afterAttention, after, L, d) : after } : {}),
     };
-    return { ids: [...inputIds], ...next, stream: past ? appendPositions(past.stream, next.stream, L + 1, d) : next.stream };
   }
 
   /**
-   * The head graph on positions `positions` of `run`, scoring `targets[j]` at positions[j]: rows [R, n] per
-   * output, for the outputs `fetches`. Head row r reads stream row `streamRows[r]` through translator r (the last, the output, through
-   * none); by default stream row r, as a trajectory does.
+   * The rows the head reads for `lens`: layers 0…L with the lens's translators (the output with none);
+   * with `sublayers`, block ℓ's after-attention state after each layer ℓ < L, with a zero translator,
+   * which is the logit lens: a tuned lens's translator ℓ was trained on layer ℓ's state alone.
    */
-  private async runHead(run: ModelRun, lens: Lens, positions: number[], targets: number[], k: number, fetches: readonly string[], streamRows?: number[]) {
+  private headRows(run: ModelRun, lens: Lens, sublayers: boolean): HeadRows {
     const { numLayers: L, dModel: d } = this.config;
-    const R = L + 1;
+    const layer = (row: number) => ({ states: run.stream, row });
+    if (!sublayers) return { sources: range(0, L + 1).map(layer), weight: lens.translatorWeight, bias: lens.translatorBias };
+    const after = run.afterAttention;
+    if (!after) throw new Error('headRows: this run has no after-attention states');
+    let translators = this.sublayerTranslators.get(lens);
+    if (!translators) {
+      translators = { weight: new Float32Array(2 * L * d * d), bias: new Float32Array(2 * L * d) };
+      for (let i = 0; i < L; i++) {
+        translators.weight.set(lens.translatorWeight.subarray(i * d * d, (i + 1) * d * d), 2 * i * d * d);
+        translators.bias.set(lens.translatorBias.subarray(i * d, (i + 1) * d), 2 * i * d);
+      }
+      this.sublayerTranslators.set(lens, translators);
+    }
+    return { sources: [...range(0, L).flatMap((i) => [layer(i), { states: after, row: i }]), layer(L)], ...translators };
+  }
+
+  /** The head graph's outputs `fetches` on positions `positions` of `run`'s rows `head`, scoring `targets[j]` at positions[j]: rows [R, n] per cell output. */
+  private async runHead(run: ModelRun, head: HeadRows, positions: number[], targets: number[], k: number, fetches: readonly string[]) {
+    const d = this.config.dModel;
+    const R = head.sources.length;
     const T = run.ids.length;
     const n = positions.length;
     const rows = new Float32Array(R * n * d); // [R, n, d]
-    for (let r = 0; r < R; r++) {
-      const s = streamRows?.[r] ?? r;
-      positions.forEach((t, j) => rows.set(run.stream.subarray((s * T + t) * d, (s * T + t + 1) * d), (r * n + j) * d));
-    }
+    head.sources.forEach(({ states, row }, r) => {
+      positions.forEach((t, j) => rows.set(states.subarray((row * T + t) * d, (row * T + t + 1) * d), (r * n + j) * d));
+    });
     const { Tensor } = this.ort;
     const feeds = {
       residual_stream: new Tensor('float32', rows, [R, n, d]),
-      translator_weight: new Tensor('float32', lens.translatorWeight, [L, d, d]),
-      translator_bias: new Tensor('float32', lens.translatorBias, [L, d]),
+      translator_weight: new Tensor('float32', head.weight, [R - 1, d, d]),
+      translator_bias: new Tensor('float32', head.bias, [R - 1, d]),
       targets: new Tensor('int64', BigInt64Array.from(targets, BigInt), [n]),
       k: new Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
     };
@@ -271,8 +360,8 @@ export class LensModel {
   }
 
   /** The head graph on positions `positions` of `run`, written into `columns`; returns the bias over those positions. */
-  private async decode(run: ModelRun, lens: Lens, k: number, positions: number[], columns: (HeadColumn | undefined)[]): Promise<Float32Array> {
-    const R = this.config.numLayers + 1;
+  private async decode(run: ModelRun, head: HeadRows, k: number, positions: number[], columns: (HeadColumn | undefined)[]): Promise<Float32Array> {
+    const R = head.sources.length;
     const T = run.ids.length;
     const n = positions.length;
     // The last position has no next token; any valid id keeps the graph simple, and we mask it below.
@@ -282,7 +371,7 @@ export class LensModel {
     const fetches = HEAD_OUTPUTS.filter((name) => name !== 'last_logits' || last);
     const out = await this.runHead(
       run,
-      lens,
+      head,
       positions,
       positions.map((t) => (t + 1 < T ? run.ids[t + 1] : 0)),
       k,
@@ -345,18 +434,21 @@ export class LensModel {
     const sums = new Float64Array(L * L); // [i, j]
     for (let j = 0; j < L; j++) {
       // Every translator reads state j; the output row stays the model's own (stream row L).
-      const streamRows = [...Array<number>(L).fill(j), L];
+      const head: HeadRows = {
+        sources: [...Array.from({ length: L }, () => ({ states: run.stream, row: j })), { states: run.stream, row: L }],
+        weight: lens.translatorWeight,
+        bias: lens.translatorBias,
+      };
       for (let from = 0; from < T; from += perRun) {
         if (shouldStop?.()) return null;
         const positions = range(from, Math.min(T, from + perRun));
         const out = await this.runHead(
           run,
-          lens,
+          head,
           positions,
           positions.map(() => 0),
           1,
           ['forward_kl'],
-          streamRows,
         );
         const forwardKl = out.forward_kl.data as Float32Array; // [R, n]
         for (let i = 0; i < L; i++) {
@@ -372,8 +464,8 @@ export class LensModel {
    * One chosen token per position goes in as the head's `targets`: its cross-entropy is then −log q(token)
    * in every cell and its rank the token's rank, with no [R, T, V] leaving the graph. [R, n] each.
    */
-  private async readTokens(run: ModelRun, lens: Lens, positions: number[], tokens: number[]): Promise<{ logprob: Float32Array; rank: Float32Array }> {
-    const out = await this.runHead(run, lens, positions, tokens, 1, ['cross_entropy', 'rank']);
+  private async readTokens(run: ModelRun, head: HeadRows, positions: number[], tokens: number[]): Promise<{ logprob: Float32Array; rank: Float32Array }> {
+    const out = await this.runHead(run, head, positions, tokens, 1, ['cross_entropy', 'rank']);
     return {
       logprob: Float32Array.from(out.cross_entropy.data as Float32Array, (ce) => -ce),
       rank: Float32Array.from(out.rank.data as ArrayLike<number>),
@@ -395,6 +487,15 @@ export class LensModel {
     const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= this.config.vocabSize);
     if (bad !== undefined) throw new PromptError(`Token id ${bad} is outside ${this.name}'s vocabulary of ${this.config.vocabSize}.`);
   }
+}
+
+/**
+ * The weights go in as external data: ONNX Runtime copies each from the checkpoint's own arrays into
+ * its tensors, so no encoded copy of them is made, and once the sessions exist nothing here holds
+ * them (the caller may drop the checkpoint).
+ */
+function createSession(ort: Ort, { bytes, externalData }: OnnxModel, options: OrtSession.SessionOptions): Promise<OrtSession> {
+  return ort.InferenceSession.create(bytes, { ...options, externalData });
 }
 
 function range(from: number, to: number): number[] {

@@ -7,7 +7,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { formatBytes } from '../../demos/shared/format-bytes.ts';
+import { formatBytes } from '../../src/lens/format-bytes.ts';
 import { parseModelConfig } from '../../src/lens/model/architectures.ts';
 import { memoryEstimate } from '../../src/lens/model/memory-estimate.ts';
 import { watchForErrors } from './watch-errors.ts';

@@ -10,7 +10,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { formatBytes } from '../../demos/shared/format-bytes.ts';
+import { formatBytes } from '../../src/lens/format-bytes.ts';
 import { watchForErrors } from './watch-errors.ts';
 
 const REPO = '/EleutherAI/pythia-70m-deduped/resolve/main';

@@ -48,6 +48,18 @@ describe('lens trajectory (CLI)', () => {
     runs.logit = lens(['trajectory', ...model, '--lens', 'logit', '--ids', seed.input_ids.join(','), '--topk', '100', '--json']);
     runs.table = lens(['trajectory', ...model, '--lens', 'tests/fixtures/lenses/legacy', '--text', seed.text!, '--start', '-3']);
     runs.badLens = lens(['trajectory', ...model, '--lens', 'tests/fixtures/lenses/no-such-lens', '--ids', '464,2068']);
+    runs.sublayers = lens([
+      'trajectory',
+      ...model,
+      '--lens',
+      'tests/fixtures/lenses/current',
+      '--ids',
+      seed.input_ids.join(','),
+      '--topk',
+      '1',
+      '--sublayers',
+      '--json',
+    ]);
   });
 
   it('prints the tuned lens trajectory as JSON that matches the reference', async () => {
@@ -93,6 +105,21 @@ describe('lens trajectory (CLI)', () => {
         'top-k sorted by probability',
       ).toBe(true);
     }
+  });
+
+  it('adds the after-attention rows with --sublayers, read by the logit lens as the reference reads them', async () => {
+    const json = parseJson(await runs.sublayers);
+    expect(json.rows).toEqual(['0', '0 · after attention', '1', '1 · after attention', '2', '2 · after attention', 'output']);
+    const want = instruments.prompts.find((p) => p.name === 'seed')!.lenses.tuned.sublayers;
+    expect(json.top1_ids).toEqual(want.top1_ids);
+    for (const [got, ref] of [
+      [json.forward_kl, want.forward_kl],
+      [json.entropy, want.entropy],
+    ] as const) {
+      ref.flat().forEach((v, cell) => expect(Math.abs(got.flat()[cell]! - v), `cell ${cell}`).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(v)));
+    }
+    // Prediction depth counts the layers alone, as without the option.
+    expect(json.prediction_depth).toEqual(instruments.prompts.find((p) => p.name === 'seed')!.lenses.tuned.prediction_depth);
   });
 
   it('prints a table of the last three positions for --text and --start -3: "output" on top, then layers 2, 1, 0', async () => {

@@ -29,7 +29,6 @@ import json
 import math
 import os
 import shutil
-import struct
 import sys
 import time
 from pathlib import Path
@@ -153,26 +152,6 @@ class GPT2(nn.Module):
 # Checkpoint (HF layout)
 # --------------------------------------------------------------------------------------------
 
-def write_safetensors(path: Path, tensors: dict, metadata: dict | None = None) -> None:
-    """u64 LE header length, JSON header (dtype/shape/data_offsets, sorted names), padded to 8, data."""
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().to("cpu", torch.float32).contiguous()
-        data = t.numpy().astype("<f4", copy=False).tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    if metadata:
-        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
-    hj = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    hj += b" " * ((8 - len(hj) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hj)))
-        f.write(hj)
-        for b in blobs:
-            f.write(b)
-
-
 def read_safetensors(path: Path) -> dict:
     """The F32 tensors of a checkpoint (F16 files, the shipped copies, are widened)."""
     return safetensors_io.read_safetensors(path)[0]
@@ -205,8 +184,8 @@ def hf_config(cfg: dict) -> dict:
 
 def save_checkpoint(model: GPT2, out: Path, tokenizer_dir: Path | None, log: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    sd = {k: v for k, v in model.state_dict().items()}
-    write_safetensors(out / "model.safetensors", sd, metadata={"format": "pt"})
+    sd = {k: v.detach().to("cpu", torch.float32) for k, v in model.state_dict().items()}
+    safetensors_io.write_safetensors(out / "model.safetensors", sd, metadata={"format": "pt"})
     (out / "config.json").write_text(json.dumps(hf_config(model.cfg), indent=2) + "\n")
     if tokenizer_dir is not None:
         for name in ("tokenizer.json", "tokenizer_config.json"):

@@ -26,6 +26,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gpt2_reference as ref  # noqa: E402
+from safetensors_io import write_safetensors  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures"
@@ -140,31 +141,6 @@ def f16_round(t: torch.Tensor) -> torch.Tensor:
 # file writers
 # --------------------------------------------------------------------------------------------
 
-def write_safetensors(path: Path, tensors: Dict[str, torch.Tensor], metadata=None) -> None:
-    """Minimal safetensors writer: u64 LE header length, JSON header (sorted keys, padded with
-    spaces to a multiple of 8), then the raw little-endian data in header-key order."""
-    names = sorted(tensors)
-    header: Dict[str, object] = {}
-    if metadata is not None:
-        header["__metadata__"] = metadata
-    blobs = []
-    off = 0
-    for name in names:
-        t = tensors[name].contiguous()
-        dtype = {torch.float32: "F32", torch.float16: "F16"}[t.dtype]
-        b = t.numpy().astype(t.numpy().dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    hb = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    hb += b" " * ((8 - len(hb) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hb)))
-        f.write(hb)
-        for b in blobs:
-            f.write(b)
-
-
 def torch_save_bytes(obj) -> bytes:
     """torch.save to a BytesIO: the zip's folder is 'archive/'."""
     buf = io.BytesIO()
@@ -224,23 +200,20 @@ def min_topk_gap(params, config, translators) -> float:
     return gap
 
 
-def expected_for(params, config, translators, name: str, lens_name: str, seed: int):
-    params = ref.to_f64(params)
-    sids = sample_ids()
-    out = {"model": name, "tuned_lens": lens_name, "seed": seed, "topk": TOPK, "prompts": []}
+def expected_for(model: str, lens_name: str, seed: int, prompts, sids, translators, hidden_states, lens_logits):
+    """Both lenses' expected cells on every prompt, and the smallest top-k gap among them, for any
+    architecture: `hidden_states(ids)` and `lens_logits(hidden, translators)` are its reference."""
+    out = {"model": model, "tuned_lens": lens_name, "seed": seed, "topk": TOPK, "prompts": []}
     min_gap = float("inf")
-    rows = [str(i) for i in range(L)] + ["output"]
-    for pr in PROMPTS:
+    for pr in prompts:
         ids = pr["input_ids"]
-        hidden = ref.gpt2_hidden_states(params, config, ids)
+        hidden = hidden_states(ids)
+        rows = [str(i) for i in range(hidden.shape[0] - 1)] + ["output"]
         lenses = {}
         for lname, tr in (("logit", None), ("tuned", translators)):
-            logits = ref.lens_logits(params, config, hidden, tr)
-            s = ref.cell_statistics(logits, ids, TOPK, sids)
+            s = ref.cell_statistics(lens_logits(hidden, tr), ids, TOPK, sids)
             min_gap = min(min_gap, s.pop("_min_topk_gap"))
-            S = {"rows": rows}
-            for k in ("top1_ids", "topk_ids"):
-                S[k] = s[k]
+            S = {"rows": rows, "top1_ids": s["top1_ids"], "topk_ids": s["topk_ids"]}
             for k in ("topk_logprobs", "entropy", "cross_entropy", "forward_kl", "max_probability"):
                 S[k] = f32num(s[k])
             S["rank"] = s["rank"]
@@ -259,6 +232,13 @@ def expected_for(params, config, translators, name: str, lens_name: str, seed: i
     return out, min_gap
 
 
+def gpt2_expected(params, config, translators, name: str, lens_name: str, seed: int):
+    params = ref.to_f64(params)
+    return expected_for(name, lens_name, seed, PROMPTS, sample_ids(), translators,
+                        lambda ids: ref.gpt2_hidden_states(params, config, ids),
+                        lambda hidden, tr: ref.lens_logits(params, config, hidden, tr))
+
+
 def build(seed: int):
     gen = torch.Generator().manual_seed(seed)
     model = make_model(gen)
@@ -271,8 +251,8 @@ def build(seed: int):
     gap = min(min_topk_gap(model, CONFIG, tr), min_topk_gap(model16, CONFIG, tr16))
     if gap < MIN_TOPK_GAP:
         return None, gap
-    exp32, g32 = expected_for(model, CONFIG, tr, "tiny-gpt2", "current", seed)
-    exp16, g16 = expected_for(model16, CONFIG, tr16, "tiny-gpt2-f16", "current-half", seed)
+    exp32, g32 = gpt2_expected(model, CONFIG, tr, "tiny-gpt2", "current", seed)
+    exp16, g16 = gpt2_expected(model16, CONFIG, tr16, "tiny-gpt2-f16", "current-half", seed)
     assert min(g32, g16) == gap
     return (model, lens, wrong_d, wrong_l, exp32, exp16), gap
 

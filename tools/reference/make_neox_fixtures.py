@@ -24,9 +24,9 @@ from typing import Dict, List
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gpt2_reference as gref  # noqa: E402  (cell_statistics: architecture-free)
 import gptneox_reference as ref  # noqa: E402
-from make_fixtures import f16_round, f32num, make_translators, torch_save_bytes, write_json, write_safetensors  # noqa: E402
+from make_fixtures import expected_for, f16_round, f32num, make_translators, torch_save_bytes, write_json  # noqa: E402
+from safetensors_io import write_safetensors  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "default-model"))
 from bpe import bytes_to_unicode  # noqa: E402  (GPT-2's byte map, written once for the default model's tokenizer)
@@ -251,31 +251,6 @@ def prompts(vocab, merges, run_id):
     return out
 
 
-def expected_for(params, config, translators, name, lens_name, seed, prs):
-    sids = sample_ids()
-    out = {"model": name, "tuned_lens": lens_name, "seed": seed, "topk": TOPK, "prompts": []}
-    min_gap = float("inf")
-    rows = [str(i) for i in range(L)] + ["output"]
-    for pr in prs:
-        ids = pr["input_ids"]
-        hidden = ref.gptneox_hidden_states(params, config, ids)
-        lenses = {}
-        for lname, tr in (("logit", None), ("tuned", translators)):
-            s = gref.cell_statistics(ref.lens_logits(params, config, hidden, tr), ids, TOPK, sids)
-            min_gap = min(min_gap, s.pop("_min_topk_gap"))
-            S = {"rows": rows, "top1_ids": s["top1_ids"], "topk_ids": s["topk_ids"]}
-            for k in ("topk_logprobs", "entropy", "cross_entropy", "forward_kl", "max_probability"):
-                S[k] = f32num(s[k])
-            S["rank"] = s["rank"]
-            S["rank_tolerance"] = s["rank_tolerance"]
-            S["logprobs_sample"] = {"ids": s["logprobs_sample"]["ids"], "values": f32num(s["logprobs_sample"]["values"])}
-            lenses[lname] = S
-        out["prompts"].append({"name": pr["name"], "text": pr["text"], "input_ids": ids,
-                               "residual_stream": {"shape": list(hidden.shape), "data": f32num(hidden.reshape(-1).tolist())},
-                               "lenses": lenses})
-    return out, min_gap
-
-
 SEQUENTIAL = OrderedDict(CONFIG)
 SEQUENTIAL.update([("_name_or_path", "tiny-neox-sequential"), ("use_parallel_residual", False), ("rotary_pct", 1.0)])
 
@@ -311,7 +286,9 @@ def build(seed, prs):
             (model, CONFIG, tr, "tiny-neox", "tiny-neox-lens"),
             (model16, CONFIG, tr16, "tiny-neox-f16", "tiny-neox-lens (f16-rounded)"),
             (model, SEQUENTIAL, tr, "tiny-neox-sequential", "tiny-neox-lens")):
-        exp, gap = expected_for(params, config, translators, name, lens_name, seed, prs)
+        exp, gap = expected_for(name, lens_name, seed, prs, sample_ids(), translators,
+                                lambda ids: ref.gptneox_hidden_states(params, config, ids),
+                                lambda hidden, tr: ref.lens_logits(params, config, hidden, tr))
         if gap < MIN_TOPK_GAP:
             return None, gap
         results.append(exp)

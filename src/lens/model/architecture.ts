@@ -5,6 +5,7 @@
  * `model_type`, listed in `architectures.ts`.
  */
 import type { OnnxModel } from '../onnx/graph-builder.ts';
+import type { ModelGraphOptions } from './residual-stream.ts';
 import type { Tensor32 } from '../tensor.ts';
 import type { Unembedding } from '../train/unembedding.ts';
 
@@ -30,8 +31,11 @@ export interface ModelCheckpoint {
   readonly config: ModelConfig;
   /** Tensors in the file that the model does not use (by their names in the file). */
   readonly ignored: string[];
-  /** The model graph: `input_ids` int64 [T] → `residual_stream` float32 [L + 1, T, d], its weights as external data. */
-  modelGraph(): OnnxModel;
+  /**
+   * The model graph: `input_ids` int64 [T] → `residual_stream` float32 [L + 1, T, d], its weights as
+   * external data; with `afterAttention` also `after_attention` [L, T, d] (residual-stream.ts).
+   */
+  modelGraph(options?: ModelGraphOptions): OnnxModel;
   /** The frozen head every lens decodes through: Unembed(h) = LN_f(h)·W_Uᵀ. */
   unembedding(): Unembedding;
 }

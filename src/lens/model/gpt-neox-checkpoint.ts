@@ -14,19 +14,19 @@
  *   `attention.rotary_emb.inv_freq`) and anything else the model does not use are ignored (listed in
  *   `ignored`) — the rotary frequencies are recomputed from the config, as transformers does.
  */
-import { LensFormatError } from '../errors.ts';
-import { checkFiniteWeights } from '../formats/finite-weights.ts';
-import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
+import type { Tensor32 } from '../tensor.ts';
 import type { Unembedding } from '../train/unembedding.ts';
 import type { OnnxModel } from '../onnx/graph-builder.ts';
 import type { ModelCheckpoint } from './architecture.ts';
+import { checkTensors, type ExpectedTensor } from './checkpoint-tensors.ts';
+import type { ModelGraphOptions } from './residual-stream.ts';
 import type { GPTNeoXConfig } from './gpt-neox-config.ts';
 import { buildGPTNeoXGraph } from './gpt-neox-graph.ts';
 
 /** The tensors a GPT-NeoX with this config must have, by their unprefixed names, with their shapes in config terms. */
-export function expectedGPTNeoXTensors(config: GPTNeoXConfig): Map<string, { shape: number[]; formula: string }> {
+export function expectedGPTNeoXTensors(config: GPTNeoXConfig): Map<string, ExpectedTensor> {
   const { dModel: d, vocabSize: V, intermediateSize: I } = config;
-  const out = new Map<string, { shape: number[]; formula: string }>();
+  const out = new Map<string, ExpectedTensor>();
   const add = (name: string, shape: number[], formula: string) => out.set(name, { shape, formula });
   add('embed_in.weight', [V, d], '[vocab_size, hidden_size]');
   for (let i = 0; i < config.numLayers; i++) {
@@ -50,7 +50,6 @@ export function expectedGPTNeoXTensors(config: GPTNeoXConfig): Map<string, { sha
   return out;
 }
 
-const PREFIX = 'gpt_neox.';
 const LAYER = /^layers\.(\d+)\./;
 const BUFFER = /^layers\.\d+\.attention\.(bias|masked_bias|rotary_emb\.inv_freq)$/;
 
@@ -63,46 +62,23 @@ export class GPTNeoXCheckpoint implements ModelCheckpoint {
 
   /** Checks `tensors` (as read from `fileName`) against `config` and keeps them by reference. */
   static fromTensors(config: GPTNeoXConfig, tensors: Map<string, Tensor32>, fileName: string): GPTNeoXCheckpoint {
-    const expected = expectedGPTNeoXTensors(config);
-    const found = new Map<string, { nameInFile: string; tensor: Tensor32 }>();
-    const ignored: string[] = [];
-    for (const [nameInFile, tensor] of tensors) {
-      const name = nameInFile.startsWith(PREFIX) ? nameInFile.slice(PREFIX.length) : nameInFile;
-      if (found.has(name)) {
-        throw new LensFormatError(`${fileName}: ${name} appears twice (with and without the '${PREFIX}' prefix) — which one is meant?`);
-      }
-      if (expected.has(name)) {
-        found.set(name, { nameInFile, tensor });
-        continue;
-      }
-      const layer = LAYER.exec(name);
-      if (layer && Number(layer[1]) >= config.numLayers && !BUFFER.test(name)) {
-        throw new LensFormatError(
-          `${fileName}: ${nameInFile} belongs to layer ${layer[1]} but config says num_hidden_layers ${config.numLayers} — are config.json and the weights from the same model?`,
-        );
-      }
-      ignored.push(nameInFile);
-    }
-
-    const missing = [...expected.keys()].filter((name) => !found.has(name));
-    if (missing.length > 0) {
-      const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
-      const head = missing.includes('embed_out.weight') && missing.length === 1 ? ' (the untied output head: config says tie_word_embeddings false)' : '';
-      throw new LensFormatError(
-        `${fileName}: ${missing.length === 1 ? 'a tensor is' : `${missing.length} tensors are`} missing: ${shown}${head} — config says num_hidden_layers ${config.numLayers}; is the file complete and a GPT-NeoX checkpoint?`,
-      );
-    }
-    for (const [name, want] of expected) {
-      const { nameInFile, tensor } = found.get(name)!;
-      if (!sameShape(tensor.shape, want.shape)) {
-        throw new LensFormatError(
-          `${fileName}: ${nameInFile} has shape ${formatShape(tensor.shape)} but config says hidden_size ${config.dModel}, vocab_size ${config.vocabSize}, intermediate_size ${config.intermediateSize} — expected ${formatShape(want.shape)} = ${want.formula}; are config.json and the weights from the same model?`,
-        );
-      }
-    }
-    for (const { nameInFile, tensor } of found.values()) checkFiniteWeights(tensor, nameInFile, fileName);
-    const byName = new Map<string, Tensor32>();
-    for (const name of expected.keys()) byName.set(name, found.get(name)!.tensor);
+    const { byName, ignored } = checkTensors(
+      tensors,
+      expectedGPTNeoXTensors(config),
+      {
+        label: 'GPT-NeoX',
+        prefix: 'gpt_neox.',
+        layer: LAYER,
+        buffer: BUFFER,
+        numLayers: config.numLayers,
+        layerWord: 'layer',
+        layersKey: 'num_hidden_layers',
+        missingHint: (missing) =>
+          missing.includes('embed_out.weight') && missing.length === 1 ? ' (the untied output head: config says tie_word_embeddings false)' : '',
+        configSays: () => `hidden_size ${config.dModel}, vocab_size ${config.vocabSize}, intermediate_size ${config.intermediateSize}`,
+      },
+      fileName,
+    );
     return new GPTNeoXCheckpoint(config, byName, ignored);
   }
 
@@ -113,8 +89,8 @@ export class GPTNeoXCheckpoint implements ModelCheckpoint {
     return tensor;
   }
 
-  modelGraph(): OnnxModel {
-    return buildGPTNeoXGraph(this);
+  modelGraph(options?: ModelGraphOptions): OnnxModel {
+    return buildGPTNeoXGraph(this, options);
   }
 
   /** final_layer_norm and the untied head embed_out (embed_in when the config ties them). */

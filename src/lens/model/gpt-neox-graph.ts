@@ -5,6 +5,8 @@
  *   output  `residual_stream`  float32 [L + 1, T, d]
  *   input   `past_keys`, `past_values`        float32 [L, H, P, dh]      (kv-cache.ts; P = 0 for a whole prompt)
  *   output  `present_keys`, `present_values`  float32 [L, H, P + T, dh]  (keys rotated, as attention reads them)
+ *   output  `after_attention`  float32 [L, T, d]      only with `afterAttention`: each layer's h + attn,
+ *                                                      also with a parallel residual, where the MLP reads h
  *
  * Row 0 is the token embedding embed_in[ids] (no position embedding: positions enter through the
  * rotary embedding of queries and keys); row i is the output of layer i-1; row L is the output of
@@ -36,9 +38,9 @@ import { float, GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
 import type { GPTNeoXCheckpoint } from './gpt-neox-checkpoint.ts';
 import type { GPTNeoXConfig } from './gpt-neox-config.ts';
 import { kvCache } from './kv-cache.ts';
-import { residualStreamRows } from './residual-stream.ts';
+import { residualStreamRows, type ModelGraphOptions } from './residual-stream.ts';
 
-export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): OnnxModel {
+export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint, options: ModelGraphOptions = {}): OnnxModel {
   const config = ckpt.config;
   const { dModel: d, numLayers: L, numHeads: H, layerNormEpsilon: epsilon, nPositions } = config;
   const dHead = d / H;
@@ -63,7 +65,7 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): OnnxModel {
     g.node('LayerNormalization', [x, w(`${norm}.weight`), w(`${norm}.bias`)], { axis: -1, epsilon: float(epsilon) }); // [T, d]
   const linear = (x: string, w: (name: string) => string, name: string) => g.node('Gemm', [x, w(`${name}.weight`), w(`${name}.bias`)], { transB: 1 }); // x·Wᵀ + b
 
-  const rows = residualStreamRows(g, h);
+  const rows = residualStreamRows(g, h, options);
   for (let i = 0; i < L; i++) {
     const w = (name: string) => weight(`layers.${i}.${name}`);
 
@@ -78,6 +80,9 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint): OnnxModel {
 
     // mlp(post_attention_layernorm(·)), reading h itself (parallel) or h + attn (sequential)
     const mlpInput = config.parallelResidual ? h : g.node('Add', [attnOut, h]); // [T, d]
+    // The stream with the attention added and not yet the MLP: with a parallel residual no node holds
+    // it (the MLP reads h), so it is added for this output alone, attn + h as transformers adds them.
+    rows.pushAfterAttention(() => (config.parallelResidual ? g.node('Add', [attnOut, h]) : mlpInput));
     const y = layerNorm(mlpInput, w, 'post_attention_layernorm'); // [T, d]
     const up = linear(y, w, 'mlp.dense_h_to_4h'); // [T, I]
     const mlpOut = linear(gelu(g, up), w, 'mlp.dense_4h_to_h'); // [T, d]

@@ -11,20 +11,17 @@
  * Conv1D weights are stored [in, out], as the model graph uses them (x·W + b).
  */
 import { LensFormatError } from '../errors.ts';
-import { checkFiniteWeights } from '../formats/finite-weights.ts';
-import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
+import { sameShape, type Tensor32 } from '../tensor.ts';
 import type { Unembedding } from '../train/unembedding.ts';
 import type { OnnxModel } from '../onnx/graph-builder.ts';
 import type { ModelCheckpoint } from './architecture.ts';
+import { checkTensors, type ExpectedTensor } from './checkpoint-tensors.ts';
+import type { ModelGraphOptions } from './residual-stream.ts';
 import type { GPT2Config } from './gpt2-config.ts';
 import { buildGPT2Graph } from './gpt2-graph.ts';
 
-/** One expected tensor: its shape, and that shape in config terms for messages. */
-interface Expected {
-  shape: number[];
-  /** e.g. `[n_embd, 3·n_embd]` */
-  formula: string;
-  /** The config keys the shape depends on. */
+/** One expected tensor, with the config keys its shape depends on. */
+interface Expected extends ExpectedTensor {
   keys: (keyof typeof CONFIG_KEY)[];
 }
 
@@ -77,64 +74,32 @@ export class GPT2Checkpoint implements ModelCheckpoint {
    * its expected shape, no blocks beyond `n_layer`, a tied head — and keeps them by reference.
    */
   static fromTensors(config: GPT2Config, tensors: Map<string, Tensor32>, fileName: string): GPT2Checkpoint {
-    const expected = expectedGPT2Tensors(config);
-    const found = new Map<string, { fileName: string; tensor: Tensor32 }>();
-    const ignored: string[] = [];
-    let lmHead: { name: string; tensor: Tensor32 } | undefined;
+    const { byName, ignored, aside } = checkTensors(
+      tensors,
+      expectedGPT2Tensors(config),
+      {
+        label: 'GPT-2',
+        prefix: 'transformer.',
+        layer: BLOCK,
+        buffer: MASK_BUFFER,
+        numLayers: config.numLayers,
+        layerWord: 'block',
+        layersKey: 'n_layer',
+        aside: ['lm_head.weight'],
+        configSays: (want) => want.keys.map((k) => `${CONFIG_KEY[k]} ${config[k]}`).join(', '),
+      },
+      fileName,
+    );
 
-    for (const [nameInFile, tensor] of tensors) {
-      const name = nameInFile.startsWith('transformer.') ? nameInFile.slice('transformer.'.length) : nameInFile;
-      if (name === 'lm_head.weight') {
-        lmHead = { name: nameInFile, tensor };
-        continue;
-      }
-      if (found.has(name)) {
-        throw new LensFormatError(`${fileName}: ${name} appears twice (with and without the 'transformer.' prefix) — which one is meant?`);
-      }
-      if (expected.has(name)) {
-        found.set(name, { fileName: nameInFile, tensor });
-        continue;
-      }
-      const block = BLOCK.exec(name);
-      if (block && Number(block[1]) >= config.numLayers && !MASK_BUFFER.test(name)) {
-        throw new LensFormatError(
-          `${fileName}: ${nameInFile} belongs to block ${block[1]} but config says n_layer ${config.numLayers} — are config.json and the weights from the same model?`,
-        );
-      }
-      ignored.push(nameInFile);
-    }
-
-    const missing = [...expected.keys()].filter((name) => !found.has(name));
-    if (missing.length > 0) {
-      const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
-      throw new LensFormatError(
-        `${fileName}: ${missing.length === 1 ? 'a tensor is' : `${missing.length} tensors are`} missing: ${shown} — config says n_layer ${config.numLayers}; is the file complete and a GPT-2 checkpoint?`,
-      );
-    }
-
-    for (const [name, want] of expected) {
-      const { fileName: nameInFile, tensor } = found.get(name)!;
-      if (!sameShape(tensor.shape, want.shape)) {
-        const says = want.keys.map((k) => `${CONFIG_KEY[k]} ${config[k]}`).join(', ');
-        throw new LensFormatError(
-          `${fileName}: ${nameInFile} has shape ${formatShape(tensor.shape)} but config says ${says} — expected ${formatShape(want.shape)} = ${want.formula}; are config.json and the weights from the same model?`,
-        );
-      }
-    }
-    // After the shapes, so that a file for another model is named as such rather than by a stray value.
-    for (const { fileName: nameInFile, tensor } of found.values()) checkFiniteWeights(tensor, nameInFile, fileName);
-
+    const lmHead = aside.get('lm_head.weight');
     if (lmHead) {
-      const wte = found.get('wte.weight')!.tensor;
+      const wte = byName.get('wte.weight')!;
       if (!sameShape(lmHead.tensor.shape, wte.shape) || !sameData(lmHead.tensor.data, wte.data)) {
         throw new LensFormatError(
-          `${fileName}: ${lmHead.name} differs from wte.weight — untied output heads are not supported (the lens unembeds with the token embedding, as GPT-2 does)`,
+          `${fileName}: ${lmHead.nameInFile} differs from wte.weight — untied output heads are not supported (the lens unembeds with the token embedding, as GPT-2 does)`,
         );
       }
     }
-
-    const byName = new Map<string, Tensor32>();
-    for (const name of expected.keys()) byName.set(name, found.get(name)!.tensor);
     return new GPT2Checkpoint(config, byName, ignored);
   }
 
@@ -150,8 +115,8 @@ export class GPT2Checkpoint implements ModelCheckpoint {
     return [...this.tensors.keys()];
   }
 
-  modelGraph(): OnnxModel {
-    return buildGPT2Graph(this);
+  modelGraph(options?: ModelGraphOptions): OnnxModel {
+    return buildGPT2Graph(this, options);
   }
 
   /** ln_f and the tied head: W_U is the token embedding wte. */

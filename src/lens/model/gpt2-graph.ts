@@ -5,6 +5,7 @@
  *   output  `residual_stream`  float32 [L + 1, T, d]
  *   input   `past_keys`, `past_values`        float32 [L, H, P, dh]      (kv-cache.ts; P = 0 for a whole prompt)
  *   output  `present_keys`, `present_values`  float32 [L, H, P + T, dh]
+ *   output  `after_attention`  float32 [L, T, d]      only with `afterAttention`: each block's a (below)
  * With a past, the ids continue a prompt from position P and only the new positions are computed;
  * with P = 0 the whole prompt runs.
  *
@@ -23,9 +24,9 @@
 import { float, GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
 import type { GPT2Checkpoint } from './gpt2-checkpoint.ts';
 import { kvCache } from './kv-cache.ts';
-import { residualStreamRows } from './residual-stream.ts';
+import { residualStreamRows, type ModelGraphOptions } from './residual-stream.ts';
 
-export function buildGPT2Graph(ckpt: GPT2Checkpoint): OnnxModel {
+export function buildGPT2Graph(ckpt: GPT2Checkpoint, options: ModelGraphOptions = {}): OnnxModel {
   const { dModel: d, numLayers: L, numHeads: H, layerNormEpsilon: epsilon } = ckpt.config;
   const dHead = d / H;
   const g = new GraphBuilder('gpt2');
@@ -41,7 +42,7 @@ export function buildGPT2Graph(ckpt: GPT2Checkpoint): OnnxModel {
   const positions = g.node('Gather', [weight('wpe.weight'), cache.positions], { axis: 0 }); // [T, d]
   let h = g.node('Add', [tokens, positions]); // [T, d]
 
-  const rows = residualStreamRows(g, h);
+  const rows = residualStreamRows(g, h, options);
   for (let i = 0; i < L; i++) {
     const w = (name: string) => weight(`h.${i}.${name}`);
 
@@ -54,6 +55,7 @@ export function buildGPT2Graph(ckpt: GPT2Checkpoint): OnnxModel {
     const projected = g.node('MatMul', [attended, w('attn.c_proj.weight')]); // [T, d]
     const attnOut = g.node('Add', [projected, w('attn.c_proj.bias')]); // [T, d]
     const a = g.node('Add', [h, attnOut]); // [T, d]
+    rows.pushAfterAttention(() => a);
 
     // MLP: h' = a + c_proj(gelu(c_fc(LN_2(a))))
     const y = g.node('LayerNormalization', [a, w('ln_2.weight'), w('ln_2.bias')], { axis: -1, epsilon: float(epsilon) }); // [T, d]

@@ -40,7 +40,8 @@
  * Concat, Reshape, Gemm, Softmax, ReduceMax, Log, ReduceSum, Cast, Div.
  */
 import { GraphBuilder } from '../onnx/graph-builder.ts';
-import { layerNorm, translate, unembeddingInitializers, unembedRows, type Unembedding } from './unembedding.ts';
+import { forwardKl, lensInputs, lensLogits, logSumExp, outputDistribution } from './kl-graph.ts';
+import { unembeddingInitializers, type Unembedding } from './unembedding.ts';
 
 const FLOAT = 1; // onnx.TensorProto.DataType.FLOAT, for Cast
 
@@ -51,41 +52,23 @@ export function buildTrainStepGraph(u: Unembedding): Uint8Array {
   const g = new GraphBuilder('tuned-lens-train-step');
   const frozen = unembeddingInitializers(g, u);
 
-  const residual = g.input('residual', 'float32', ['R', 'N', d]); // [R, N, d]
-  const outputResidual = g.input('output_residual', 'float32', ['N', d]); // [N, d]
-  const weight = g.input('weight', 'float32', ['R', d, d]); // [R, d(out), d(in)]
-  const bias = g.input('bias', 'float32', ['R', d]); // [R, d]
+  const { residual, outputResidual, weight, bias } = lensInputs(g, d);
   const lastAxis = g.int64s([-1]);
 
-  // The target: p = softmax(LN_f(h_L)·wteᵀ), and Σ p log p = Σ p·z_L − logsumexp(z_L)
-  const outputNorm = layerNorm(g, outputResidual, frozen); // [N, d]
-  const outputLogits = unembedRows(g, outputNorm.output, frozen); // [N, V]
-  const p = g.node('Softmax', [outputLogits], { axis: -1 }); // [N, V]
-  const pUnembedded = g.node('MatMul', [p, frozen.wte]); // [N, d]  p·wte
-  const outputLogSumExp = logSumExp(g, outputLogits, p); // [N, 1]
-  const pDotOutputLogits = g.node('ReduceSum', [g.node('Mul', [outputNorm.output, pUnembedded]), lastAxis], { keepdims: 1 }); // [N, 1]  Σ p·z_L
-  const pLogP = g.node('Sub', [pDotOutputLogits, outputLogSumExp]); // [N, 1]  Σ p log p
-
-  // The lens: x = h + h·Aᵀ + b, y = LN_f(x), z = y·wteᵀ, q = softmax(z)
-  const x = translate(g, residual, weight, bias); // [R, N, d]
-  const ln = layerNorm(g, x, frozen); // [R, N, d]
-  const rowsShape = g.node('Shape', [residual]); // [3] = [R, N, d]
-  const vocabSize = g.node('Slice', [g.node('Shape', [frozen.wte]), g.int64s([0]), g.int64s([1])]); // [1] = V
-  const logitsShape = g.node('Concat', [g.node('Slice', [rowsShape, g.int64s([0]), g.int64s([2])]), vocabSize], { axis: 0 }); // [3] = [R, N, V]
-  const flatY = g.node('Reshape', [ln.output, g.int64s([-1, d])]); // [R·N, d]
-  const logits = g.node('Reshape', [unembedRows(g, flatY, frozen), logitsShape]); // [R, N, V]
+  // The target p = softmax(LN_f(h_L)·wteᵀ); the lens z = LN_f(h + h·Aᵀ + b)·wteᵀ, q = softmax(z)
+  const target = outputDistribution(g, outputResidual, frozen, lastAxis);
+  const { ln, logits } = lensLogits(g, residual, weight, bias, frozen, d); // [R, N, V]
   const q = g.node('Softmax', [logits], { axis: -1 }); // [R, N, V]
   const lensLogSumExp = logSumExp(g, logits, q); // [R, N, 1]
 
-  // loss_r = mean_n KL(p ‖ q_r) = mean_n (Σ p log p − Σ p·z + logsumexp z)
-  const pDotLogits = g.node('ReduceSum', [g.node('Mul', [ln.output, pUnembedded]), lastAxis], { keepdims: 1 }); // [R, N, 1]  Σ p·z
-  const kl = g.node('Add', [g.node('Sub', [pLogP, pDotLogits]), lensLogSumExp]); // [R, N, 1]
+  // loss_r = mean_n KL(p ‖ q_r)
+  const kl = forwardKl(g, target, ln.output, lensLogSumExp, lastAxis); // [R, N, 1]
   const loss = g.node('ReduceMean', [kl], { axes: [1, 2], keepdims: 0 }); // [R]
 
   // ∂loss/∂y = (q − p)·wte / N = (q·wte − p·wte) / N: the [R, N, V] difference q − p is never formed
   const tokenCount = g.node('Cast', [g.node('Slice', [g.node('Shape', [outputResidual]), g.int64s([0]), g.int64s([1])])], { to: FLOAT }); // [1] = N
   const qUnembedded = g.node('MatMul', [q, frozen.wte]); // [R, N, d]  q·wte
-  const yGrad = g.node('Div', [g.node('Sub', [qUnembedded, pUnembedded]), tokenCount]); // [R, N, d]
+  const yGrad = g.node('Div', [g.node('Sub', [qUnembedded, target.pUnembedded]), tokenCount]); // [R, N, d]
 
   // LayerNorm backward: ∂loss/∂x = (1/σ)·(g − mean g − x̂·mean(g·x̂)), g = ∂loss/∂y · γ
   const xHatGrad = g.node('Mul', [yGrad, frozen.gamma]); // [R, N, d]  g
@@ -102,11 +85,4 @@ export function buildTrainStepGraph(u: Unembedding): Uint8Array {
   g.output('grad_weight', 'float32', ['R', d, d], weightGrad);
   g.output('grad_bias', 'float32', ['R', d], biasGrad);
   return g.toModel(17);
-}
-
-/** logsumexp(z) over the last axis from z and q = softmax(z): max z − log max q. */
-export function logSumExp(g: GraphBuilder, logits: string, probabilities: string): string {
-  const maxLogit = g.node('ReduceMax', [logits], { axes: [-1], keepdims: 1 }); // [..., 1]
-  const maxProbability = g.node('ReduceMax', [probabilities], { axes: [-1], keepdims: 1 }); // [..., 1]
-  return g.node('Sub', [maxLogit, g.node('Log', [maxProbability])]); // [..., 1]
 }

@@ -1,7 +1,9 @@
 /**
  * What a lens says at every layer and position for one prompt: per cell (row, position) the top-k
  * tokens with probabilities and five statistics (architecture.md §3, natural log). Rows are the decoded
- * layers then "output", the model's own prediction. Plain data, so it crosses a Worker boundary.
+ * layers then "output", the model's own prediction; with sub-layer rows, each layer ℓ < L is followed by
+ * "ℓ · after attention", block ℓ's stream after its attention and before its MLP. Plain data, so it
+ * crosses a Worker boundary.
  */
 export const STATISTICS = ['entropy', 'crossEntropy', 'forwardKl', 'maxProbability', 'rank'] as const;
 export type Statistic = (typeof STATISTICS)[number];
@@ -15,11 +17,27 @@ export const STATISTIC_JSON_NAMES: Record<Statistic, string> = {
   rank: 'rank',
 };
 
+const AFTER_ATTENTION = ' · after attention';
+
+/** The label of block `layer`'s sub-layer row: its residual stream after attention, before the MLP. */
+export function afterAttentionRow(layer: number): string {
+  return `${layer}${AFTER_ATTENTION}`;
+}
+
+export function isAfterAttentionRow(label: string): boolean {
+  return label.endsWith(AFTER_ATTENTION);
+}
+
+/** The layer a row label names ("3" and "3 · after attention" are both 3); null for "output". */
+export function rowLayer(label: string): number | null {
+  return label === 'output' ? null : Number.parseInt(label, 10);
+}
+
 export interface TrajectoryData {
   inputIds: number[];
   /** Each input token's text, unformatted. */
   tokens: string[];
-  /** "0", "1", …, "output". */
+  /** "0", "1", …, "output"; with sub-layer rows "0", "0 · after attention", "1", …, "output". */
   rows: string[];
   k: number;
   /** [rows, T, k] */
@@ -91,7 +109,8 @@ export class PredictionTrajectory implements TrajectoryData {
     this.topkTokens = data.topkTokens;
     this.statistics = data.statistics;
     if (data.bias) this.bias = data.bias;
-    this.depth = data.depth ?? (hasEveryLayer(this.rows) ? depthFromTop1(this.topkIds, this.rows.length, this.inputIds.length, this.k) : undefined);
+    const layers = layerRows(this.rows);
+    this.depth = data.depth ?? (layers ? depthFromTop1(this.topkIds, layers, this.inputIds.length, this.k) : undefined);
     if (this.depth && this.depth.length !== this.numPositions)
       throw new Error(`PredictionTrajectory: depth has ${this.depth.length} positions, not ${this.numPositions}`);
     this.followed = data.followed;
@@ -157,11 +176,10 @@ export class PredictionTrajectory implements TrajectoryData {
     );
   }
 
-  /** Every n-th layer row, always keeping "output". */
+  /** The rows of every n-th layer (with their sub-layer rows), always keeping "output". */
   stride(n: number): PredictionTrajectory {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`stride must be a positive integer, not ${n}`);
-    const last = this.rows.length - 1;
-    const rows = this.rows.map((_, r) => r).filter((r) => r === last || r % n === 0);
+    const rows = this.rows.map((_, r) => r).filter((r) => (rowLayer(this.rows[r]) ?? 0) % n === 0);
     return this.select(
       rows,
       this.inputIds.map((_, t) => t),
@@ -227,15 +245,20 @@ export class PredictionTrajectory implements TrajectoryData {
   }
 }
 
-/** Rows "0", "1", …, "L-1", "output": the trajectory of every layer. */
-function hasEveryLayer(rows: string[]): boolean {
-  return rows.length >= 1 && rows[rows.length - 1] === 'output' && rows.slice(0, -1).every((label, i) => label === String(i));
+/**
+ * The indices of layer rows "0", "1", …, "L-1", "output" when the trajectory has every layer (sub-layer
+ * rows between them are skipped: depth counts layers); null when it has not.
+ */
+function layerRows(rows: string[]): number[] | null {
+  const layers = rows.map((_, r) => r).filter((r) => !isAfterAttentionRow(rows[r]));
+  const every = layers.length >= 1 && rows[layers[layers.length - 1]] === 'output' && layers.slice(0, -1).every((r, i) => rows[r] === String(i));
+  return every ? layers : null;
 }
 
-/** Prediction depth from the top-1 ids of rows 0..L (the last one the output), read downwards from the output. */
-function depthFromTop1(topkIds: Int32Array, R: number, T: number, k: number): Int32Array {
-  const L = R - 1;
-  const top1 = (r: number, t: number) => topkIds[(r * T + t) * k];
+/** Prediction depth from the top-1 ids of layer rows 0..L (the last one the output), read downwards from the output. */
+function depthFromTop1(topkIds: Int32Array, layers: number[], T: number, k: number): Int32Array {
+  const L = layers.length - 1;
+  const top1 = (layer: number, t: number) => topkIds[(layers[layer] * T + t) * k];
   return Int32Array.from({ length: T }, (_, t) => {
     let depth = L;
     while (depth > 0 && top1(depth - 1, t) === top1(L, t)) depth--;

@@ -28,6 +28,8 @@ export interface ModelRun {
   /** [L, H, T, dh] each */
   keys: Float32Array;
   values: Float32Array;
+  /** [L, T, d]: each block's stream after attention, from a model graph built with `afterAttention`. */
+  afterAttention?: Float32Array;
 }
 
 /** [A, T, w] → [A, n, w]: the first n positions of each of A blocks. */

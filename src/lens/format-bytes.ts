@@ -1,3 +1,4 @@
+/** A size for people (downloads, memory), in decimal units: 1 kB = 1,000 bytes. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1e3) return `${bytes} B`;
   if (bytes < 1e6) return `${(bytes / 1e3).toFixed(0)} kB`;
