@@ -8,6 +8,7 @@
 import type { ComponentChildren, Ref } from 'preact';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { LensFigure, type Built } from '../shared/LensFigure.tsx';
+import { FigureFrame } from '../shared/FigureFrame.tsx';
 import { PlotBox, type Drawing } from '../shared/PlotBox.tsx';
 import type { Cell } from '../heatmap/CellGrid.tsx';
 import { HeatmapCanvas } from '../heatmap/HeatmapCanvas.tsx';
@@ -111,8 +112,8 @@ export function CompareView(props: CompareViewProps) {
 
       {props.status}
 
-      <div class={running ? 'heatmap-frame is-running' : 'heatmap-frame'} ref={props.frameRef} aria-busy={built ? undefined : running}>
-        {shown ? (
+      <FigureFrame shown={shown} running={running} built={!!built} frameRef={props.frameRef} placeholder={props.placeholder}>
+        {(shown) => (
           <>
             {followed && (
               <FollowControls
@@ -169,10 +170,8 @@ export function CompareView(props: CompareViewProps) {
               </details>
             )}
           </>
-        ) : (
-          props.placeholder
         )}
-      </div>
+      </FigureFrame>
     </LensFigure>
   );
 }

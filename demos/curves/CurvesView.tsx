@@ -7,6 +7,7 @@ import type { ComponentChildren, Ref } from 'preact';
 import { LensFigure, type Built } from '../shared/LensFigure.tsx';
 import { LensLegend } from '../shared/LensLegend.tsx';
 import { NumbersTable, fmt3 } from '../shared/NumbersTable.tsx';
+import { FigureFrame } from '../shared/FigureFrame.tsx';
 import { PlotBox, type Drawing } from '../shared/PlotBox.tsx';
 import type { LayerPoint } from './curves-data.ts';
 import { crossEntropyField, LENS_LABELS, type CrossEntropyUnit, type CurvePlotKind } from './curves-plot.ts';
@@ -87,8 +88,8 @@ export function CurvesView(props: CurvesViewProps) {
 
       {props.status}
 
-      <div class={running ? 'heatmap-frame is-running' : 'heatmap-frame'} ref={props.frameRef} aria-busy={running}>
-        {shown ? (
+      <FigureFrame shown={shown} running={running} built={!!built} frameRef={props.frameRef} placeholder={props.placeholder}>
+        {(shown) => (
           <>
             <LensLegend entries={lenses.map((lens) => ({ lens, label: LENS_LABELS[lens] }))} />
             <div class={sideBySide ? 'curves-plots is-side-by-side' : 'curves-plots'} style={{ gap: `${CURVES_GAP}px` }}>
@@ -109,10 +110,8 @@ export function CurvesView(props: CurvesViewProps) {
               ]}
             />
           </>
-        ) : (
-          props.placeholder
         )}
-      </div>
+      </FigureFrame>
     </LensFigure>
   );
 }

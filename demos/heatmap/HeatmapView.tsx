@@ -7,6 +7,7 @@
 import type { ComponentChildren, Ref } from 'preact';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { LensFigure, type Built } from '../shared/LensFigure.tsx';
+import { FigureFrame } from '../shared/FigureFrame.tsx';
 import { PlotBox, type Drawing } from '../shared/PlotBox.tsx';
 import type { Cell } from './CellGrid.tsx';
 import { HeatmapCanvas } from './HeatmapCanvas.tsx';
@@ -138,8 +139,8 @@ export function HeatmapView(props: HeatmapViewProps) {
 
       {props.status}
 
-      <div class={running ? 'heatmap-frame is-running' : 'heatmap-frame'} ref={props.frameRef} aria-busy={built ? undefined : running}>
-        {shown ? (
+      <FigureFrame shown={shown} running={running} built={!!built} frameRef={props.frameRef} placeholder={props.placeholder}>
+        {(shown) => (
           <>
             {props.following && shown.trajectory.followed && (
               <FollowControls
@@ -185,10 +186,8 @@ export function HeatmapView(props: HeatmapViewProps) {
               </details>
             )}
           </>
-        ) : (
-          props.placeholder
         )}
-      </div>
+      </FigureFrame>
     </LensFigure>
   );
 }

@@ -7,6 +7,7 @@ import type { ComponentChildren, Ref } from 'preact';
 import type { TranslatorStats } from '../../src/engine/protocol.ts';
 import { LensFigure, type Built } from '../shared/LensFigure.tsx';
 import { NumbersTable } from '../shared/NumbersTable.tsx';
+import { FigureFrame } from '../shared/FigureFrame.tsx';
 import { PlotBox, type Drawing } from '../shared/PlotBox.tsx';
 import { NORM_SERIES } from './translator-plot.ts';
 import '../shared/figure.css';
@@ -82,8 +83,8 @@ export function TranslatorView({
 
       {status}
 
-      <div class={running ? 'heatmap-frame is-running' : 'heatmap-frame'} aria-busy={running} ref={frameRef}>
-        {shown ? (
+      <FigureFrame shown={shown} running={running} built={!!built} frameRef={frameRef} placeholder={placeholder}>
+        {(shown) => (
           <>
             <p class="translator-plot-title">How far each translator is from the identity</p>
             <ul class="curves-legend translator-legend" aria-label="Series">
@@ -121,10 +122,8 @@ export function TranslatorView({
               ]}
             />
           </>
-        ) : (
-          placeholder
         )}
-      </div>
+      </FigureFrame>
     </LensFigure>
   );
 }

@@ -6,7 +6,7 @@
  */
 import type { OnnxModel } from '../onnx/graph-builder.ts';
 import type { ModelGraphOptions } from './residual-stream.ts';
-import type { Tensor32 } from '../tensor.ts';
+import { countParameters, type Tensor32 } from '../tensor.ts';
 import type { Unembedding } from '../train/unembedding.ts';
 
 /** A model's shape, in the terms the lenses, the head graph and the pages use. */
@@ -59,4 +59,30 @@ export interface ParsedConfig {
   tiedUnembedding: boolean;
   /** Checks `tensors` (as read from `fileName`) against the config and keeps them. */
   checkpoint(tensors: Map<string, Tensor32>, fileName: string): ModelCheckpoint;
+}
+
+/** What an architecture is made of; `architecture` joins the parts into its registry entry. */
+export interface ArchitectureParts<C extends ModelConfig> {
+  /** Reads the config, refusing settings the graph does not implement. */
+  readConfig(json: unknown, fileName: string): C;
+  /** Every tensor a checkpoint of this config holds, with its shape. */
+  expectedTensors(config: C): ReadonlyMap<string, { shape: readonly number[] }>;
+  tiedUnembedding(config: C): boolean;
+  checkpoint(config: C, tensors: Map<string, Tensor32>, fileName: string): ModelCheckpoint;
+}
+
+export function architecture<C extends ModelConfig>(modelType: string, label: string, parts: ArchitectureParts<C>): Architecture {
+  return {
+    modelType,
+    label,
+    parseConfig(json, fileName) {
+      const config = parts.readConfig(json, fileName);
+      return {
+        config,
+        parameters: countParameters(parts.expectedTensors(config)),
+        tiedUnembedding: parts.tiedUnembedding(config),
+        checkpoint: (tensors, tensorsFile) => parts.checkpoint(config, tensors, tensorsFile),
+      };
+    },
+  };
 }
