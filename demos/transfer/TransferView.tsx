@@ -7,6 +7,7 @@ import type { ComponentChildren, Ref } from 'preact';
 import type { LayerTransfer } from '../../src/lens/lens-model.ts';
 import { lensLabel } from '../heatmap/heatmap-static.ts';
 import { LensChoice, PromptField } from '../heatmap/HeatmapSettings.tsx';
+import { FigureFrame } from '../shared/FigureFrame.tsx';
 import { LensFigure, type Built } from '../shared/LensFigure.tsx';
 import { NumbersTable } from '../shared/NumbersTable.tsx';
 import { PlotBox, type Drawing } from '../shared/PlotBox.tsx';
@@ -44,8 +45,13 @@ export interface TransferViewProps {
   frameRef?: Ref<HTMLDivElement>;
 }
 
+/** What a transfer costs on the loaded model: L head passes, each a whole trajectory's. */
+function transferCost(modelName: string, L: number): string {
+  return `${modelName}: ${L} translators × ${L} hidden states, ${L} passes of the lens head${L >= 12 ? ' — on a model this size it takes a while' : ''}`;
+}
+
 export function TransferView(props: TransferViewProps) {
-  const { id, built, model, shown, running = false } = props;
+  const { id, built, model, shown, running = false, status, placeholder, frameRef } = props;
   const L = model?.numLayers ?? 0;
   const layers = Array.from({ length: shown?.transfer.numLayers ?? 0 }, (_, l) => l);
   return (
@@ -65,19 +71,14 @@ export function TransferView(props: TransferViewProps) {
         <PromptField label="Text" value={props.text} onChange={props.onText} />
         <div class="heatmap-settings">
           <LensChoice value={props.lens ?? ''} lenses={props.lenses} onChange={props.lenses.length > 0 ? props.onLens : undefined} />
-          {model && (
-            <span class="heatmap-range-note">
-              {model.name}: {L} translators × {L} hidden states, {L} passes of the lens head
-              {L >= 12 ? ' — on a model this size it takes a while' : ''}
-            </span>
-          )}
+          <span class="heatmap-range-note">{model && transferCost(model.name, L)}</span>
         </div>
       </div>
 
-      {props.status}
+      {status}
 
-      <div class={running ? 'heatmap-frame is-running' : 'heatmap-frame'} ref={props.frameRef} aria-busy={built ? undefined : running}>
-        {shown ? (
+      <FigureFrame shown={shown} running={running} built={!!built} frameRef={frameRef} placeholder={placeholder}>
+        {(shown) => (
           <>
             <PlotBox drawing={shown.legend} class="heatmap-legend" />
             <PlotBox
@@ -101,10 +102,8 @@ export function TransferView(props: TransferViewProps) {
               }))}
             />
           </>
-        ) : (
-          props.placeholder
         )}
-      </div>
+      </FigureFrame>
     </LensFigure>
   );
 }
