@@ -33,11 +33,7 @@ async function start(threads: number) {
   const config = gpt2SmallConfig();
   log('making random GPT-2 small weights…');
   const lens = randomTunedLens(config);
-  const model = await LensModel.create(
-    ort,
-    { name: 'random-gpt2', baseModel: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer },
-    { executionProviders: ['wasm'] },
-  );
+  const model = await LensModel.create(ort, { name: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer }, { executionProviders: ['wasm'] });
   log(`loaded: 2 sessions on WASM with ${threads} thread${threads === 1 ? '' : 's'}`);
   post({ type: 'ready' });
   return { model, lens };

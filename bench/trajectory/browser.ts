@@ -143,6 +143,7 @@ export async function runBrowserBench(
         keystroke: options.keystroke ? '1' : '0',
         mode,
         ...(options.sessionOptions ? { session: JSON.stringify(options.sessionOptions) } : {}),
+        ...(options.compareSessionOptions ? { compare: JSON.stringify(options.compareSessionOptions) } : {}),
       });
       await page.goto(`${server.url}?${query}`);
       let result: BenchResult;

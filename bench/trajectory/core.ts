@@ -12,7 +12,6 @@ import type { InferenceSession } from 'onnxruntime-common';
 import { LensModel, type Ort } from '../../src/lens/lens-model.ts';
 import type { Lens } from '../../src/lens/lens/tuned-lens.ts';
 import type { GPT2Config } from '../../src/lens/model/gpt2-config.ts';
-import type { ModelFiles } from '../../src/lens/model/model-files.ts';
 import type { Tokenizer } from '../../src/lens/tokenizer.ts';
 import { gpt2SmallConfig, logitLens, randomGPT2Checkpoint, randomIds, randomTunedLens } from './random-gpt2.ts';
 
@@ -79,9 +78,13 @@ export interface BenchResult {
   config: { dModel: number; numLayers: number; numHeads: number; vocabSize: number; nPositions: number };
   topk: number;
   create: CreateTiming;
+  /** Before the weights are made: what the process (the page's renderer) holds without a model. */
+  memoryAtStart?: Record<string, number>;
   memoryAfterCreate?: Record<string, number>;
   memoryEnd?: Record<string, number>;
   cases: CaseResult[];
+  /** The keystroke on a second model made with other session options, run alternately with the first (`compareSessionOptions`). */
+  comparison?: KeystrokeComparison;
   notes: string[];
 }
 
@@ -97,7 +100,7 @@ export interface BenchHost {
   /** Called before each case's warm-up (e.g. reset VmHWM). */
   resetPeak(): Promise<void>;
   /** Peak memory since the last reset, plus whatever current numbers the host has (bytes); `at` says when. */
-  readPeak(at: 'create' | 'case' | 'end'): Promise<Record<string, number>>;
+  readPeak(at: 'start' | 'create' | 'case' | 'end'): Promise<Record<string, number>>;
   log(message: string): void;
   /**
    * CPU time and run-queue wait summed over the process's threads so far (ms), from
@@ -118,6 +121,22 @@ export interface BenchOptions {
   keystroke?: boolean;
   /** Session options to try on top of LensModel's (the browser page's ?session=JSON), e.g. to measure what an option does to memory. */
   sessionOptions?: Record<string, unknown>;
+  /**
+   * With `keystroke`: a second model with these session options on top (the page's ?compare=JSON),
+   * whose keystroke alternates with the first model's in one loop — on a shared machine the ratio of
+   * the two holds where each one's time alone does not.
+   */
+  compareSessionOptions?: Record<string, unknown>;
+}
+
+/** Per keystroke, for the first model and the one with `sessionOptions` on top, timed alternately. */
+export interface KeystrokeComparison {
+  sessionOptions: Record<string, unknown>;
+  runs: number;
+  base: { totalMs: Summary; modelMs: Summary; headMs: Summary; cpuMs?: Summary };
+  compared: { totalMs: Summary; modelMs: Summary; headMs: Summary; cpuMs?: Summary };
+  /** Both keystrokes' cells agree (the options must not change a number). */
+  check: string;
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = { lengths: [16, 64, 256], runs: 5, lenses: ['tuned', 'logit'], topk: 10 };
@@ -125,7 +144,7 @@ export const DEFAULT_OPTIONS: BenchOptions = { lengths: [16, 64, 256], runs: 5, 
 /** The seed view: the notebook's start_pos −10. */
 export const SEED_VIEW_START = -10;
 
-/** --T 16,64,256  --runs 5  --lens tuned,logit  --keystroke  --out file  --intra-op n (Node only) */
+/** --T 16,64,256  --runs 5  --lens tuned,logit  --keystroke [--compare JSON]  --out file  --intra-op n (Node only) */
 export function parseArgs(argv: string[]): { options: BenchOptions; out: string; intraOp?: number } {
   const options = { ...DEFAULT_OPTIONS };
   let out = 'bench/out/node.json';
@@ -138,6 +157,7 @@ export function parseArgs(argv: string[]): { options: BenchOptions; out: string;
     else if (a === '--out') out = argv[++i];
     else if (a === '--intra-op') intraOp = Number(argv[++i]);
     else if (a === '--keystroke') options.keystroke = true;
+    else if (a === '--compare') options.compareSessionOptions = JSON.parse(argv[++i]) as Record<string, unknown>;
   }
   if (!(options.runs >= 1)) throw new Error('--runs must be ≥ 1');
   if (options.lengths.some((T) => !(T >= 2))) throw new Error('--T lengths must be ≥ 2');
@@ -226,9 +246,10 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
   const notes: string[] = [];
   const timed: Timed = { model: [], head: [], creates: [], modelTokens: 0, headPositions: 0 };
 
+  const memoryAtStart = await host.readPeak('start');
   host.log('making random GPT-2 small weights…');
   let t = performance.now();
-  let files: ModelFiles | undefined = { name: 'random-gpt2', baseModel: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer };
+  let files: Parameters<typeof LensModel.create>[1] | undefined = { name: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer };
   const tuned = randomTunedLens(config);
   const logit = logitLens(config);
   const weightsMs = performance.now() - t;
@@ -269,6 +290,10 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
       }
     }
   }
+  const comparison =
+    options.keystroke && options.compareSessionOptions
+      ? await compareKeystrokes(host, model, timed, tuned, options, config, options.compareSessionOptions)
+      : undefined;
   const memoryEnd = await host.readPeak('end');
   await model.release();
   return {
@@ -285,11 +310,93 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
     },
     topk: options.topk,
     create,
+    memoryAtStart,
     memoryAfterCreate,
     memoryEnd,
     cases,
+    ...(comparison ? { comparison } : {}),
     notes,
   };
+}
+
+/**
+ * The keystroke case (tuned lens, T = 64) on `model` and on a second model made with `extra` session
+ * options on top, alternately, `options.runs` times each, the order swapped every run.
+ */
+async function compareKeystrokes(
+  host: BenchHost,
+  model: LensModel,
+  timed: Timed,
+  lens: Lens,
+  options: BenchOptions,
+  config: GPT2Config,
+  extra: Record<string, unknown>,
+): Promise<KeystrokeComparison> {
+  host.log(`comparison: a second model with ${JSON.stringify(extra)}…`);
+  const sessionOptions = structuredClone(extra); // as given: onnxruntime-web adds its own entries to the object it is passed
+  const otherTimed: Timed = { model: [], head: [], creates: [], modelTokens: 0, headPositions: 0 };
+  const other = await LensModel.create(
+    instrument(host.ort, otherTimed, { ...host.sessionOptionsOverride, ...extra } as InferenceSession.SessionOptions),
+    { name: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer },
+    { executionProviders: host.executionProviders },
+  );
+  const T = 64;
+  const ids = randomIds(T, config.vocabSize);
+  const seedView = { topk: options.topk, start: SEED_VIEW_START };
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const sides = [
+    { model, timed, total: [] as number[], modelMs: [] as number[], headMs: [] as number[], cpu: [] as number[] },
+    { model: other, timed: otherTimed, total: [] as number[], modelMs: [] as number[], headMs: [] as number[], cpu: [] as number[] },
+  ];
+  const keystroke = async (side: (typeof sides)[number]) => {
+    await side.model.trajectory(ids.slice(0, T - 1), lens, seedView);
+    side.timed.model.length = 0;
+    side.timed.head.length = 0;
+    const before = await host.schedstat?.();
+    const t0 = performance.now();
+    const result = await side.model.trajectory(ids, lens, seedView);
+    side.total.push(performance.now() - t0);
+    const after = await host.schedstat?.();
+    side.modelMs.push(sum(side.timed.model));
+    side.headMs.push(sum(side.timed.head));
+    if (before && after) side.cpu.push(after.cpuMs - before.cpuMs);
+    return result;
+  };
+  const [a, b] = [await keystroke(sides[0]), await keystroke(sides[1])]; // warm-up
+  let worst = 0;
+  let rankMoved = 0;
+  for (const [name, values] of Object.entries(a.statistics)) {
+    values.forEach((v, i) => {
+      const w = b.statistics[name as keyof typeof b.statistics][i];
+      if (Number.isNaN(v) && Number.isNaN(w)) return;
+      if (name === 'rank') rankMoved += v === w ? 0 : 1;
+      else worst = Math.max(worst, Math.abs(v - w));
+    });
+  }
+  for (const side of sides) for (const key of ['total', 'modelMs', 'headMs', 'cpu'] as const) side[key].length = 0;
+  for (let r = 0; r < options.runs; r++) {
+    for (const side of r % 2 ? [sides[1], sides[0]] : sides) await keystroke(side);
+  }
+  await other.release();
+  const summary = (side: (typeof sides)[number]) => ({
+    totalMs: summarize(side.total),
+    modelMs: summarize(side.modelMs),
+    headMs: summarize(side.headMs),
+    ...(side.cpu.length ? { cpuMs: summarize(side.cpu) } : {}),
+  });
+  const comparison = {
+    sessionOptions,
+    runs: options.runs,
+    base: summary(sides[0]),
+    compared: summary(sides[1]),
+    check:
+      `worst difference ${worst.toExponential(1)} (entropy, cross-entropy, KL, max probability), rank equal in ${a.statistics.rank.length - rankMoved} ` +
+      `of ${a.statistics.rank.length} cells, top-k ids ${a.topkIds.every((id, i) => id === b.topkIds[i]) ? 'identical' : 'DIFFER'}`,
+  };
+  host.log(
+    `comparison: ${JSON.stringify({ base: comparison.base.totalMs.median, compared: comparison.compared.totalMs.median, cpu: [comparison.base.cpuMs?.median, comparison.compared.cpuMs?.median], check: comparison.check })}`,
+  );
+  return comparison;
 }
 
 /**

@@ -33,6 +33,15 @@ export function headOnlyCheckpoint(config: GPT2Config, seed = 1234): GPT2Checkpo
       return t;
     },
     names: () => [...tensors.keys()],
+    // What buildHeadGraph reads (GPT2Checkpoint.unembedding's shape).
+    unembedding: () => ({
+      dModel: d,
+      vocabSize: V,
+      layerNormEpsilon: config.layerNormEpsilon,
+      lnFWeight: tensors.get('ln_f.weight')!.data,
+      lnFBias: tensors.get('ln_f.bias')!.data,
+      wte: tensors.get('wte.weight')!.data,
+    }),
   } as unknown as GPT2Checkpoint;
 }
 

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchResult, CaseResult } from './core.ts';
+import type { BenchResult, CaseResult, Summary } from './core.ts';
 import { mergeReport } from './merge-report.ts';
 
 const OUT = 'bench/out';
@@ -312,9 +312,21 @@ export function keystrokeTable(): string[] {
   const browser = results.find((r) => r.runtime.includes('wasm'));
   const m = browser?.memoryAfterCreate;
   if (m?.rendererVmHWM) {
+    const before = browser?.memoryAtStart?.rendererVmHWM;
     lines.push(
       '',
-      `Renderer peak (VmHWM) once the GPT-2-shaped model is loaded on 2-thread WASM: ${mb(m.rendererVmHWM)} MiB (WASM heap ${mb(m.wasmMemory)} MiB).`,
+      `Renderer peak (VmHWM) once the GPT-2-shaped model is loaded on 2-thread WASM: ${mb(m.rendererVmHWM)} MiB (WASM heap ${mb(m.wasmMemory)} MiB)` +
+        (before ? `; before the weights were made, ${mb(before)} MiB.` : '.'),
+    );
+  }
+  const c = browser?.comparison;
+  if (c) {
+    const cpu = (side: { cpuMs?: Summary }) => (side.cpuMs ? `, CPU ${ms(side.cpuMs.median)}` : '');
+    lines.push(
+      '',
+      `Same page, the keystroke alternating with a second model made with the session options ${'`'}${JSON.stringify(c.sessionOptions)}${'`'} on top ` +
+        `(${c.runs} each, median): ${ms(c.base.totalMs.median)} ms (model ${ms(c.base.modelMs.median)}, head ${ms(c.base.headMs.median)}${cpu(c.base)}) ` +
+        `against ${ms(c.compared.totalMs.median)} ms (model ${ms(c.compared.modelMs.median)}, head ${ms(c.compared.headMs.median)}${cpu(c.compared)}); ${c.check}.`,
     );
   }
   return lines;

@@ -17,6 +17,9 @@
  *                                            more token, seed view), beside a full T = 64 recompute, on onnxruntime-node
  *                                            and 2-thread WASM in Chromium, and the PyTorch reference's full T = 64, in
  *                                            one run → bench/out/{node,browser-wasm-t2,torch}-keystroke.json (no other file)
+ *   npm run bench -- --keystroke --compare '{"extra":{"session":{"disable_prepacking":"1"}}}'
+ *                                          … and in the browser, a second model with those session options on top,
+ *                                            its keystroke alternating with the first's (the ratio survives a busy machine)
  *   npm run bench -- --report              only rewrite bench/RESULTS.md (and the README's budget table) from bench/out/*.json
  *
  * Options: --T 16,64,256  --runs 5  --lens tuned,logit  --threads 1,2 (browser)

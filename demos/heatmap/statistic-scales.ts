@@ -53,6 +53,22 @@ export interface StatisticScale {
 
 const nats = (v: number) => `${v.toFixed(2)} nats`;
 
+/** Nats from 0 up to the largest value seen (at least 1), darkest at 0. */
+const NATS_FROM_ZERO = {
+  type: 'linear',
+  domain: (_V: number, max: number): [number, number] => [0, Math.max(1, max)],
+  reverse: true,
+  format: nats,
+} as const;
+
+/** A rank, 1 (the top) to V on a log scale, darkest at the top. */
+const RANK = {
+  type: 'log',
+  domain: (V: number): [number, number] => [1, V],
+  reverse: true,
+  format: (v: number) => `rank ${v.toLocaleString('en')}`,
+} as const;
+
 export const STATISTIC_SCALES: Record<Quantity, StatisticScale> = {
   entropy: {
     label: 'Entropy',
@@ -67,19 +83,13 @@ export const STATISTIC_SCALES: Record<Quantity, StatisticScale> = {
     label: 'Cross-entropy',
     unit: 'nats',
     description: 'surprise at the token that actually comes next (−log q of it)',
-    type: 'linear',
-    domain: (_V, max) => [0, Math.max(1, max)],
-    reverse: true,
-    format: nats,
+    ...NATS_FROM_ZERO,
   },
   forwardKl: {
     label: 'Forward KL',
     unit: 'nats',
     description: 'KL(p‖q): how far the lens is from the model’s own output distribution p',
-    type: 'linear',
-    domain: (_V, max) => [0, Math.max(1, max)],
-    reverse: true,
-    format: nats,
+    ...NATS_FROM_ZERO,
   },
   maxProbability: {
     label: 'Max probability',
@@ -94,10 +104,7 @@ export const STATISTIC_SCALES: Record<Quantity, StatisticScale> = {
     label: 'Rank',
     unit: 'rank of the next token (1 = top)',
     description: 'where the token that actually comes next ranks among the lens’s predictions',
-    type: 'log',
-    domain: (V) => [1, V],
-    reverse: true,
-    format: (v) => `rank ${v.toLocaleString('en')}`,
+    ...RANK,
   },
   changePerLayer: {
     label: 'Change per layer',
@@ -135,10 +142,7 @@ export const STATISTIC_SCALES: Record<Quantity, StatisticScale> = {
     label: 'Rank',
     unit: 'rank, 1 = top',
     description: 'where the followed token ranks among the lens’s predictions',
-    type: 'log',
-    domain: (V) => [1, V],
-    reverse: true,
-    format: (v) => `rank ${v.toLocaleString('en')}`,
+    ...RANK,
   },
 };
 

@@ -57,7 +57,7 @@ export async function evalCommand(args: EvalArgs): Promise<number> {
   const seed = optionalNumber('seed', args.seed, { integer: true }) ?? DATA_DEFAULTS.seed;
 
   const session = await loadSession(args.model);
-  const { model, unembedding } = session;
+  const { model } = session;
   const { numLayers: L, nPositions } = session.config;
   const context = optionalNumber('context', args.context, { integer: true, min: 2, max: nPositions }) ?? Math.min(1024, nPositions);
   const lensName = args.lens ?? 'logit';
@@ -73,7 +73,7 @@ export async function evalCommand(args: EvalArgs): Promise<number> {
   const evaluation = await evaluateLenses({
     ort,
     modelName: model.name,
-    unembedding,
+    unembedding: await session.unembedding(),
     numLayers: L,
     residualStream: (ids) => model.residualStream(ids),
     chunks,

@@ -152,7 +152,7 @@ export async function trainCommand(args: TrainArgs): Promise<number> {
     const evaluation = await evaluateLenses({
       ort,
       modelName: model.name,
-      unembedding: session.unembedding,
+      unembedding: await session.unembedding(),
       numLayers: L,
       residualStream: (ids) => model.residualStream(ids),
       chunks,

@@ -122,7 +122,7 @@ export class LensModel {
     private afterAttention: boolean,
   ) {}
 
-  static async create(ort: Ort, files: ModelFiles, options: LensModelOptions = {}): Promise<LensModel> {
+  static async create(ort: Ort, files: Pick<ModelFiles, 'name' | 'checkpoint' | 'tokenizer'>, options: LensModelOptions = {}): Promise<LensModel> {
     const sessionOptions: OrtSession.SessionOptions = {
       executionProviders: options.executionProviders,
       graphOptimizationLevel: 'all',

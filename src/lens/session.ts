@@ -20,8 +20,11 @@ import type { PredictionTrajectory } from './trajectory/prediction-trajectory.ts
 export class LensSession {
   /** The lenses that can be asked for, by name: "logit" always, then those added. */
   readonly lenses = new Map<string, Lens>();
-  /** The final LayerNorm and W_U every lens decodes through, which training and evaluation graphs take. */
-  readonly unembedding: Unembedding;
+  /**
+   * The final LayerNorm and W_U every lens decodes through, which training and evaluation graphs take,
+   * read again when asked (ModelFiles.rereadUnembedding): the session keeps no weights in JavaScript.
+   */
+  readonly unembedding: () => Promise<Unembedding>;
   /** Translator statistics are O(L d³) to compute (seconds for GPT-2), so each lens's are kept. */
   private readonly statsByLens = new WeakMap<Lens, TranslatorStats[]>();
   /** The id joined before every training document (the tokenizer's rule, Tokenizer.endOfTextId). */
@@ -38,7 +41,7 @@ export class LensSession {
   ) {
     this.name = files.name;
     this.baseModel = files.baseModel;
-    this.unembedding = files.checkpoint.unembedding();
+    this.unembedding = files.rereadUnembedding;
     this.eosId = files.tokenizer.endOfTextId(this.vocabSize);
     this.lenses.set('logit', new LogitLens(this.numLayers, this.dModel));
   }
@@ -113,10 +116,10 @@ export class LensSession {
   }
 
   /** The training loop over `data` (already where training continues), its translators starting from `init` (zero without). */
-  train(data: AsyncGenerator<TokenChunk>, settings: LoopSettings, options: { init?: Lens; sessionOptions?: SessionOptions } = {}): Promise<TrainingLoop> {
+  async train(data: AsyncGenerator<TokenChunk>, settings: LoopSettings, options: { init?: Lens; sessionOptions?: SessionOptions } = {}): Promise<TrainingLoop> {
     return TrainingLoop.create({
       ort: this.ort,
-      unembedding: this.unembedding,
+      unembedding: await this.unembedding(),
       numLayers: this.numLayers,
       baseModel: this.baseModel,
       residualStream: (ids) => this.model.residualStream(ids),

@@ -51,7 +51,7 @@ describe('evaluating lenses', () => {
     const evaluation = await evaluateLenses({
       ort,
       modelName: 'tiny-gpt2',
-      unembedding: tiny.unembedding,
+      unembedding: await tiny.unembedding(),
       numLayers: 3,
       residualStream: (ids) => tiny.model.residualStream(ids),
       chunks: (async function* () {

@@ -32,11 +32,12 @@ function countingOrt(work: Work): Ort {
     InferenceSession: {
       async create(bytes: Uint8Array, options?: InferenceSession.SessionOptions) {
         const session = await ort.InferenceSession.create(bytes, options);
-        const run = session.run.bind(session) as (feeds: InferenceSession.FeedsType) => Promise<InferenceSession.ReturnType>;
-        (session as { run: unknown }).run = (feeds: InferenceSession.FeedsType) => {
+        const run = session.run.bind(session) as (feeds: InferenceSession.FeedsType, fetches?: string[]) => Promise<InferenceSession.ReturnType>;
+        // The fetches are passed on: LensModel asks the head for the last position's logits only when it needs them.
+        (session as { run: unknown }).run = (feeds: InferenceSession.FeedsType, fetches?: string[]) => {
           if (feeds.input_ids) work.modelTokens += feeds.input_ids.dims[0];
           if (feeds.residual_stream) work.headPositions += feeds.residual_stream.dims[1];
-          return run(feeds);
+          return run(feeds, fetches);
         };
         return session as unknown as InferenceSession;
       },

@@ -69,7 +69,7 @@ beforeAll(async () => {
   heldOut = await evaluateLenses({
     ort,
     modelName: 'tiny-gpt2',
-    unembedding: tiny.unembedding,
+    unembedding: await tiny.unembedding(),
     numLayers: L,
     residualStream: (ids) => tiny.model.residualStream(ids),
     chunks: allChunks(fileCorpus([HELDOUT_TEXT]), tiny.model.tokenizer, { context: 128, eosId: tiny.eosId }),

@@ -34,22 +34,17 @@
  * MatMul, Add, Mul, Div, Erf, Split, Reshape, Transpose, Softmax, Concat — all on onnxruntime-node
  * and onnxruntime-web's WASM and WebGPU execution providers.
  */
-import { float, GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
+import { float, type GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
 import type { GPTNeoXCheckpoint } from './gpt-neox-checkpoint.ts';
 import type { GPTNeoXConfig } from './gpt-neox-config.ts';
-import { kvCache } from './kv-cache.ts';
+import { modelGraphInputs } from './model-graph.ts';
 import { residualStreamRows, type ModelGraphOptions } from './residual-stream.ts';
 
 export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint, options: ModelGraphOptions = {}): OnnxModel {
   const config = ckpt.config;
   const { dModel: d, numLayers: L, numHeads: H, layerNormEpsilon: epsilon, nPositions } = config;
   const dHead = d / H;
-  const g = new GraphBuilder('gpt-neox');
-  const weight = (name: string) => g.initializer(name, ckpt.get(name).data, ckpt.get(name).shape);
-
-  const inputIds = g.input('input_ids', 'int64', ['T']); // [T]
-  // Keys and values of the P earlier positions (none for a whole prompt): the new ids are positions P..P+T-1.
-  const cache = kvCache(g, L, H, dHead, inputIds);
+  const { g, weight, inputIds, cache } = modelGraphInputs('gpt-neox', config, ckpt);
   let h = g.node('Gather', [weight('embed_in.weight'), inputIds], { axis: 0 }); // [T, d]
 
   // Rotary tables for positions P..P+T-1, and rotate_half as a matrix.

@@ -21,21 +21,14 @@
  * MatMul, Add, Mul, Div, Tanh, Split, Reshape, Transpose, Softmax, Concat), so the same graph runs
  * on onnxruntime-node, and on onnxruntime-web's WASM and WebGPU execution providers.
  */
-import { float, GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
+import { float, type GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
 import type { GPT2Checkpoint } from './gpt2-checkpoint.ts';
-import { kvCache } from './kv-cache.ts';
+import { modelGraphInputs } from './model-graph.ts';
 import { residualStreamRows, type ModelGraphOptions } from './residual-stream.ts';
 
 export function buildGPT2Graph(ckpt: GPT2Checkpoint, options: ModelGraphOptions = {}): OnnxModel {
-  const { dModel: d, numLayers: L, numHeads: H, layerNormEpsilon: epsilon } = ckpt.config;
-  const dHead = d / H;
-  const g = new GraphBuilder('gpt2');
-  /** A checkpoint tensor as an initializer named as in the checkpoint. */
-  const weight = (name: string) => g.initializer(name, ckpt.get(name).data, ckpt.get(name).shape);
-
-  const inputIds = g.input('input_ids', 'int64', ['T']); // [T]
-  // Keys and values of the P earlier positions (none for a whole prompt): the new ids are positions P..P+T-1.
-  const cache = kvCache(g, L, H, dHead, inputIds);
+  const { dModel: d, numLayers: L, layerNormEpsilon: epsilon } = ckpt.config;
+  const { g, weight, inputIds, cache } = modelGraphInputs('gpt2', ckpt.config, ckpt);
 
   // Embeddings: h₀ = wte[ids] + wpe[P..P+T-1]
   const tokens = g.node('Gather', [weight('wte.weight'), inputIds], { axis: 0 }); // [T, d]

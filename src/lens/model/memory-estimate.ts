@@ -7,7 +7,9 @@
  * the model graph's session holds the parameters it reads, the lens head's session the unembedding —
  * a second copy of it where the unembedding is the token embedding (tied, as GPT-2's is). Loading
  * costs more than that for a moment: the checkpoint is read into JavaScript whole, and ONNX Runtime
- * copies each weight from it into its sessions (the WASM heap, which never shrinks).
+ * copies each weight from it into its sessions (the WASM heap, which never shrinks, and which its
+ * prepacking of the matrix weights enlarges while a session is made); nothing keeps the JavaScript copy
+ * afterwards (LensSession reads the unembedding again when training needs it).
  * LOAD_PEAK_PER_WEIGHT_BYTE is that peak measured, over the float32 bytes of the parameters: see its
  * comment. It includes the page itself, whose share is larger for a small model: for those the
  * estimate is low, but then so is the memory at stake.

@@ -8,6 +8,7 @@ import { readSafetensors } from '../formats/safetensors.ts';
 import { fileLabel, readJson, type ProgressCallback, type Source } from '../io/source.ts';
 import { hubModelIdOfUrl } from '../hub.ts';
 import { Tokenizer } from '../tokenizer.ts';
+import type { Unembedding } from '../train/unembedding.ts';
 import type { ModelCheckpoint } from './architecture.ts';
 import { parseModelConfig } from './architectures.ts';
 
@@ -21,6 +22,12 @@ export interface ModelFiles {
   baseModel: string;
   checkpoint: ModelCheckpoint;
   tokenizer: Tokenizer;
+  /**
+   * The unembedding read again from where the checkpoint came from: training and evaluation build
+   * graphs from it long after the model's sessions hold their own copy of every weight, and keeping
+   * a view of it would keep the whole file's bytes (GPT-2: 498 MB) alive in JavaScript meanwhile.
+   */
+  rereadUnembedding(): Promise<Unembedding>;
 }
 
 export interface ModelFilesOptions {
@@ -45,9 +52,11 @@ export async function loadModelFiles(source: Source, options: ModelFilesOptions 
     fileLabel(tokenizerSource, 'tokenizer.json'),
   );
   const fileName = fileLabel(source, 'model.safetensors');
-  const tensors = readSafetensors(await source.read('model.safetensors', options.onProgress), fileName);
+  const readCheckpoint = async (onProgress?: ProgressCallback) =>
+    parsed.checkpoint(readSafetensors(await source.read('model.safetensors', onProgress), fileName), fileName);
+  const checkpoint = await readCheckpoint(options.onProgress);
   // A hub folder is named by its repo (pythia-70m-deduped), not by the revision that ends its URL.
   const hubId = hubModelIdOfUrl(`${source.name}/`);
   const name = (hubId ?? source.name).split('/').filter(Boolean).pop() ?? source.name;
-  return { name, baseModel: hubId ?? name, checkpoint: parsed.checkpoint(tensors, fileName), tokenizer };
+  return { name, baseModel: hubId ?? name, checkpoint, tokenizer, rereadUnembedding: async () => (await readCheckpoint()).unembedding() };
 }
