@@ -37,7 +37,7 @@ export default function Heatmap(props: HeatmapProps) {
   const lensAvailable = info?.lenses.includes(state.lens) ?? false;
   const lens = info && !lensAvailable ? 'logit' : state.lens;
   const follow = followable(state.follow, info?.vocabSize);
-  const request = trajectoryRequest(state, lens, follow);
+  const request = { ...trajectoryRequest(state, lens, follow), sublayers: state.sublayers };
 
   // Recompute when the prompt, lens, top-k, shown positions or model change; moving the position
   // sliders asks at once, typing waits for a pause. The Worker reuses what it computed before, so

@@ -5,7 +5,7 @@
  * table under it, and the readout is the live figure's first one (layer 0, the first shown token).
  */
 import type { ComponentChildren, Ref } from 'preact';
-import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import { isAfterAttentionRow, type PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { LensFigure, type Built } from '../shared/LensFigure.tsx';
 import { FigureFrame } from '../shared/FigureFrame.tsx';
 import { PlotBox, type Drawing } from '../shared/PlotBox.tsx';
@@ -78,6 +78,25 @@ export interface HeatmapViewProps {
   after?: ComponentChildren;
 }
 
+/**
+ * What the sub-layer rows are, and who reads them: the logit lens always, since a tuned lens has no
+ * translator for a state inside a block (its translators were trained on the layer rows alone).
+ */
+function SublayerNote({ lens }: { lens: string }) {
+  return (
+    <p class="heatmap-sublayer-note">
+      Rows “ℓ · after attention” are block ℓ’s residual stream after its attention, before its MLP.{' '}
+      {lens === 'logit' ? (
+        'The logit lens reads them, as it reads every row.'
+      ) : (
+        <>
+          <strong>The logit lens reads them, not the {lensLabel(lens)}</strong>: its translators were trained on the layer rows only, so none is applied there.
+        </>
+      )}
+    </p>
+  );
+}
+
 /** "Tuned lens", "Logit lens", or a lens's own name followed by "lens". */
 function lensTitle(lens: string): string {
   return lens === 'tuned' || lens === 'logit' ? lensLabel(lens, true) : `${lens} lens`;
@@ -113,6 +132,7 @@ export function HeatmapView(props: HeatmapViewProps) {
           <StrideChoice value={state.stride} onChange={update && ((stride) => update({ stride }))} />
           <TopkChoice value={state.topk} onChange={update && ((topk) => update({ topk }))} />
           <InstrumentToggle label="Prediction depth" checked={state.depth} onChange={update && ((depth) => update({ depth }))} />
+          <InstrumentToggle label="Sub-layer rows" checked={state.sublayers} onChange={update && ((sublayers) => update({ sublayers }))} />
         </div>
         <div class="heatmap-range">
           <StartSlider start={state.start} numTokens={T} onChange={update && ((start) => update({ start }))} />
@@ -150,6 +170,7 @@ export function HeatmapView(props: HeatmapViewProps) {
                 onClear={update && (() => update({ follow: null }))}
               />
             )}
+            {shown.trajectory.rows.some(isAfterAttentionRow) && <SublayerNote lens={lens} />}
             <PlotBox drawing={shown.legend} class="heatmap-legend" />
             <HeatmapCanvas
               trajectory={shown.trajectory}

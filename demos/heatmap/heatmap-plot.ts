@@ -4,7 +4,7 @@
  * exported so the keyboard/pointer grid can lie exactly over the cells.
  */
 import * as Plot from '@observablehq/plot';
-import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import { isAfterAttentionRow, type PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { formatToken } from '../../src/lens/trajectory/token-format.ts';
 import { STATIC_FRAME_WIDTH } from './heatmap-static.ts';
 import { quantityValue, STATISTIC_SCALES, textColorOn, type Quantity } from './statistic-scales.ts';
@@ -41,13 +41,15 @@ export function heatmapCells(trajectory: PredictionTrajectory, statistic: Quanti
 }
 
 const MARGIN_LEFT = 64;
+/** Room for a sub-layer row's label, "11 · after attention". */
+const SUBLAYER_MARGIN_LEFT = 124;
 const MARGIN_RIGHT = 12;
 /** Room for a top-1 token of about seven characters in the monospace cell label. */
 const MIN_CELL_WIDTH = 56;
 
 /** The narrowest heatmap whose cells keep their labels readable; a narrower frame scrolls sideways. */
-function minimumWidth(positions: number): number {
-  return MARGIN_LEFT + MARGIN_RIGHT + MIN_CELL_WIDTH * positions;
+function minimumWidth(positions: number, marginLeft = MARGIN_LEFT): number {
+  return marginLeft + MARGIN_RIGHT + MIN_CELL_WIDTH * positions;
 }
 
 /**
@@ -61,9 +63,9 @@ export function heatmapWantsWideFrame(positions: number): boolean {
 
 export function heatmapLayout(trajectory: PredictionTrajectory, availableWidth: number): HeatmapLayout {
   const cellHeight = 30;
-  const marginLeft = MARGIN_LEFT;
+  const marginLeft = trajectory.rows.some(isAfterAttentionRow) ? SUBLAYER_MARGIN_LEFT : MARGIN_LEFT;
   const marginRight = MARGIN_RIGHT;
-  const width = Math.max(availableWidth, minimumWidth(trajectory.numPositions));
+  const width = Math.max(availableWidth, minimumWidth(trajectory.numPositions, marginLeft));
   return { width, height: trajectory.rows.length * cellHeight + 8 + 64, marginLeft, marginTop: 8, marginRight, marginBottom: 64, cellHeight };
 }
 
@@ -122,7 +124,9 @@ export function heatmapPlot(
       type: 'band',
       domain: rowsTopDown,
       padding: 0,
-      tickFormat: (r: number) => (trajectory.rows[r] === 'output' ? 'output' : `layer ${trajectory.rows[r]}`),
+      // A sub-layer row is named by its label alone ("3 · after attention"), a layer row as "layer 3".
+      tickFormat: (r: number) =>
+        trajectory.rows[r] === 'output' || isAfterAttentionRow(trajectory.rows[r]) ? trajectory.rows[r] : `layer ${trajectory.rows[r]}`,
       label: null,
     },
     marks: [

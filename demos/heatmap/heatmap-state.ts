@@ -18,6 +18,8 @@ export interface HeatmapState {
   topk: number;
   /** Show the prediction-depth strip under the heatmap. */
   depth: boolean;
+  /** Add each block's after-attention state as a row "ℓ · after attention" (read by the logit lens). */
+  sublayers: boolean;
   /** A token id whose probability (or rank) every cell shows instead of the statistic; null for none. */
   follow: number | null;
   followAs: FollowAs;
@@ -63,6 +65,7 @@ export const DEFAULT_STATE: HeatmapState = {
   stride: 1,
   topk: 10,
   depth: false,
+  sublayers: false,
   follow: null,
   followAs: 'probability',
 };
@@ -91,6 +94,7 @@ export function encodeState(state: HeatmapState): string {
   if (state.end !== null) params.set('end', String(state.end));
   // Written either way, so a link can turn off a strip that the figure shows by default.
   params.set('depth', state.depth ? '1' : '0');
+  params.set('sub', state.sublayers ? '1' : '0');
   if (state.follow !== null) {
     params.set('follow', String(state.follow));
     params.set('as', state.followAs);
@@ -116,6 +120,7 @@ export function decodeState(encoded: string | null, defaults: HeatmapState): Hea
     stride: int('stride', defaults.stride, (n) => n >= 1 && n <= 12),
     topk: int('k', defaults.topk, (n) => n >= 1 && n <= 50),
     depth: params.has('depth') ? params.get('depth') === '1' : defaults.depth,
+    sublayers: params.has('sub') ? params.get('sub') === '1' : defaults.sublayers,
     // A link without `follow` follows nothing, so that clearing it is kept in the link too.
     follow: followId(params.get('follow')),
     followAs: params.get('as') === 'rank' ? 'rank' : 'probability',

@@ -19,6 +19,7 @@ export const READINGS = {
   'fig-seed-heatmap': { figure: 'fig-seed-heatmap', of: 'copy', text: FIGURE_TEXT.seed, start: -10 },
   'fig-logit-rank': { figure: 'fig-logit-rank', of: 'column', text: FIGURE_TEXT.verse, token: ' the' },
   'fig-logit-echo': { figure: 'fig-logit-echo', of: 'echo', text: FIGURE_TEXT.echo, lead: 'logit' },
+  'fig-logit-sublayers': { figure: 'fig-logit-sublayers', of: 'sublayers', text: FIGURE_TEXT.echo, start: 0 },
   'fig-logit-drift': { figure: 'fig-logit-drift', of: 'drift', text: FIGURE_TEXT.drift, start: -10 },
   'fig-translators': { figure: 'fig-translators', of: 'translators' },
   'fig-tuned-echo': { figure: 'fig-tuned-echo', of: 'echo', text: FIGURE_TEXT.echo, lead: 'tuned' },

@@ -9,7 +9,7 @@
  * fact against the same trajectories independently (tests/unit/figure-readings.test.ts).
  */
 import type { TranslatorStats } from '../../src/lens/lens/translator-stats.ts';
-import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import { afterAttentionRow, isAfterAttentionRow, type PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { formatToken } from '../../src/lens/trajectory/token-format.ts';
 import type { LayerPoint } from '../curves/curves-data.ts';
 
@@ -211,6 +211,48 @@ export function echoReading(lenses: Partial<Record<LensKey, PredictionTrajectory
     `${lensName[key]}’s layer-0 guess is the input token itself in ${echoes[key]} of the ${T} columns and the next token in ${nextAtLayer0[key]}`;
   const text = other in echoes ? `Here ${lensPart(lead)}; ${lensPart(other)}.` : `Here ${lensPart(lead)}.`;
   return { facts, text };
+}
+
+// ——— Sub-layer rows: the stream between a block's attention and its MLP ———
+
+export interface SublayerFacts {
+  shown: [number, number];
+  /** Shown columns whose top-1 is the input token itself at layer 0, after block 0's attention, and at layer 1 (after its MLP). */
+  echoes: { layer0: number; afterAttention0: number; layer1: number };
+  /** Mean KL(p‖q) over the shown columns, per row of the trajectory (layers and sub-layer rows, bottom up). */
+  meanKl: number[];
+  /** Summed over blocks, how much each kind of sub-layer lowers the mean KL (negative: raises it). */
+  attentionDrop: number;
+  mlpDrop: number;
+}
+
+/** `trajectory`: the logit lens with sub-layer rows ("0", "0 · after attention", "1", …, "output"). */
+export function sublayerReading(trajectory: PredictionTrajectory, shown: [number, number]): Reading<SublayerFacts> {
+  const positions = Array.from({ length: shown[1] - shown[0] }, (_, i) => shown[0] + i);
+  const row = (label: string) => {
+    const r = trajectory.rows.indexOf(label);
+    if (r < 0) throw new Error(`sublayerReading: the trajectory has no row "${label}"`);
+    return r;
+  };
+  const echoesAt = (r: number) => positions.filter((t) => top1(trajectory, r, t) === trajectory.inputIds[t]).length;
+  const meanKl = trajectory.rows.map((_, r) => positions.reduce((sum, t) => sum + (trajectory.statistic('forwardKl', r, t) ?? 0), 0) / positions.length);
+  let attentionDrop = 0;
+  let mlpDrop = 0;
+  // Row r is an after-attention row: the row below it is that block's input, the row above its output.
+  trajectory.rows.forEach((label, r) => {
+    if (!isAfterAttentionRow(label)) return;
+    attentionDrop += meanKl[r - 1] - meanKl[r];
+    mlpDrop += meanKl[r] - meanKl[r + 1];
+  });
+  const echoes = { layer0: echoesAt(row('0')), afterAttention0: echoesAt(row(afterAttentionRow(0))), layer1: echoesAt(row('1')) };
+  const kl = (label: string) => meanKl[row(label)].toFixed(2);
+  const first = attentionDrop > mlpDrop ? ['attention sub-layers', attentionDrop, 'MLPs', mlpDrop] : ['MLPs', mlpDrop, 'attention sub-layers', attentionDrop];
+  const text =
+    `The logit lens reads the input token itself in ${echoes.layer0} of the ${positions.length} columns at layer 0, ` +
+    `still in ${echoes.afterAttention0} after block 0’s attention, and in ${echoes.layer1} after its MLP (layer 1). ` +
+    `Its mean KL to the output falls from ${kl('0')} nats at layer 0 to ${kl(afterAttentionRow(0))} after that attention and ${kl('1')} after that MLP; ` +
+    `over all ${trajectory.rows.filter(isAfterAttentionRow).length} blocks, the ${first[0]} account for ${(first[1] as number).toFixed(2)} nats of its fall and the ${first[2]} for ${(first[3] as number).toFixed(2)}.`;
+  return { facts: { shown, echoes, meanKl, attentionDrop, mlpDrop }, text };
 }
 
 // ——— Distance from the model across depth, over the columns shown ———

@@ -126,6 +126,11 @@ export interface TrajectoryRequest {
   changePerLayer?: boolean;
   /** Also carry the KL between consecutive layers' distributions. */
   consecutiveKl?: boolean;
+  /**
+   * Add each block's after-attention state as a row "ℓ · after attention", read by the logit lens. The
+   * first such request switches the model to its graph with those states (its weights read again).
+   */
+  sublayers?: boolean;
   /** Only positions start..end (Python slice semantics): the lens runs on those alone. All by default. */
   start?: number;
   end?: number;

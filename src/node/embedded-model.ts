@@ -27,17 +27,28 @@ export function embeddedModel(): Promise<LensSession> {
 }
 
 async function load(): Promise<LensSession> {
-  const session = await loadNodeSession(new PathSource(EMBEDDED_MODEL_DIR));
+  // With its after-attention states, for the figures with sub-layer rows: the build's figures run
+  // concurrently, so the graph is chosen once rather than swapped under them (its residual stream is
+  // the ordinary graph's, bit for bit: tests/unit/sublayers.test.ts).
+  const session = await loadNodeSession(new PathSource(EMBEDDED_MODEL_DIR), undefined, { afterAttention: true });
   session.addLens('tuned', await TunedLens.load(new PathSource(resolve(EMBEDDED_MODEL_DIR, 'lens')), { onNotice: () => undefined }));
   return session;
 }
 
 /**
  * What `lens` reads at every layer and position of `text` — the island's `engine.trajectory`, at build
- * time; `options` as LensModel.trajectory's (a followed token, the change per layer).
+ * time; `options` as LensModel.trajectory's (a followed token, the change per layer, sub-layer rows).
  */
 export function buildTrajectory(text: string, lens: string, topk: number, options: Omit<TrajectoryOptions, 'topk'> = {}): Promise<PredictionTrajectory> {
-  const key = JSON.stringify([text, lens, topk, options.follow ?? null, options.changePerLayer ?? false, options.consecutiveKl ?? false]);
+  const key = JSON.stringify([
+    text,
+    lens,
+    topk,
+    options.follow ?? null,
+    options.changePerLayer ?? false,
+    options.consecutiveKl ?? false,
+    options.sublayers ?? false,
+  ]);
   let result = trajectories.get(key);
   if (!result) {
     result = embeddedModel().then((session) => session.trajectory(text, lens, { topk, ...options }));

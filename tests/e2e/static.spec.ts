@@ -31,12 +31,13 @@ async function drawnCells(panel: Locator): Promise<{ cells: number; texts: strin
 }
 
 /** What the embedded model says a heatmap with these settings shows. */
-async function expectedCells(text: string, lens: string, statistic: Statistic, stride: number, from: number, to: number) {
-  const shown = (await buildTrajectory(text, lens, 10)).slice(from, to).stride(stride);
+async function expectedCells(text: string, lens: string, statistic: Statistic, stride: number, from: number, to: number, sublayers = false) {
+  const shown = (await buildTrajectory(text, lens, 10, { sublayers })).slice(from, to).stride(stride);
   return {
     cells: shown.rows.length * shown.numPositions,
     texts: heatmapCells(shown, statistic).map((c) => c.top1),
-    rowLabels: shown.rows.map((r) => (r === 'output' ? 'output' : `layer ${r}`)).reverse(),
+    // A layer row is drawn as "layer ℓ"; "output" and a sub-layer row ("ℓ · after attention") as themselves.
+    rowLabels: shown.rows.map((r) => (r === 'output' || r.endsWith('after attention') ? r : `layer ${r}`)).reverse(),
     numPositions: shown.numPositions,
   };
 }
@@ -88,12 +89,13 @@ test.describe('without JavaScript', () => {
         const lens = await figure.getByRole('combobox', { name: 'Lens' }).inputValue();
         const statistic = (await figure.getByRole('combobox', { name: 'Statistic' }).inputValue()) as Statistic;
         const stride = Number(await figure.getByRole('combobox', { name: 'Layer stride' }).inputValue());
+        const sublayers = await figure.getByRole('checkbox', { name: 'Sub-layer rows' }).isChecked();
         const { from, to, T } = await shownRange(figure);
         expect(T, `${where}: the prompt's length in tokens`).toBe(await tokenCount(text));
 
-        const expected = await expectedCells(text, lens, statistic, stride, from, to);
+        const expected = await expectedCells(text, lens, statistic, stride, from, to, sublayers);
         const drawn = await drawnCells(figure.getByRole('img', { name: /lens predictions by layer and token/ }));
-        if (stride === 1) expect(drawn.rowLabels, where).toHaveLength(ROWS);
+        if (stride === 1) expect(drawn.rowLabels, where).toHaveLength(sublayers ? 2 * LAYERS + 1 : ROWS);
         expect(drawn.rowLabels, where).toEqual(expected.rowLabels);
         expect(drawn.cells, where).toBe(drawn.rowLabels.length * (to - from));
         expect(drawn.texts, `${where}: the top-1 token in each cell`).toEqual(expected.texts);

@@ -10,7 +10,16 @@ import { changeSentence } from '../../demos/heatmap/change-per-layer.ts';
 import { lensLabel } from '../../demos/heatmap/heatmap-static.ts';
 import { DEFAULT_STATE, visibleRange } from '../../demos/heatmap/heatmap-state.ts';
 import { READINGS } from '../../demos/readings/figure-readings.ts';
-import { columnReading, copyReading, curvesReading, driftReading, echoReading, lastPositionOf, translatorReading } from '../../demos/readings/readings.ts';
+import {
+  columnReading,
+  copyReading,
+  curvesReading,
+  driftReading,
+  echoReading,
+  lastPositionOf,
+  sublayerReading,
+  translatorReading,
+} from '../../demos/readings/readings.ts';
 import { buildLayerTransfer, buildTrajectory, buildTranslatorStats, embeddedModel } from '../../src/node/embedded-model.ts';
 import { transferReading } from '../../demos/transfer/transfer-data.ts';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
@@ -104,6 +113,37 @@ describe('figure readings against the embedded model’s data', () => {
       );
       facts.meanKl[key]!.forEach((value, l) => expect(value).toBeCloseTo(expected[l], 5));
     }
+  });
+
+  it('the sub-layer heatmap: the echo before and after block 0’s attention and MLP, and what each kind of sub-layer removes of the KL', async () => {
+    const { text, start } = READINGS['fig-logit-sublayers'];
+    const trajectory = await buildTrajectory(text, 'logit', 10, { sublayers: true });
+    const shown = visibleRange({ start, end: null }, trajectory.numPositions);
+    const { facts, text: sentence } = sublayerReading(trajectory, shown);
+    // Recounted on the cut trajectory, by row label: the rows the figure shows.
+    const cut = trajectory.slice(shown[0], shown[1]);
+    const T = cut.numPositions;
+    const at = (label: string) => cut.rows.indexOf(label);
+    const echoes = (label: string) => cut.inputIds.filter((id, t) => top1(cut, at(label), t) === id).length;
+    expect(facts.echoes).toEqual({ layer0: echoes('0'), afterAttention0: echoes('0 · after attention'), layer1: echoes('1') });
+    const mean = (label: string) => Array.from(cut.statistics.forwardKl.subarray(at(label) * T, (at(label) + 1) * T)).reduce((a, b) => a + b, 0) / T;
+    const L = cut.rows.filter((row) => !row.includes('after') && row !== 'output').length;
+    let attention = 0;
+    let mlp = 0;
+    for (let l = 0; l < L; l++) {
+      attention += mean(String(l)) - mean(`${l} · after attention`);
+      mlp += mean(`${l} · after attention`) - mean(l + 1 < L ? String(l + 1) : 'output');
+    }
+    expect(facts.attentionDrop).toBeCloseTo(attention, 4);
+    expect(facts.mlpDrop).toBeCloseTo(mlp, 4);
+    // The two kinds of step add up to the whole fall, from layer 0 to the output (0 by definition).
+    expect(attention + mlp).toBeCloseTo(mean('0') - mean('output'), 4);
+    expect(mean('output')).toBeCloseTo(0, 5);
+    expect(sentence).toContain(`in ${facts.echoes.afterAttention0} after block 0’s attention`);
+    const [bigger, smaller] = attention > mlp ? [attention, mlp] : [mlp, attention];
+    expect(sentence).toContain(
+      `account for ${bigger.toFixed(2)} nats of its fall and the ${attention > mlp ? 'MLPs' : 'attention sub-layers'} for ${smaller.toFixed(2)}`,
+    );
   });
 
   it('the curves: layers where the tuned lens is closer and less biased, and the model’s own bits per byte', async () => {

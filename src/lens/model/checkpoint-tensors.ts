@@ -7,6 +7,8 @@
 import { LensFormatError } from '../errors.ts';
 import { checkFiniteWeights } from '../formats/finite-weights.ts';
 import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
+import type { Unembedding } from '../train/unembedding.ts';
+import type { ModelConfig } from './architecture.ts';
 
 /** One expected tensor: its shape, and that shape in config terms for messages (e.g. `[n_embd, 3·n_embd]`). */
 export interface ExpectedTensor {
@@ -99,4 +101,49 @@ export function checkTensors<E extends ExpectedTensor>(
   const byName = new Map<string, Tensor32>();
   for (const name of expected.keys()) byName.set(name, found.get(name)!.tensor);
   return { byName, ignored, aside };
+}
+
+/**
+ * A checkpoint's checked weights, by their unprefixed names, and the file's tensors it does not use;
+ * each architecture's checkpoint adds its graph and unembedding.
+ */
+export abstract class CheckedCheckpoint<C extends ModelConfig> {
+  protected constructor(
+    readonly config: C,
+    private readonly tensors: Map<string, Tensor32>,
+    /** Tensors in the file that the model does not use (by their names in the file). */
+    readonly ignored: string[],
+  ) {}
+
+  /** The class and one of its weight names, for the message when a name is not there. */
+  protected abstract readonly naming: { owner: string; example: string };
+
+  /** A weight by its unprefixed Hugging Face name. */
+  get(name: string): Tensor32 {
+    const tensor = this.tensors.get(name);
+    if (!tensor) throw new Error(`${this.naming.owner}: no tensor named '${name}' (names look like '${this.naming.example}')`);
+    return tensor;
+  }
+
+  /** The unprefixed names of all weights, in the order of the architecture's expected tensors. */
+  names(): string[] {
+    return [...this.tensors.keys()];
+  }
+
+  /** The final LayerNorm's weight and bias, and W_U [V, d], by name. */
+  protected abstract unembeddingNames(): { weight: string; bias: string; head: string };
+
+  /** The frozen head every lens decodes through: Unembed(h) = LN_f(h)·W_Uᵀ. */
+  unembedding(): Unembedding {
+    const { dModel, vocabSize, layerNormEpsilon } = this.config;
+    const names = this.unembeddingNames();
+    return {
+      dModel,
+      vocabSize,
+      layerNormEpsilon,
+      lnFWeight: this.get(names.weight).data,
+      lnFBias: this.get(names.bias).data,
+      wte: this.get(names.head).data,
+    };
+  }
 }

@@ -15,10 +15,9 @@
  *   `ignored`) — the rotary frequencies are recomputed from the config, as transformers does.
  */
 import type { Tensor32 } from '../tensor.ts';
-import type { Unembedding } from '../train/unembedding.ts';
 import type { OnnxModel } from '../onnx/graph-builder.ts';
 import type { ModelCheckpoint } from './architecture.ts';
-import { checkTensors, type ExpectedTensor } from './checkpoint-tensors.ts';
+import { CheckedCheckpoint, checkTensors, type ExpectedTensor } from './checkpoint-tensors.ts';
 import type { ModelGraphOptions } from './residual-stream.ts';
 import type { GPTNeoXConfig } from './gpt-neox-config.ts';
 import { buildGPTNeoXGraph } from './gpt-neox-graph.ts';
@@ -53,12 +52,8 @@ export function expectedGPTNeoXTensors(config: GPTNeoXConfig): Map<string, Expec
 const LAYER = /^layers\.(\d+)\./;
 const BUFFER = /^layers\.\d+\.attention\.(bias|masked_bias|rotary_emb\.inv_freq)$/;
 
-export class GPTNeoXCheckpoint implements ModelCheckpoint {
-  private constructor(
-    readonly config: GPTNeoXConfig,
-    private readonly tensors: Map<string, Tensor32>,
-    readonly ignored: string[],
-  ) {}
+export class GPTNeoXCheckpoint extends CheckedCheckpoint<GPTNeoXConfig> implements ModelCheckpoint {
+  protected readonly naming = { owner: 'GPTNeoXCheckpoint', example: 'layers.0.input_layernorm.weight' };
 
   /** Checks `tensors` (as read from `fileName`) against `config` and keeps them by reference. */
   static fromTensors(config: GPTNeoXConfig, tensors: Map<string, Tensor32>, fileName: string): GPTNeoXCheckpoint {
@@ -82,27 +77,13 @@ export class GPTNeoXCheckpoint implements ModelCheckpoint {
     return new GPTNeoXCheckpoint(config, byName, ignored);
   }
 
-  /** A weight by its unprefixed Hugging Face name, e.g. `layers.0.attention.query_key_value.weight`. */
-  get(name: string): Tensor32 {
-    const tensor = this.tensors.get(name);
-    if (!tensor) throw new Error(`GPTNeoXCheckpoint: no tensor named '${name}' (names look like 'layers.0.input_layernorm.weight')`);
-    return tensor;
-  }
-
   modelGraph(options?: ModelGraphOptions): OnnxModel {
     return buildGPTNeoXGraph(this, options);
   }
 
   /** final_layer_norm and the untied head embed_out (embed_in when the config ties them). */
-  unembedding(): Unembedding {
-    const { dModel, vocabSize, layerNormEpsilon, tiedEmbeddings } = this.config;
-    return {
-      dModel,
-      vocabSize,
-      layerNormEpsilon,
-      lnFWeight: this.get('final_layer_norm.weight').data,
-      lnFBias: this.get('final_layer_norm.bias').data,
-      wte: this.get(tiedEmbeddings ? 'embed_in.weight' : 'embed_out.weight').data,
-    };
+  protected unembeddingNames() {
+    const head = this.config.tiedEmbeddings ? 'embed_in.weight' : 'embed_out.weight';
+    return { weight: 'final_layer_norm.weight', bias: 'final_layer_norm.bias', head };
   }
 }

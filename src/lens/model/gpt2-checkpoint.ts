@@ -12,10 +12,9 @@
  */
 import { LensFormatError } from '../errors.ts';
 import { sameShape, type Tensor32 } from '../tensor.ts';
-import type { Unembedding } from '../train/unembedding.ts';
 import type { OnnxModel } from '../onnx/graph-builder.ts';
 import type { ModelCheckpoint } from './architecture.ts';
-import { checkTensors, type ExpectedTensor } from './checkpoint-tensors.ts';
+import { CheckedCheckpoint, checkTensors, type ExpectedTensor } from './checkpoint-tensors.ts';
 import type { ModelGraphOptions } from './residual-stream.ts';
 import type { GPT2Config } from './gpt2-config.ts';
 import { buildGPT2Graph } from './gpt2-graph.ts';
@@ -61,13 +60,8 @@ export function expectedGPT2Tensors(config: GPT2Config): Map<string, Expected> {
 const MASK_BUFFER = /^h\.\d+\.attn\.(bias|masked_bias)$/;
 const BLOCK = /^h\.(\d+)\./;
 
-export class GPT2Checkpoint implements ModelCheckpoint {
-  private constructor(
-    readonly config: GPT2Config,
-    private readonly tensors: Map<string, Tensor32>,
-    /** Tensors in the file that the model does not use (by their names in the file). */
-    readonly ignored: string[],
-  ) {}
+export class GPT2Checkpoint extends CheckedCheckpoint<GPT2Config> implements ModelCheckpoint {
+  protected readonly naming = { owner: 'GPT2Checkpoint', example: 'h.0.ln_1.weight' };
 
   /**
    * Checks `tensors` (as read from `fileName`) against `config` — every expected tensor present with
@@ -103,33 +97,13 @@ export class GPT2Checkpoint implements ModelCheckpoint {
     return new GPT2Checkpoint(config, byName, ignored);
   }
 
-  /** A weight by its unprefixed Hugging Face name, e.g. `h.0.attn.c_attn.weight`. */
-  get(name: string): Tensor32 {
-    const tensor = this.tensors.get(name);
-    if (!tensor) throw new Error(`GPT2Checkpoint: no tensor named '${name}' (names look like 'h.0.ln_1.weight')`);
-    return tensor;
-  }
-
-  /** The unprefixed names of all weights, in the order of `expectedGPT2Tensors`. */
-  names(): string[] {
-    return [...this.tensors.keys()];
-  }
-
   modelGraph(options?: ModelGraphOptions): OnnxModel {
     return buildGPT2Graph(this, options);
   }
 
   /** ln_f and the tied head: W_U is the token embedding wte. */
-  unembedding(): Unembedding {
-    const { dModel, vocabSize, layerNormEpsilon } = this.config;
-    return {
-      dModel,
-      vocabSize,
-      layerNormEpsilon,
-      lnFWeight: this.get('ln_f.weight').data,
-      lnFBias: this.get('ln_f.bias').data,
-      wte: this.get('wte.weight').data,
-    };
+  protected unembeddingNames() {
+    return { weight: 'ln_f.weight', bias: 'ln_f.bias', head: 'wte.weight' };
   }
 }
 
