@@ -13,6 +13,7 @@ import { LensModel, type Ort } from '../../src/lens/lens-model.ts';
 import type { Lens } from '../../src/lens/lens/tuned-lens.ts';
 import type { GPT2Config } from '../../src/lens/model/gpt2-config.ts';
 import type { Tokenizer } from '../../src/lens/tokenizer.ts';
+import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { gpt2SmallConfig, logitLens, randomGPT2Checkpoint, randomIds, randomTunedLens } from './random-gpt2.ts';
 
 export interface Summary {
@@ -363,16 +364,7 @@ async function compareKeystrokes(
     return result;
   };
   const [a, b] = [await keystroke(sides[0]), await keystroke(sides[1])]; // warm-up
-  let worst = 0;
-  let rankMoved = 0;
-  for (const [name, values] of Object.entries(a.statistics)) {
-    values.forEach((v, i) => {
-      const w = b.statistics[name as keyof typeof b.statistics][i];
-      if (Number.isNaN(v) && Number.isNaN(w)) return;
-      if (name === 'rank') rankMoved += v === w ? 0 : 1;
-      else worst = Math.max(worst, Math.abs(v - w));
-    });
-  }
+  const check = cellDifferences(a, b);
   for (const side of sides) for (const key of ['total', 'modelMs', 'headMs', 'cpu'] as const) side[key].length = 0;
   for (let r = 0; r < options.runs; r++) {
     for (const side of r % 2 ? [sides[1], sides[0]] : sides) await keystroke(side);
@@ -389,9 +381,7 @@ async function compareKeystrokes(
     runs: options.runs,
     base: summary(sides[0]),
     compared: summary(sides[1]),
-    check:
-      `worst difference ${worst.toExponential(1)} (entropy, cross-entropy, KL, max probability), rank equal in ${a.statistics.rank.length - rankMoved} ` +
-      `of ${a.statistics.rank.length} cells, top-k ids ${a.topkIds.every((id, i) => id === b.topkIds[i]) ? 'identical' : 'DIFFER'}`,
+    check,
   };
   host.log(
     `comparison: ${JSON.stringify({ base: comparison.base.totalMs.median, compared: comparison.compared.totalMs.median, cpu: [comparison.base.cpuMs?.median, comparison.compared.cpuMs?.median], check: comparison.check })}`,
@@ -438,22 +428,7 @@ async function runCase(
     if (what === 'keystroke') {
       // The keystroke's cells must be the full recompute's.
       const full = await model.trajectory(ids, lens, { ...seedView, reuse: false });
-      // Rank counts the logits above the target's: a logit within rounding of it (different GEMM
-      // blocking for 2 positions than for 10) moves it by one, so it is reported apart.
-      let worst = 0;
-      let rankMoved = 0;
-      for (const [name, values] of Object.entries(warm.statistics)) {
-        values.forEach((v, i) => {
-          const w = full.statistics[name as keyof typeof full.statistics][i];
-          if (Number.isNaN(v) && Number.isNaN(w)) return;
-          if (name === 'rank') rankMoved += v === w ? 0 : 1;
-          else worst = Math.max(worst, Math.abs(v - w));
-        });
-      }
-      const sameIds = warm.topkIds.every((id, i) => id === full.topkIds[i]);
-      result.check +=
-        `; vs full recompute: worst difference ${worst.toExponential(1)} (entropy, cross-entropy, KL, max probability), ` +
-        `rank equal in ${warm.statistics.rank.length - rankMoved} of ${warm.statistics.rank.length} cells, top-k ids ${sameIds ? 'identical' : 'DIFFER'}`;
+      result.check += `; vs full recompute: ${cellDifferences(warm, full)}`;
     }
     const totals: number[] = [];
     const modelMs: number[] = [];
@@ -509,6 +484,31 @@ async function runCase(
     host.log(`T=${T} ${kind} ${what}: FAILED ${result.error}`);
   }
   return result;
+}
+
+/**
+ * How far two trajectories' cells are apart: the worst difference of every statistic but the rank,
+ * the cells whose rank moved, and whether the top-k ids agree. Rank counts the logits above the
+ * target's: a logit within rounding of it (different GEMM blocking for 2 positions than for 10)
+ * moves it by one, so it is reported apart.
+ */
+function cellDifferences(a: Pick<PredictionTrajectory, 'statistics' | 'topkIds'>, b: Pick<PredictionTrajectory, 'statistics' | 'topkIds'>): string {
+  let worst = 0;
+  let rankMoved = 0;
+  for (const [name, values] of Object.entries(a.statistics)) {
+    values.forEach((v, i) => {
+      const w = b.statistics[name as keyof typeof b.statistics][i];
+      if (Number.isNaN(v) && Number.isNaN(w)) return;
+      if (name === 'rank') rankMoved += v === w ? 0 : 1;
+      else worst = Math.max(worst, Math.abs(v - w));
+    });
+  }
+  const cells = a.statistics.rank.length;
+  const sameIds = a.topkIds.every((id, i) => id === b.topkIds[i]);
+  return (
+    `worst difference ${worst.toExponential(1)} (entropy, cross-entropy, KL, max probability), ` +
+    `rank equal in ${cells - rankMoved} of ${cells} cells, top-k ids ${sameIds ? 'identical' : 'DIFFER'}`
+  );
 }
 
 /** 'ok' or what is wrong with a trajectory's numbers. */

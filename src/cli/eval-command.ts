@@ -3,11 +3,9 @@
  * and the logit lens side by side, on text files — the paper's table.
  */
 import { parseArgs } from 'node:util';
-import * as ort from 'onnxruntime-node';
 import type { Lens } from '../lens/lens/tuned-lens.ts';
 import { allChunks, DATA_DEFAULTS, heldOutChunks, type TokenChunk } from '../lens/train/data.ts';
-import { evaluateLenses, type Evaluation } from '../lens/train/evaluate.ts';
-import { tokenByteLengths } from '../lens/train/token-bytes.ts';
+import type { Evaluation } from '../lens/train/evaluate.ts';
 import { checkDataFiles, fileCorpus } from './data.ts';
 import { loadLens, loadSession } from './sources.ts';
 
@@ -58,7 +56,7 @@ export async function evalCommand(args: EvalArgs): Promise<number> {
 
   const session = await loadSession(args.model);
   const { model } = session;
-  const { numLayers: L, nPositions } = session.config;
+  const { nPositions } = session.config;
   const context = optionalNumber('context', args.context, { integer: true, min: 2, max: nPositions }) ?? Math.min(1024, nPositions);
   const lensName = args.lens ?? 'logit';
   const lens = await loadLens(lensName, session);
@@ -70,15 +68,7 @@ export async function evalCommand(args: EvalArgs): Promise<number> {
   const chunks: AsyncIterable<TokenChunk> =
     heldOutFraction !== undefined ? heldOutChunks(corpus, model.tokenizer, chunkOptions) : allChunks(corpus, model.tokenizer, chunkOptions);
   const threads = optionalNumber('threads', args.threads, { integer: true, min: 1 });
-  const evaluation = await evaluateLenses({
-    ort,
-    modelName: model.name,
-    unembedding: await session.unembedding(),
-    numLayers: L,
-    residualStream: (ids) => model.residualStream(ids),
-    chunks,
-    lenses,
-    tokenBytes: tokenByteLengths(session.tokenizer.json, model.config.vocabSize, (ids) => model.tokenizer.decode(ids)),
+  const evaluation = await session.evaluate(chunks, lenses, {
     maxTokens: tokens,
     batchTokens: optionalNumber('batch-tokens', args['batch-tokens'], { integer: true, min: 1 }),
     sessionOptions: threads ? { intraOpNumThreads: threads } : undefined,

@@ -5,11 +5,8 @@
  * lens with the logit lens on the held-out split.
  */
 import { parseArgs } from 'node:util';
-import * as ort from 'onnxruntime-node';
 import { CHECKPOINT_FILE } from '../lens/train/checkpoint.ts';
 import { allChunks, heldOutChunks, type TokenChunk } from '../lens/train/data.ts';
-import { evaluateLenses } from '../lens/train/evaluate.ts';
-import { tokenByteLengths } from '../lens/train/token-bytes.ts';
 import { TRAIN_DEFAULTS, trainTunedLens, type TrainOptions, type TrainProgress } from '../lens/train/trainer.ts';
 import { checkDataFiles, fileCorpus, folderStore } from './data.ts';
 import { DATA_OPTIONS, optionalNumber, renderEvaluation } from './eval-command.ts';
@@ -100,7 +97,7 @@ export async function trainCommand(args: TrainArgs): Promise<number> {
 
   const session = await loadSession(args.model);
   const { model } = session;
-  const { numLayers: L, nPositions } = session.config;
+  const { nPositions } = session.config;
   set('context', optionalNumber('context', args.context, { integer: true, min: 2, max: nPositions }) ?? Math.min(TRAIN_DEFAULTS.context, nPositions));
   const corpus = fileCorpus(data, { textKey: args['text-key'] });
   const sessionOptions = threads ? { intraOpNumThreads: threads } : undefined;
@@ -149,18 +146,11 @@ export async function trainCommand(args: TrainArgs): Promise<number> {
     const chunks: AsyncIterable<TokenChunk> = args.heldout
       ? allChunks(fileCorpus([args.heldout], { textKey: args['text-key'] }), model.tokenizer, chunkOptions)
       : heldOutChunks(corpus, model.tokenizer, chunkOptions);
-    const evaluation = await evaluateLenses({
-      ort,
-      modelName: model.name,
-      unembedding: await session.unembedding(),
-      numLayers: L,
-      residualStream: (ids) => model.residualStream(ids),
-      chunks,
-      lenses: [
-        { name: 'tuned', lens: result.lens },
-        { name: 'logit', lens: session.lens('logit') },
-      ],
-      tokenBytes: tokenByteLengths(session.tokenizer.json, model.config.vocabSize, (ids) => model.tokenizer.decode(ids)),
+    const lenses = [
+      { name: 'tuned', lens: result.lens },
+      { name: 'logit', lens: session.lens('logit') },
+    ];
+    const evaluation = await session.evaluate(chunks, lenses, {
       maxTokens: evalTokens,
       sessionOptions,
     });

@@ -11,7 +11,6 @@ import { UrlSource } from '../lens/io/url-source.ts';
 import { checkLensFitsModel, TunedLens } from '../lens/lens/tuned-lens.ts';
 import { parseModelConfig } from '../lens/model/architectures.ts';
 import { memoryEstimate, type MemoryEstimate } from '../lens/model/memory-estimate.ts';
-import type { ModelCheckpoint } from '../lens/model/architecture.ts';
 import { loadModelFiles } from '../lens/model/model-files.ts';
 import { LensSession } from '../lens/session.ts';
 import { trainOnText } from '../lens/train/text-training.ts';
@@ -50,8 +49,6 @@ const state = {
   /** The loaded model with its lenses, and what the page was told about it. */
   session: null as LensSession | null,
   info: null as ModelInfo | null,
-  /** Reads the loaded model's weights again, for its graph with after-attention states (sub-layer rows). */
-  readCheckpoint: null as (() => Promise<ModelCheckpoint>) | null,
   /** The lens being trained, if any (one run at a time). */
   training: null as TrainingJob | null,
   /** Runs are serial (one session cannot run twice at once) … */
@@ -108,7 +105,6 @@ async function handle(request: Exclude<Request, Control>): Promise<void> {
         const began = performance.now();
         const ids = session.model.encode(request.text);
         const { topk, follow, changePerLayer, consecutiveKl, start, end, sublayers } = request;
-        if (sublayers && !session.model.readsAfterAttention) await session.model.readAfterAttention(await state.readCheckpoint!());
         const result = await session.trajectory(ids, request.lens, { topk, follow, changePerLayer, consecutiveKl, start, end, sublayers });
         if (state.cancelled.delete(id)) {
           post({ type: 'cancelled', id });
@@ -209,7 +205,6 @@ async function load(id: number, entry: ModelEntry, preference: 'auto' | 'webgpu'
     tokenizer: tokenizerSource(entry),
     onProgress,
   });
-  const readCheckpoint = async () => (await loadModelFiles(new UrlSource(entry.modelUrl, { cacheName }), { tokenizer: tokenizerSource(entry) })).checkpoint;
   let lensError: string | null = null;
   let tuned: TunedLens | null = null;
   if (entry.lensUrl) {
@@ -242,7 +237,6 @@ async function load(id: number, entry: ModelEntry, preference: 'auto' | 'webgpu'
     session = await LensSession.create(ort, files, { executionProviders: ['wasm'] });
   }
   state.session = session;
-  state.readCheckpoint = readCheckpoint;
   if (tuned) session.addLens('tuned', tuned);
   // ORT prepares kernels and memory on a session's first run; pay that here, as part of loading,
   // so the reader's first heatmap is as quick as the ones after it.

@@ -8,9 +8,11 @@
 import { LensModel, type LensModelOptions, type Ort, type TrajectoryOptions } from './lens-model.ts';
 import { translatorStats, type TranslatorStats } from './lens/translator-stats.ts';
 import { checkLensFitsModel, LogitLens, type Lens } from './lens/tuned-lens.ts';
-import type { ModelConfig } from './model/architecture.ts';
+import type { ModelCheckpoint, ModelConfig } from './model/architecture.ts';
 import type { ModelFiles } from './model/model-files.ts';
 import type { Tokenizer } from './tokenizer.ts';
+import { evaluateLenses, type EvalRun, type Evaluation } from './train/evaluate.ts';
+import { tokenByteLengths } from './train/token-bytes.ts';
 import { trainingChunks, type Corpus, type DataOptions, type TextEncoderLike, type TokenChunk } from './train/data.ts';
 import { TrainingLoop, type LoopSettings } from './train/training-loop.ts';
 import type { SessionOptions } from './train/train-step.ts';
@@ -34,6 +36,8 @@ export class LensSession {
   /** `base_model_name_or_path` of the lenses trained for it (model-files.ts's one rule). */
   readonly baseModel: string;
 
+  private readonly rereadCheckpoint: () => Promise<ModelCheckpoint>;
+
   private constructor(
     readonly ort: Ort,
     readonly model: LensModel,
@@ -42,6 +46,7 @@ export class LensSession {
     this.name = files.name;
     this.baseModel = files.baseModel;
     this.unembedding = files.rereadUnembedding;
+    this.rereadCheckpoint = files.rereadCheckpoint;
     this.eosId = files.tokenizer.endOfTextId(this.vocabSize);
     this.lenses.set('logit', new LogitLens(this.numLayers, this.dModel));
   }
@@ -90,9 +95,14 @@ export class LensSession {
     for (let n = 2; ; n++) if (!this.lenses.has(`${base} #${n}`)) return `${base} #${n}`;
   }
 
-  /** What the lens named `lens` reads at every layer and position of `input`, a text or its ids (options as LensModel.trajectory's). */
-  trajectory(input: string | number[], lens: string, options: TrajectoryOptions = {}): Promise<PredictionTrajectory> {
+  /**
+   * What the lens named `lens` reads at every layer and position of `input`, a text or its ids (options as
+   * LensModel.trajectory's). The first trajectory with `sublayers` on a model loaded without its
+   * after-attention states switches it to the graph with them, its weights read again.
+   */
+  async trajectory(input: string | number[], lens: string, options: TrajectoryOptions = {}): Promise<PredictionTrajectory> {
     const chosen = this.lens(lens);
+    if (options.sublayers && !this.model.readsAfterAttention) await this.model.readAfterAttention(await this.rereadCheckpoint());
     return this.model.trajectory(typeof input === 'string' ? this.model.encode(input) : input, chosen, options);
   }
 
@@ -125,6 +135,29 @@ export class LensSession {
       residualStream: (ids) => this.model.residualStream(ids),
       data,
       settings,
+      ...options,
+    });
+  }
+
+  /**
+   * Cross-entropy, bits per byte and KL to this model's output, per layer, of `lenses` on `chunks`
+   * (train/evaluate.ts).
+   */
+  async evaluate(
+    chunks: AsyncIterable<{ ids: number[] }>,
+    lenses: { name: string; lens: Lens }[],
+    options: Pick<EvalRun, 'maxTokens' | 'batchTokens' | 'sessionOptions' | 'signal' | 'onProgress'> = {},
+  ): Promise<Evaluation> {
+    const { model } = this;
+    return evaluateLenses({
+      ort: this.ort,
+      modelName: model.name,
+      unembedding: await this.unembedding(),
+      numLayers: this.numLayers,
+      residualStream: (ids) => model.residualStream(ids),
+      chunks,
+      lenses,
+      tokenBytes: tokenByteLengths(this.tokenizer.json, model.config.vocabSize, (ids) => model.tokenizer.decode(ids)),
       ...options,
     });
   }

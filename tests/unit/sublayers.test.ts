@@ -12,6 +12,7 @@ import { LensModel } from '../../src/lens/lens-model.ts';
 import { LogitLens, TunedLens, type Lens } from '../../src/lens/lens/tuned-lens.ts';
 import { loadModelFiles, type ModelFiles } from '../../src/lens/model/model-files.ts';
 import { afterAttentionRow, STATISTICS, type PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
+import { LensSession } from '../../src/lens/session.ts';
 import { PathSource } from '../../src/node/path-source.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 import { loadExpectedInstruments } from '../helpers/tiny-gpt2.ts';
@@ -123,3 +124,22 @@ function expectSameLayerRows(got: PredictionTrajectory, plain: PredictionTraject
     expectClose(`layer rows' ${s}`, pick(got.statistics[s], rows), plain.statistics[s], SAME, [plain.rows.length, T]);
   }
 }
+
+describe('a LensSession asked for sub-layer rows', () => {
+  it('switches its model to the graph with after-attention states, its weights read again, and keeps giving the same layer rows', async () => {
+    const files = await loadModelFiles(new PathSource(fixturePath('tiny-neox')));
+    const session = await LensSession.create(ort, files);
+    const ids = loadExpectedInstruments('tiny-neox').prompts[0].input_ids;
+    const before = await session.trajectory(ids, 'logit', { topk: 1 });
+    expect(session.model.readsAfterAttention).toBe(false);
+    const after = await session.trajectory(ids, 'logit', { topk: 1, sublayers: true });
+    expect(session.model.readsAfterAttention).toBe(true);
+    expect(after.rows).toHaveLength(2 * session.numLayers + 1);
+    expectSameLayerRows(
+      after,
+      before,
+      after.rows.flatMap((row, r) => (row.includes('after') ? [] : [r])),
+    );
+    await session.release();
+  });
+});

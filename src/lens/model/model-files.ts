@@ -28,6 +28,8 @@ export interface ModelFiles {
    * a view of it would keep the whole file's bytes (GPT-2: 498 MB) alive in JavaScript meanwhile.
    */
   rereadUnembedding(): Promise<Unembedding>;
+  /** The whole checkpoint read again, for a model graph built later (LensSession's sub-layer rows). */
+  rereadCheckpoint(): Promise<ModelCheckpoint>;
 }
 
 export interface ModelFilesOptions {
@@ -58,5 +60,12 @@ export async function loadModelFiles(source: Source, options: ModelFilesOptions 
   // A hub folder is named by its repo (pythia-70m-deduped), not by the revision that ends its URL.
   const hubId = hubModelIdOfUrl(`${source.name}/`);
   const name = (hubId ?? source.name).split('/').filter(Boolean).pop() ?? source.name;
-  return { name, baseModel: hubId ?? name, checkpoint, tokenizer, rereadUnembedding: async () => (await readCheckpoint()).unembedding() };
+  return {
+    name,
+    baseModel: hubId ?? name,
+    checkpoint,
+    tokenizer,
+    rereadUnembedding: async () => (await readCheckpoint()).unembedding(),
+    rereadCheckpoint: () => readCheckpoint(),
+  };
 }
