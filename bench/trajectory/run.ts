@@ -11,6 +11,9 @@
  *                                            → bench/out/torch-mkldnn.json
  *   npm run bench -- --profile             … where the head graph's time goes (profile-head.ts → bench/out/profile-node*.json;
  *                                            with --browser also profile-core.ts in Chromium → bench/out/profile-wasm-t{n}.json)
+ *   node --import tsx bench/trajectory/profile-keystroke.ts   where a keystroke's time goes on onnxruntime-node: the model's
+ *                                            one-token run beside its weight products alone, and ORT's per-op profile of it and
+ *                                            of the one-position head → bench/out/profile-keystroke.json
  *   npm run bench -- --quiet               only the T = 64 budget cases, once the machine looks idle (quiet.sh waits
  *                                            up to 45 min for it) → bench/out/*-quiet.json
  *   npm run bench -- --keystroke           only the keystroke case (GPT-2 shape, tuned lens, a 63-token prompt then one

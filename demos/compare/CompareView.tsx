@@ -10,7 +10,7 @@ import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-
 import { LensFigure, type Built } from '../shared/LensFigure.tsx';
 import { FigureFrame } from '../shared/FigureFrame.tsx';
 import { PlotBox, type Drawing } from '../shared/PlotBox.tsx';
-import type { Cell } from '../heatmap/CellGrid.tsx';
+import type { Cell, CellEvents } from '../heatmap/CellGrid.tsx';
 import { HeatmapCanvas } from '../heatmap/HeatmapCanvas.tsx';
 import { HeatmapNumbers } from '../heatmap/HeatmapNumbers.tsx';
 import type { HeatmapLayout } from '../heatmap/heatmap-plot.ts';
@@ -48,12 +48,9 @@ export interface CompareShown {
 }
 
 /** Live only: the grids over the cells, one highlighted cell for both, and the readout it drives. */
-export interface CompareCells {
+export interface CompareCells extends CellEvents {
   highlight: Cell;
   pinned: boolean;
-  onActive: (cell: Cell) => void;
-  onHover: (cell: Cell | null) => void;
-  onTogglePin: () => void;
   onClose: () => void;
   /** "follow" on a readout's token: both heatmaps then show that token's probability or rank. */
   onFollow: (id: number) => void;

@@ -14,15 +14,19 @@ export interface Cell {
   position: number;
 }
 
-interface Props {
+/** What the grid tells its figure, which owns the active cell and the pin. */
+export interface CellEvents {
+  onActive: (cell: Cell) => void;
+  onHover: (cell: Cell | null) => void;
+  onTogglePin: () => void;
+}
+
+interface Props extends CellEvents {
   trajectory: PredictionTrajectory;
   statistic: Quantity;
   layout: HeatmapLayout;
   active: Cell;
   label: string;
-  onActive: (cell: Cell) => void;
-  onHover: (cell: Cell | null) => void;
-  onTogglePin: () => void;
   onUnpin: () => void;
 }
 

@@ -9,7 +9,7 @@ import { isAfterAttentionRow, type PredictionTrajectory } from '../../src/lens/t
 import { LensFigure, type Built } from '../shared/LensFigure.tsx';
 import { FigureFrame } from '../shared/FigureFrame.tsx';
 import { PlotBox, type Drawing } from '../shared/PlotBox.tsx';
-import type { Cell } from './CellGrid.tsx';
+import type { Cell, CellEvents } from './CellGrid.tsx';
 import { HeatmapCanvas } from './HeatmapCanvas.tsx';
 import { CellReadout } from './CellReadout.tsx';
 import { DepthStrip } from './DepthStrip.tsx';
@@ -35,13 +35,10 @@ export interface HeatmapShown {
 }
 
 /** Live only: the grid over the cells and the readout it drives. */
-export interface HeatmapCells {
+export interface HeatmapCells extends CellEvents {
   active: Cell;
   readout: Cell;
   pinned: boolean;
-  onActive: (cell: Cell) => void;
-  onHover: (cell: Cell | null) => void;
-  onTogglePin: () => void;
   onClose: () => void;
   onFollow: (id: number) => void;
 }
