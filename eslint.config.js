@@ -1,8 +1,9 @@
-// ESLint for the TypeScript, TSX and module scripts (the .astro files are checked by `astro build`
-// and the typecheck). Besides the usual correctness rules it enforces the import boundaries between
+// ESLint for the TypeScript, TSX, module scripts and .astro files (their frontmatter and scripts,
+// through eslint-plugin-astro). Besides the usual correctness rules it enforces the import boundaries between
 // the rooms of docs/architecture.md §1, so that a wrong import fails `npm test`, not a review.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import astro from 'eslint-plugin-astro';
 import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -20,6 +21,10 @@ const room = {
   },
   cli: { group: ['**/cli/**'], message: 'Site code never imports the CLI.' },
   demos: { group: ['**/demos/**'], message: 'Site chrome never imports a demo’s internals.' },
+  figures: {
+    regex: '(^|/)demos/(?!\\w+/\\w*Figure\\.astro$|curves/PaperTable\\.astro$)',
+    message: 'Pages place a figure (demos/*/…Figure.astro, PaperTable.astro), never a demo’s internals.',
+  },
 };
 
 /** ORT in src/lens is type-only: the runtime is passed in by the Worker or the CLI. */
@@ -52,6 +57,7 @@ export default defineConfig(
   },
   js.configs.recommended,
   tseslint.configs.recommended,
+  astro.configs.recommended,
   {
     languageOptions: {
       ecmaVersion: 2022,
@@ -103,9 +109,15 @@ export default defineConfig(
     },
   },
   {
-    files: ['src/components/**', 'src/pages/**', 'src/layouts/**', 'src/engine/**'],
+    files: ['src/components/**', 'src/layouts/**', 'src/engine/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [room.cli, room.demos] }],
+    },
+  },
+  {
+    files: ['src/pages/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [room.cli, room.figures] }],
     },
   },
 );

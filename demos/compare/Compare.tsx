@@ -8,7 +8,7 @@ import { useMemo, useRef, useState } from 'preact/hooks';
 import { engine } from '../../src/engine/client.ts';
 import { FigureStatus, Placeholder } from '../shared/FigureStatus.tsx';
 import type { Cell } from '../heatmap/CellGrid.tsx';
-import { DEFAULT_STATE, decodeState, encodeState, type HeatmapState } from '../heatmap/heatmap-state.ts';
+import { DEFAULT_STATE, decodeState, encodeState, followable, shownQuantity, trajectoryRequest, type HeatmapState } from '../heatmap/heatmap-state.ts';
 import { heatmapLegend, heatmapPlot } from '../heatmap/heatmap-plot.ts';
 import { hasQuantity } from '../heatmap/statistic-scales.ts';
 import { useEngine, useLatestRun, useUrlState, useWidth } from '../shared/island-hooks.ts';
@@ -37,20 +37,22 @@ export default function Compare(props: CompareProps) {
   const scrollers = { logit: useRef<HTMLDivElement>(null), tuned: useRef<HTMLDivElement>(null) };
 
   const hasTuned = info?.lenses.includes('tuned') ?? false;
-  const changePerLayer = state.statistic === 'changePerLayer';
+  const follow = followable(state.follow, info?.vocabSize);
+  // The same request for both lenses.
+  const request = trajectoryRequest(state, 'tuned', follow);
+  const quantity = shownQuantity({ ...state, follow });
 
   // Both lenses, one after the other in the engine's queue.
   const { result, running, error } = useLatestRun(
     info &&
       (() => {
-        const run = (lens: LensName) =>
-          engine().trajectory({ text: state.text, lens, topk: state.topk, changePerLayer, start: state.start, end: state.end ?? undefined }, `${id}:${lens}`);
+        const run = (lens: LensName) => engine().trajectory({ ...request, lens }, `${id}:${lens}`);
         return Promise.all([run('logit'), hasTuned ? run('tuned') : Promise.resolve(null)]).then(([logit, tuned]) => ({
           lenses: { logit: logit.trajectory, tuned: tuned?.trajectory ?? null },
           numTokens: logit.numTokens,
         }));
       }),
-    [state.text, state.topk, changePerLayer, state.start, state.end, info?.key, hasTuned],
+    [...Object.values(request), info?.key, hasTuned],
     { debounce: DEBOUNCE_MS, typed: state.text },
   );
 
@@ -61,22 +63,22 @@ export default function Compare(props: CompareProps) {
   const sideBySide = trajectories.length === 2 && width >= SIDE_BY_SIDE_MIN_WIDTH;
   const panelWidth = sideBySide ? Math.floor((width - PANEL_GAP) / 2) : width;
 
-  // Until the runs that carry the statistic are back, the old drawings stay.
+  // Until the runs that carry the statistic (or the followed token) are back, the old drawings stay.
   const lastShown = useRef<CompareShown | null>(null);
   const shown = useMemo((): CompareShown | null => {
     const first = trajectories[0]?.trajectory;
     if (!first) return null;
     if (!info) return lastShown.current;
     const layout = compareLayout(first, panelWidth);
-    const ready = trajectories.every(({ trajectory }) => hasQuantity(trajectory, state.statistic));
+    const ready = trajectories.every(({ trajectory }) => hasQuantity(trajectory, quantity));
     const options = ready
       ? {
-          statistic: state.statistic,
+          statistic: quantity,
           vocabSize: info.vocabSize,
           layout,
           color: sharedColorOptions(
             trajectories.map((t) => t.trajectory),
-            state.statistic,
+            quantity,
             info.vocabSize,
           ),
         }
@@ -87,7 +89,7 @@ export default function Compare(props: CompareProps) {
       legend: options && heatmapLegend(first, options),
       panels: trajectories.map((t) => ({ ...t, plot: options && hidden(heatmapPlot(t.trajectory, options)) })),
     };
-  }, [trajectories, state.statistic, panelWidth, info?.vocabSize]);
+  }, [trajectories, quantity, panelWidth, info?.vocabSize]);
   lastShown.current = shown;
 
   const rows = trajectories[0]?.trajectory.rows.length ?? 0;
@@ -111,6 +113,8 @@ export default function Compare(props: CompareProps) {
       caption={props.caption}
       state={state}
       update={update}
+      quantity={quantity}
+      following={follow !== null}
       numTokens={result?.numTokens ?? 0}
       numLayers={info?.numLayers ?? null}
       shown={shown}
@@ -123,6 +127,7 @@ export default function Compare(props: CompareProps) {
         onHover: setHover,
         onTogglePin: () => setPinned((p) => !p),
         onClose: () => setPinned(false),
+        onFollow: (id) => update({ follow: id }),
         scrollers,
         onScroll: syncScroll,
       }}

@@ -5,7 +5,7 @@
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { STATISTICS } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { formatToken } from '../../src/lens/trajectory/token-format.ts';
-import { ReadoutHead } from '../heatmap/CellReadout.tsx';
+import { FollowButton, ReadoutHead } from '../heatmap/CellReadout.tsx';
 import { formatProbability, STATISTIC_SCALES } from '../heatmap/statistic-scales.ts';
 
 export interface LensColumn {
@@ -21,9 +21,11 @@ interface Props {
   position: number;
   pinned: boolean;
   onClose: () => void;
+  /** Offers "follow" on every top-k token when given (the live figure): both heatmaps then follow it. */
+  onFollow?: (id: number) => void;
 }
 
-export function CompareReadout({ columns, row, position, pinned, onClose }: Props) {
+export function CompareReadout({ columns, row, position, pinned, onClose, onFollow }: Props) {
   const reference = columns.find((c) => c.trajectory)?.trajectory;
   if (!reference) return null;
   const nextId = position + 1 < reference.numPositions ? reference.inputIds[position + 1] : null;
@@ -35,7 +37,7 @@ export function CompareReadout({ columns, row, position, pinned, onClose }: Prop
           <section key={lens} class={`compare-readout-column lens-${lens}`} aria-label={`${label}: top predictions`}>
             <h4>{label}</h4>
             {trajectory ? (
-              <ol class="heatmap-topk">
+              <ol class={onFollow ? 'heatmap-topk has-follow' : 'heatmap-topk'}>
                 {trajectory.topk(row, position).map((e) => (
                   <li key={e.id} class={e.id === nextId ? 'is-next' : undefined}>
                     <code class="heatmap-topk-token" title={e.id === nextId ? 'the token that actually comes next' : undefined}>
@@ -44,6 +46,7 @@ export function CompareReadout({ columns, row, position, pinned, onClose }: Prop
                     </code>
                     <span class="heatmap-topk-bar" style={{ width: `${Math.max(1, 100 * e.probability)}%` }} aria-hidden="true" />
                     <span class="heatmap-topk-p">{formatProbability(e.probability)}</span>
+                    {onFollow && <FollowButton token={e} followed={trajectory.followed?.id} onFollow={onFollow} />}
                   </li>
                 ))}
               </ol>

@@ -17,7 +17,9 @@ import type { HeatmapLayout } from '../heatmap/heatmap-plot.ts';
 import { visibleRange, type HeatmapState } from '../heatmap/heatmap-state.ts';
 import { PromptField, StartSlider, StatisticChoice, StrideChoice } from '../heatmap/HeatmapSettings.tsx';
 import { meanDepthLabel } from '../heatmap/depth-strip.ts';
-import { STATISTIC_SCALES } from '../heatmap/statistic-scales.ts';
+import { STATISTIC_SCALES, type Quantity } from '../heatmap/statistic-scales.ts';
+import { FollowControls } from '../heatmap/FollowControls.tsx';
+import { followedInCaption } from '../heatmap/follow-token.ts';
 import { CompareReadout } from './CompareReadout.tsx';
 import '../shared/figure.css';
 import '../heatmap/heatmap.css';
@@ -50,6 +52,8 @@ export interface CompareCells extends CellEvents {
   highlight: Cell;
   pinned: boolean;
   onClose: () => void;
+  /** "follow" on a readout's token: both heatmaps then show that token's probability or rank. */
+  onFollow: (id: number) => void;
   /** Scrolled sideways, both heatmaps keep the same tokens in view. */
   scrollers: Record<LensName, Ref<HTMLDivElement>>;
   onScroll: (lens: LensName) => void;
@@ -61,6 +65,10 @@ export interface CompareViewProps {
   built?: Built;
   state: HeatmapState;
   update?: (patch: Partial<HeatmapState>) => void;
+  /** What colours the cells (shownQuantity of the state). */
+  quantity: Quantity;
+  /** A followed token that the shown panels are coloured by. */
+  following: boolean;
   numTokens: number;
   /** For each panel's mean prediction depth (null while the model loads). */
   numLayers: number | null;
@@ -75,10 +83,11 @@ export interface CompareViewProps {
 }
 
 export function CompareView(props: CompareViewProps) {
-  const { id, built, state, update, numTokens: T, numLayers, shown, cells, running = false } = props;
+  const { id, built, state, update, quantity, numTokens: T, numLayers, shown, cells, running = false } = props;
   const [from, to] = visibleRange(state, T);
-  const stat = STATISTIC_SCALES[state.statistic];
-  const what = (label: string) => `${label} predictions by layer and token, coloured by ${stat.label.toLowerCase()}`;
+  const stat = STATISTIC_SCALES[quantity];
+  const followed = followedInCaption(shown?.panels[0]?.trajectory, props.following);
+  const what = (label: string) => `${label} predictions by layer and token, coloured by ${stat.label.toLowerCase()}${followed ? ` of${followed}` : ''}`;
   const highlight = cells?.highlight ?? { row: 0, position: 0 };
   return (
     <LensFigure
@@ -86,7 +95,7 @@ export function CompareView(props: CompareViewProps) {
       kind="compare"
       wide
       built={built}
-      caption={`${props.caption ?? 'The logit lens and the tuned lens on the same prompt.'} Both heatmaps share one colour scale: ${stat.description} (${stat.unit}).`}
+      caption={`${props.caption ?? 'The logit lens and the tuned lens on the same prompt.'} Both heatmaps share one colour scale: ${stat.description}${followed} (${stat.unit}).`}
     >
       <div class="heatmap-controls">
         <PromptField value={state.text} onChange={update && ((text) => update({ text }))} />
@@ -103,6 +112,14 @@ export function CompareView(props: CompareViewProps) {
       <FigureFrame shown={shown} running={running} built={!!built} frameRef={props.frameRef} placeholder={props.placeholder}>
         {(shown) => (
           <>
+            {followed && (
+              <FollowControls
+                token={shown.panels[0].trajectory.followed!.token}
+                as={state.followAs}
+                onAs={update && ((followAs) => update({ followAs }))}
+                onClear={update && (() => update({ follow: null }))}
+              />
+            )}
             <PlotBox drawing={shown.legend} class="heatmap-legend" />
             <div class={props.sideBySide ? 'compare-panels is-side-by-side' : 'compare-panels'} style={{ gap: `${PANEL_GAP}px` }}>
               {shown.panels.map(({ lens, label, trajectory, plot }) => (
@@ -114,7 +131,7 @@ export function CompareView(props: CompareViewProps) {
                   </p>
                   <HeatmapCanvas
                     trajectory={trajectory}
-                    statistic={state.statistic}
+                    statistic={quantity}
                     layout={shown.layout}
                     plot={plot}
                     label={what(label)}
@@ -139,12 +156,13 @@ export function CompareView(props: CompareViewProps) {
               position={highlight.position}
               pinned={cells?.pinned ?? false}
               onClose={cells?.onClose ?? (() => undefined)}
+              onFollow={cells?.onFollow}
             />
             {!cells && (
               <details class="curves-numbers">
                 <summary>The numbers</summary>
                 {shown.panels.map(({ lens, label, trajectory }) => (
-                  <HeatmapNumbers key={lens} trajectory={trajectory} statistic={state.statistic} label={what(label)} />
+                  <HeatmapNumbers key={lens} trajectory={trajectory} statistic={quantity} label={what(label)} />
                 ))}
               </details>
             )}

@@ -2,7 +2,7 @@
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { STATISTICS } from '../../src/lens/trajectory/prediction-trajectory.ts';
 import { formatToken } from '../../src/lens/trajectory/token-format.ts';
-import { formatProbability, hasQuantity, quantityValue, STATISTIC_SCALES, type Quantity } from './statistic-scales.ts';
+import { formatProbability, hasQuantity, LAYER_CHANGES, quantityValue, STATISTIC_SCALES, type Quantity } from './statistic-scales.ts';
 
 export function rowName(label: string): string {
   return label === 'output' ? 'model output' : `layer ${label}`;
@@ -17,12 +17,28 @@ export function cellLabel(trajectory: PredictionTrajectory, row: number, positio
     trajectory.followed && statistic.startsWith('follow')
       ? `${scale.label.toLowerCase()} of “${formatToken(trajectory.followed.token, { maxLength: 40 })}”`
       : scale.label.toLowerCase();
-  const missing = statistic === 'changePerLayer' && row === 0 ? 'not defined at layer 0' : 'not defined at the last token';
+  const missing = LAYER_CHANGES.includes(statistic) && row === 0 ? 'not defined at layer 0' : 'not defined at the last token';
   return `${rowName(trajectory.rows[row])}, after “${formatToken(trajectory.tokens[position], { maxLength: 40 })}”: predicts “${formatToken(top.token, { maxLength: 40 })}” ${formatProbability(top.probability)}; ${what} ${value === null ? missing : scale.format(value)}`;
 }
 
+/** "follow" beside a top-k token: switches the heatmap to that token's probability (or rank) in every cell. */
+export function FollowButton(props: { token: { id: number; token: string }; followed: number | undefined; onFollow: (id: number) => void }) {
+  const { token, followed, onFollow } = props;
+  return (
+    <button
+      type="button"
+      class="heatmap-follow"
+      onClick={() => onFollow(token.id)}
+      aria-label={`Follow “${formatToken(token.token, { maxLength: 40 })}” through every cell`}
+      aria-pressed={followed === token.id}
+    >
+      follow
+    </button>
+  );
+}
+
 /** The extra rows a readout lists when the trajectory carries them. */
-const EXTRA_QUANTITIES: Quantity[] = ['changePerLayer', 'followProbability', 'followRank'];
+const EXTRA_QUANTITIES: Quantity[] = [...LAYER_CHANGES, 'followProbability', 'followRank'];
 
 export function CellReadout(props: {
   trajectory: PredictionTrajectory;
@@ -44,17 +60,7 @@ export function CellReadout(props: {
             <code class="heatmap-topk-token">{formatToken(e.token, { maxLength: 18 })}</code>
             <span class="heatmap-topk-bar" style={{ width: `${Math.max(1, 100 * e.probability)}%` }} aria-hidden="true" />
             <span class="heatmap-topk-p">{formatProbability(e.probability)}</span>
-            {onFollow && (
-              <button
-                type="button"
-                class="heatmap-follow"
-                onClick={() => onFollow(e.id)}
-                aria-label={`Follow “${formatToken(e.token, { maxLength: 40 })}” through every cell`}
-                aria-pressed={trajectory.followed?.id === e.id}
-              >
-                follow
-              </button>
-            )}
+            {onFollow && <FollowButton token={e} followed={trajectory.followed?.id} onFollow={onFollow} />}
           </li>
         ))}
       </ol>

@@ -9,7 +9,7 @@ import { FigureStatus, Placeholder } from '../shared/FigureStatus.tsx';
 import { useEngine, useLatestRun, useUrlState, useWidth } from '../shared/island-hooks.ts';
 import type { Cell } from './CellGrid.tsx';
 import { depthLegend, depthStripPlot } from './depth-strip.ts';
-import { DEFAULT_STATE, decodeState, encodeState, shareUrl, shownQuantity, type HeatmapState } from './heatmap-state.ts';
+import { DEFAULT_STATE, decodeState, encodeState, followable, shareUrl, shownQuantity, trajectoryRequest, type HeatmapState } from './heatmap-state.ts';
 import { heatmapLayout, heatmapLegend, heatmapPlot, heatmapWantsWideFrame } from './heatmap-plot.ts';
 import { HeatmapView, type HeatmapShown } from './HeatmapView.tsx';
 import { LensUpload } from './LensUpload.tsx';
@@ -36,30 +36,15 @@ export default function Heatmap(props: HeatmapProps) {
   const width = useWidth(frame);
   const lensAvailable = info?.lenses.includes(state.lens) ?? false;
   const lens = info && !lensAvailable ? 'logit' : state.lens;
-  // A followed id from a link made on a model with a larger vocabulary is dropped, not sent.
-  const follow = state.follow !== null && (!info || state.follow < info.vocabSize) ? state.follow : null;
-  const changePerLayer = state.statistic === 'changePerLayer';
+  const follow = followable(state.follow, info?.vocabSize);
+  const request = { ...trajectoryRequest(state, lens, follow), sublayers: state.sublayers };
 
   // Recompute when the prompt, lens, top-k, shown positions or model change; moving the position
   // sliders asks at once, typing waits for a pause. The Worker reuses what it computed before, so
   // only new columns cost anything.
   const { result, running, error } = useLatestRun(
-    info &&
-      (() =>
-        engine().trajectory(
-          {
-            text: state.text,
-            lens,
-            topk: state.topk,
-            follow: follow ?? undefined,
-            changePerLayer,
-            sublayers: state.sublayers,
-            start: state.start,
-            end: state.end ?? undefined,
-          },
-          id,
-        )),
-    [state.text, lens, state.topk, follow, changePerLayer, state.sublayers, state.start, state.end, info?.key, info?.lenses.join()],
+    info && (() => engine().trajectory(request, id)),
+    [...Object.values(request), info?.key, info?.lenses.join()],
     { debounce: DEBOUNCE_MS, typed: state.text },
   );
 

@@ -60,11 +60,11 @@ export function InstrumentToggle(props: { label: string; checked: boolean; onCha
   );
 }
 
-/** The prompt box. */
-export function PromptField(props: { value: string; onChange?: (text: string) => void; describedBy?: string }) {
+/** The prompt box ("Prompt" unless `label` names it otherwise). */
+export function PromptField(props: { label?: string; value: string; onChange?: (text: string) => void; describedBy?: string }) {
   return (
     <label class="heatmap-prompt">
-      <span>Prompt</span>
+      <span>{props.label ?? 'Prompt'}</span>
       <textarea
         rows={2}
         value={props.value}

@@ -6,7 +6,6 @@
  */
 import type { ComponentChildren, Ref } from 'preact';
 import { isAfterAttentionRow, type PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
-import { formatToken } from '../../src/lens/trajectory/token-format.ts';
 import { LensFigure, type Built } from '../shared/LensFigure.tsx';
 import { FigureFrame } from '../shared/FigureFrame.tsx';
 import { PlotBox, type Drawing } from '../shared/PlotBox.tsx';
@@ -15,6 +14,7 @@ import { HeatmapCanvas } from './HeatmapCanvas.tsx';
 import { CellReadout } from './CellReadout.tsx';
 import { DepthStrip } from './DepthStrip.tsx';
 import { FollowControls } from './FollowControls.tsx';
+import { followedInCaption } from './follow-token.ts';
 import type { HeatmapLayout } from './heatmap-plot.ts';
 import { lensLabel } from './heatmap-static.ts';
 import { visibleRange, type HeatmapState } from './heatmap-state.ts';
@@ -103,7 +103,7 @@ export function HeatmapView(props: HeatmapViewProps) {
   const { id, built, state, lens, update, quantity, numTokens: T, shown, cells, running = false } = props;
   const [from, to] = visibleRange(state, T);
   const stat = STATISTIC_SCALES[quantity];
-  const followed = props.following && shown?.trajectory.followed ? ` “${formatToken(shown.trajectory.followed.token, { maxLength: 24 })}”` : '';
+  const followed = followedInCaption(shown?.trajectory, props.following);
   const what = `${lensTitle(lens)} predictions by layer and token, coloured by ${stat.label.toLowerCase()}${followed ? ` of${followed}` : ''}`;
   const readout = cells?.readout ?? { row: 0, position: 0 };
 

@@ -35,6 +35,11 @@ export function followedWhereNext(trajectory: PredictionTrajectory): FollowedAt[
   return at;
 }
 
+/** The followed token as a caption names it (` “token”`), or '' when the cells show no followed token. */
+export function followedInCaption(trajectory: PredictionTrajectory | undefined, following: boolean): string {
+  return following && trajectory?.followed ? ` “${formatToken(trajectory.followed.token, { maxLength: 24 })}”` : '';
+}
+
 export function followSentence(trajectory: PredictionTrajectory, lensLabel: string): string {
   const at = followedWhereNext(trajectory);
   if (!trajectory.followed || at.length < 2) return '';

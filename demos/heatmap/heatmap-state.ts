@@ -3,7 +3,8 @@
  * so a copied link reopens the same figure, scrolled to it. Unknown or malformed values fall back
  * to the figure's own defaults rather than breaking the page.
  */
-import { MENU_STATISTIC_JSON_NAMES, MENU_STATISTICS, type MenuStatistic, type Quantity } from './statistic-scales.ts';
+import { MENU_STATISTIC_JSON_NAMES, MENU_STATISTICS, statisticRequest, type MenuStatistic, type Quantity } from './statistic-scales.ts';
+import type { TrajectoryRequest } from '../../src/engine/protocol.ts';
 import { sliceRange } from '../../src/lens/trajectory/prediction-trajectory.ts';
 
 export interface HeatmapState {
@@ -30,6 +31,27 @@ export type FollowAs = 'probability' | 'rank';
 export function shownQuantity(state: Pick<HeatmapState, 'statistic' | 'follow' | 'followAs'>): Quantity {
   if (state.follow === null) return state.statistic;
   return state.followAs === 'rank' ? 'followRank' : 'followProbability';
+}
+
+/** The followed id a figure can show: one from a link made on a model with a larger vocabulary is dropped. */
+export function followable(follow: number | null, vocabSize: number | undefined): number | null {
+  return follow !== null && (vocabSize === undefined || follow < vocabSize) ? follow : null;
+}
+
+/**
+ * What the engine is asked for to draw `state` through `lens`, following `follow` (followable's). Its
+ * values, in a fixed order, are what a new run depends on: the menu's other statistics need none.
+ */
+export function trajectoryRequest(state: HeatmapState, lens: string, follow: number | null): TrajectoryRequest {
+  return {
+    text: state.text,
+    lens,
+    topk: state.topk,
+    follow: follow ?? undefined,
+    ...statisticRequest(state.statistic),
+    start: state.start,
+    end: state.end ?? undefined,
+  };
 }
 
 export const SEED_PROMPT = '82U*N#c4t^koK%a5*S3qrfBi 82U*N#c4t^koK%a5*S3qrfBi';

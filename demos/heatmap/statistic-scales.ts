@@ -8,14 +8,23 @@ import { formatChange } from './change-per-layer.ts';
 import { STATISTICS, type PredictionTrajectory, type Statistic } from '../../src/lens/trajectory/prediction-trajectory.ts';
 
 /**
- * What a heatmap colours its cells by: one of the lens's statistics, the change per layer of the
- * output's top-1 log-probability, or a followed token's probability or rank.
+ * What a heatmap colours its cells by: one of the lens's statistics, a change per layer (of the
+ * output's top-1 log-probability, or the KL between consecutive layers), or a followed token's
+ * probability or rank.
  */
-export type Quantity = Statistic | 'changePerLayer' | 'followProbability' | 'followRank';
+export type Quantity = Statistic | 'changePerLayer' | 'consecutiveKl' | 'followProbability' | 'followRank';
 
 /** The quantities the statistic menu offers (a followed token is chosen from a readout instead). */
-export type MenuStatistic = Statistic | 'changePerLayer';
-export const MENU_STATISTICS: readonly MenuStatistic[] = [...STATISTICS, 'changePerLayer'];
+export type MenuStatistic = Statistic | 'changePerLayer' | 'consecutiveKl';
+export const MENU_STATISTICS: readonly MenuStatistic[] = [...STATISTICS, 'changePerLayer', 'consecutiveKl'];
+
+/** The quantities that compare a layer with the one below it, so layer 0 has no value. */
+export const LAYER_CHANGES: readonly Quantity[] = ['changePerLayer', 'consecutiveKl'];
+
+/** What a trajectory request must ask for so that `statistic` can be drawn. */
+export function statisticRequest(statistic: MenuStatistic): { changePerLayer: boolean; consecutiveKl: boolean } {
+  return { changePerLayer: statistic === 'changePerLayer', consecutiveKl: statistic === 'consecutiveKl' };
+}
 
 /** URL and JSON names, as the CLI's --json spells them. */
 export const MENU_STATISTIC_JSON_NAMES: Record<MenuStatistic, string> = {
@@ -25,6 +34,7 @@ export const MENU_STATISTIC_JSON_NAMES: Record<MenuStatistic, string> = {
   maxProbability: 'max_probability',
   rank: 'rank',
   changePerLayer: 'change_per_layer',
+  consecutiveKl: 'consecutive_kl',
 };
 
 export interface StatisticScale {
@@ -110,6 +120,15 @@ export const STATISTIC_SCALES: Record<Quantity, StatisticScale> = {
     scheme: 'rdbu',
     format: formatChange,
   },
+  consecutiveKl: {
+    label: 'KL from layer below',
+    unit: 'nats',
+    description: 'KL(q_ℓ‖q_ℓ₋₁): how far this layer’s distribution moved from the layer below’s (layer 0 has no layer below)',
+    type: 'linear',
+    domain: (_V, max) => [0, Math.max(1, max)],
+    reverse: true,
+    format: nats,
+  },
   followProbability: {
     label: 'Probability',
     unit: 'probability, log scale',
@@ -134,6 +153,8 @@ export function quantityValue(trajectory: PredictionTrajectory, quantity: Quanti
   switch (quantity) {
     case 'changePerLayer':
       return read(trajectory.changePerLayer);
+    case 'consecutiveKl':
+      return read(trajectory.consecutiveKl);
     case 'followProbability': {
       const logprob = read(trajectory.followed?.logprob);
       return logprob === null ? null : Math.exp(logprob);
@@ -148,6 +169,7 @@ export function quantityValue(trajectory: PredictionTrajectory, quantity: Quanti
 /** Whether `trajectory` carries what `quantity` needs (a followed token, the change per layer). */
 export function hasQuantity(trajectory: PredictionTrajectory, quantity: Quantity): boolean {
   if (quantity === 'changePerLayer') return trajectory.changePerLayer !== undefined;
+  if (quantity === 'consecutiveKl') return trajectory.consecutiveKl !== undefined;
   if (quantity === 'followProbability' || quantity === 'followRank') return trajectory.followed !== undefined;
   return true;
 }

@@ -25,4 +25,5 @@ export const READINGS = {
   'fig-tuned-echo': { figure: 'fig-tuned-echo', of: 'echo', text: FIGURE_TEXT.echo, lead: 'tuned' },
   'fig-compare': { figure: 'fig-compare', of: 'column', text: FIGURE_TEXT.compare, token: ' to' },
   'fig-curves': { figure: 'fig-curves', of: 'curves', text: FIGURE_TEXT.curves },
+  'fig-layer-transfer': { figure: 'fig-layer-transfer', of: 'transfer', text: FIGURE_TEXT.drift },
 } as const;

@@ -7,6 +7,13 @@
 import type { ComponentChildren } from 'preact';
 import { CopyLink } from './CopyLink.tsx';
 
+/** What every figure is given by the chapter that places it. */
+export interface FigureProps {
+  /** The figure's anchor and URL key; unique on the page. */
+  id: string;
+  caption?: string;
+}
+
 /** What a figure drawn at build time says of itself (staticNote in heatmap-static.ts). */
 export interface Built {
   note: string;

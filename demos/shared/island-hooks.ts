@@ -19,6 +19,12 @@ export function useEngine(): { engineState: EngineState; info: ModelInfo | null 
   return { engineState, info: engineState.status === 'ready' ? engineState.info : null };
 }
 
+/** A run the engine can stop once it has started (EngineClient.layerTransfer). */
+export interface CancellableRun<T> {
+  done: Promise<T>;
+  cancel: () => void;
+}
+
 export interface LatestRun<T> {
   /** The last run's result; it stays while a newer run is on its way. */
   result: T | null;
@@ -33,10 +39,11 @@ export interface LatestRun<T> {
  * with a CancelledError, which is not shown). A run waits `debounce` ms first, so typing waits for a
  * pause; with `typed`, only a change of that text waits, and anything else (a slider, a menu) runs
  * at once. `run` is null while there is nothing to run (no model yet); `isStale` lets it drop its own
- * progress reports.
+ * progress reports. A run that is long once started (the layer transfer) returns its `cancel` too,
+ * and a newer run, or the figure leaving the page, stops it.
  */
 export function useLatestRun<T>(
-  run: ((isStale: () => boolean) => Promise<T>) | null,
+  run: ((isStale: () => boolean) => Promise<T> | CancellableRun<T>) | null,
   deps: readonly unknown[],
   { debounce = 0, typed }: { debounce?: number; typed?: string } = {},
 ): LatestRun<T> {
@@ -45,11 +52,14 @@ export function useLatestRun<T>(
   useEffect(() => {
     if (!run) return;
     let stale = false;
+    let cancel: (() => void) | undefined;
     const delay = typed !== undefined && sentText.current === typed ? 0 : debounce;
     sentText.current = typed;
     const timer = setTimeout(() => {
       setOutcome((o) => ({ ...o, running: true }));
-      run(() => stale).then(
+      const started = run(() => stale);
+      if (!(started instanceof Promise)) cancel = started.cancel;
+      (started instanceof Promise ? started : started.done).then(
         (result) => !stale && setOutcome({ result, running: false, error: null }),
         (e: Error) => {
           if (stale) return;
@@ -60,6 +70,7 @@ export function useLatestRun<T>(
     return () => {
       stale = true;
       clearTimeout(timer);
+      cancel?.();
     };
   }, deps);
   return outcome;

@@ -4,22 +4,26 @@
  *   train --model … --data <files…> --output <dir> [--steps 250 --tokens-per-step 262144 …] [--resume]
  *   eval --model … --lens <dir|url|hub:id|logit> --data <files…> [--tokens N] [--json]
  *   induction --model … --lens <dir|url|hub:id|logit> [--strings 32] [--seed 1] [--json]
+ *   transfer --model … --lens <dir|url|hub:id> --text "…" [--json]
  */
 import { parseArgs } from 'node:util';
 import { evalCommand, parseEvalArgs } from './eval-command.ts';
 import { inductionCommand, parseInductionArgs } from './induction-command.ts';
 import { parseTrainArgs, trainCommand } from './train-command.ts';
 import { trajectoryCommand } from './trajectory-command.ts';
+import { parseTransferArgs, transferCommand } from './transfer-command.ts';
 
 const USAGE = `usage: npm run lens -- <command> [options]
 
 commands:
   trajectory --model <dir|url|hub:ID> --lens <dir|url|hub:ID|logit> (--text "…" | --ids 1,2,3)
              [--topk 10] [--statistic entropy|cross_entropy|forward_kl|max_probability|rank]
-             [--start 0] [--end N] [--stride 1] [--follow <token|id>] [--change-per-layer] [--sublayers] [--json]
+             [--start 0] [--end N] [--stride 1] [--follow <token|id>] [--change-per-layer] [--consecutive-kl]
+             [--sublayers] [--json]
       what the lens reads at every layer and position of the prompt; --json adds prediction_depth
       per position, --follow one token's log-probability and rank in every cell (follow),
-      --change-per-layer the change of the output's top-1 log-probability from the layer below, and
+      --change-per-layer the change of the output's top-1 log-probability from the layer below,
+      --consecutive-kl KL(q_l || q_l-1) between each layer's distribution and the one below (nats), and
       --sublayers a row "ℓ · after attention" after each layer ℓ: block ℓ's stream before its MLP,
       read by the logit lens whatever --lens is (a tuned lens has no translator there)
 
@@ -41,6 +45,11 @@ commands:
             [--strings 32] [--seed 1] [--min-length 16] [--max-length 32] [--json]
       per layer, the top-1 accuracy on the second copy of random printable strings typed twice
       ("s s"), beside the logit lens: where in depth the model's copying (induction) shows up
+
+  transfer --model <dir|url|hub:ID> --lens <dir|url|hub:ID> --text "…" [--json]
+      layer transfer: translator i of the tuned lens applied to layer j's hidden state, for every
+      i and j, and the mean KL (nats) to the model's output over the text's tokens; the diagonal is
+      the ordinary tuned lens. One head pass per layer (L passes: a while for GPT-2)
 
   hub:ID means the Hugging Face hub (or the mirror HF_ENDPOINT names), e.g. --model hub:openai-community/gpt2 --lens hub:gpt2,
   or --model hub:EleutherAI/pythia-70m-deduped --lens hub:EleutherAI/pythia-70m-deduped`;
@@ -77,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         follow: { type: 'string' },
         'change-per-layer': { type: 'boolean', default: false },
+        'consecutive-kl': { type: 'boolean', default: false },
         sublayers: { type: 'boolean', default: false },
       },
     });
@@ -85,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'train') return trainCommand(parseTrainArgs(rest));
   if (command === 'eval') return evalCommand(parseEvalArgs(rest));
   if (command === 'induction') return inductionCommand(parseInductionArgs(rest));
+  if (command === 'transfer') return transferCommand(parseTransferArgs(rest));
   console.error(`lens: unknown command '${command}'\n\n${USAGE}`);
   return 2;
 }

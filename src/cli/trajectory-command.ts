@@ -17,6 +17,7 @@ export interface TrajectoryArgs {
   /** A token id, or a text that is exactly one token, to follow through every cell. */
   follow?: string;
   'change-per-layer'?: boolean;
+  'consecutive-kl'?: boolean;
   /** Add each block's after-attention state as a row "ℓ · after attention", read by the logit lens. */
   sublayers?: boolean;
 }
@@ -57,6 +58,7 @@ export async function trajectoryCommand(args: TrajectoryArgs): Promise<number> {
     topk: integer('topk', args.topk) ?? 10,
     follow,
     changePerLayer: args['change-per-layer'] ?? false,
+    consecutiveKl: args['consecutive-kl'] ?? false,
     sublayers,
   });
   trajectory = trajectory.slice(integer('start', args.start) ?? 0, integer('end', args.end)).stride(integer('stride', args.stride) ?? 1);

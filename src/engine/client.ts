@@ -21,6 +21,7 @@ import type {
   TrainStartOptions,
   TrainSummary,
   TranslatorStats,
+  LayerTransfer,
   TrajectoryRequest,
 } from './protocol.ts';
 
@@ -168,6 +169,22 @@ export class EngineClient {
   async translatorStats(lens: string, onProgress?: (done: number, total: number) => void): Promise<TranslatorStats[]> {
     await this.whenReady();
     return this.request({ type: 'translator-stats', id: this.nextId++, lens }, { onProgress: (p) => onProgress?.(p.loaded, p.total ?? p.loaded) });
+  }
+
+  /**
+   * Layer transfer of `lens` over `text`: L head runs in the Worker (seconds for GPT-2), `onProgress`
+   * after each. `cancel()` stops it before its next run; `done` then rejects with CancelledError.
+   */
+  layerTransfer(
+    text: string,
+    lens: string,
+    onProgress?: (done: number, total: number) => void,
+  ): { done: Promise<{ transfer: LayerTransfer; ms: number }>; cancel: () => void } {
+    const id = this.nextId++;
+    const done = this.whenReady()
+      .then(() => this.request({ type: 'layer-transfer', id, text, lens }, { onProgress: (p) => onProgress?.(p.loaded, p.total ?? p.loaded) }))
+      .then(({ result, ms }) => ({ transfer: result, ms }));
+    return { done, cancel: () => this.worker.postMessage({ type: 'cancel', id } satisfies Control) };
   }
 
   /** Adds a lens from files the reader chose (config.json + params.pt or params.safetensors). */

@@ -3,6 +3,7 @@
  * type of its answer (`Exchanges`), and the Worker's messages, matched to requests by id. Everything
  * here is structured-cloneable plain data.
  */
+import type { LayerTransfer } from '../lens/lens-model.ts';
 import type { TranslatorStats } from '../lens/lens/translator-stats.ts';
 import type { MemoryEstimate } from '../lens/model/memory-estimate.ts';
 import type { TrajectoryData } from '../lens/trajectory/prediction-trajectory.ts';
@@ -10,7 +11,7 @@ import { TRAIN_LIMITS, type TextTrainingPlan, type TrainStartOptions } from '../
 import type { TrainProgress } from '../lens/train/training-loop.ts';
 
 export { TRAIN_LIMITS };
-export type { MemoryEstimate, TranslatorStats, TrainProgress, TrainStartOptions };
+export type { LayerTransfer, MemoryEstimate, TranslatorStats, TrainProgress, TrainStartOptions };
 
 export type Backend = 'webgpu' | 'wasm';
 export type BackendPreference = Backend | 'auto';
@@ -95,6 +96,11 @@ export interface Exchanges {
   /** Per translator of `lens`: ‖A_ℓ‖_F, ‖b_ℓ‖ and the singular values of I + A_ℓ; progress counts layers. */
   'translator-stats': { request: { lens: string }; response: TranslatorStats[] };
   /**
+   * Layer transfer of `lens` over `text` (LensModel.layerTransfer): `progress` after each of the L head
+   * runs (file "layers"), and a `cancel` stops it before the next run (answered `cancelled`).
+   */
+  'layer-transfer': { request: { text: string; lens: string }; response: { result: LayerTransfer; ms: number } };
+  /**
    * Trains the loaded model's tuned lens on `text`, one small piece of work at a time so other requests
    * are served in between: `train-started`, then `train-progress` after every step, then the answer.
    * One run at a time; a new one replaces the old (which answers `cancelled`).
@@ -118,6 +124,8 @@ export interface TrajectoryRequest {
   follow?: number;
   /** Also compute the change per layer of the output's top-1 log-probability. */
   changePerLayer?: boolean;
+  /** Also carry the KL between consecutive layers' distributions. */
+  consecutiveKl?: boolean;
   /**
    * Add each block's after-attention state as a row "ℓ · after attention", read by the logit lens. The
    * first such request switches the model to its graph with those states (its weights read again).

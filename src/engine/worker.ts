@@ -104,13 +104,27 @@ async function handle(request: Exclude<Request, Control>): Promise<void> {
         const { session } = loaded();
         const began = performance.now();
         const ids = session.model.encode(request.text);
-        const { topk, follow, changePerLayer, start, end, sublayers } = request;
-        const result = await session.trajectory(ids, request.lens, { topk, follow, changePerLayer, start, end, sublayers });
+        const { topk, follow, changePerLayer, consecutiveKl, start, end, sublayers } = request;
+        const result = await session.trajectory(ids, request.lens, { topk, follow, changePerLayer, consecutiveKl, start, end, sublayers });
         if (state.cancelled.delete(id)) {
           post({ type: 'cancelled', id });
           return;
         }
         answer(request, { result, ms: performance.now() - began, numTokens: ids.length });
+        return;
+      }
+      case 'layer-transfer': {
+        const { session } = loaded();
+        const began = performance.now();
+        const result = await session.model.layerTransfer(session.model.encode(request.text), session.lens(request.lens), {
+          onProgress: (done, total) => post({ type: 'progress', id, file: 'layers', loaded: done, total }),
+          shouldStop: () => state.cancelled.has(id),
+        });
+        if (state.cancelled.delete(id) || !result) {
+          post({ type: 'cancelled', id });
+          return;
+        }
+        answer(request, { result, ms: performance.now() - began });
         return;
       }
       case 'translator-stats': {

@@ -32,6 +32,15 @@ import {
   type TrajectoryData,
 } from './trajectory/prediction-trajectory.ts';
 
+/** `LensModel.layerTransfer`'s result: plain data, so it crosses a Worker boundary. */
+export interface LayerTransfer {
+  numLayers: number;
+  /** The prompt's positions the KL is averaged over. */
+  numPositions: number;
+  /** [L, L] row-major: kl[i·L + j] = mean KL(p ‖ q) of translator i applied to layer j's hidden state, in nats. */
+  kl: Float32Array;
+}
+
 /** The part of onnxruntime-node / onnxruntime-web we use. */
 export interface Ort {
   InferenceSession: { create(model: Uint8Array, options?: OrtSession.SessionOptions): Promise<OrtSession> };
@@ -65,6 +74,8 @@ export interface TrajectoryOptions {
   follow?: number;
   /** Also compute the change per layer of the output's top-1 log-probability (`trajectory.changePerLayer`). */
   changePerLayer?: boolean;
+  /** Also carry the KL between consecutive layers (`trajectory.consecutiveKl`; the head computes it anyway). */
+  consecutiveKl?: boolean;
   /**
    * Add a sub-layer row after each layer ℓ < L: block ℓ's stream after its attention, before its MLP,
    * labelled "ℓ · after attention". The logit lens reads those rows whatever `lens` is (a tuned lens
@@ -186,7 +197,7 @@ export class LensModel {
   async trajectory(
     inputIds: number[],
     lens: Lens,
-    { topk = 10, start, end, reuse = true, follow, changePerLayer = false, sublayers = false }: TrajectoryOptions = {},
+    { topk = 10, start, end, reuse = true, follow, changePerLayer = false, consecutiveKl = false, sublayers = false }: TrajectoryOptions = {},
   ): Promise<PredictionTrajectory> {
     checkLensFitsModel(lens, { name: this.name, dModel: this.config.dModel, numLayers: this.config.numLayers });
     if (follow !== undefined && !(Number.isInteger(follow) && follow >= 0 && follow < this.config.vocabSize)) {
@@ -224,10 +235,12 @@ export class LensModel {
     const statistics = Object.fromEntries(STATISTICS.map((s) => [s, new Float32Array(R * n)])) as Record<Statistic, Float32Array>;
     const topkIds = new Int32Array(R * n * k);
     const topkProbs = new Float32Array(R * n * k);
+    const layerKl = consecutiveKl ? new Float32Array(R * n) : undefined;
     for (let j = 0; j < n; j++) {
       const column = decoded.columns[from + j]!;
       for (let r = 0; r < R; r++) {
         for (const s of STATISTICS) statistics[s][r * n + j] = column.statistics[s][r];
+        if (layerKl) layerKl[r * n + j] = column.consecutiveKl[r];
         const at = (r * n + j) * k;
         topkIds.set(column.topkIds.subarray(r * k, (r + 1) * k), at);
         for (let i = 0; i < k; i++) topkProbs[at + i] = Math.exp(column.topkLogprobs[r * k + i]);
@@ -258,6 +271,7 @@ export class LensModel {
       ...(whole && bias ? { bias } : {}),
       followed,
       changePerLayer: change,
+      consecutiveKl: layerKl,
     });
   }
 
@@ -375,6 +389,7 @@ export class LensModel {
     const stats = Object.fromEntries(STATISTICS.map((s) => [s, out[STATISTIC_JSON_NAMES[s]].data as Float32Array])) as Record<Statistic, Float32Array>;
     const ids = out.topk_ids.data as BigInt64Array;
     const logprobs = out.topk_logprobs.data as Float32Array;
+    const layerKl = out.consecutive_kl.data as Float32Array; // [R-1, n]
     positions.forEach((t, j) => {
       const statistics = Object.fromEntries(STATISTICS.map((s) => [s, Float32Array.from({ length: R }, (_, r) => stats[s][r * n + j])])) as Record<
         Statistic,
@@ -392,11 +407,68 @@ export class LensModel {
           topkLogprobs[r * k + i] = logprobs[(r * n + j) * k + i];
         }
       }
-      columns[t] = { statistics, topkIds, topkLogprobs, ...(t === T - 1 ? { lastLogits: Float32Array.from(out.last_logits.data as Float32Array) } : {}) };
+      const consecutiveKl = Float32Array.from({ length: R }, (_, r) => (r === 0 ? NaN : layerKl[(r - 1) * n + j]));
+      columns[t] = {
+        statistics,
+        topkIds,
+        topkLogprobs,
+        consecutiveKl,
+        ...(t === T - 1 ? { lastLogits: Float32Array.from(out.last_logits.data as Float32Array) } : {}),
+      };
     });
     if (!withBias) return undefined;
     const { bias } = await this.biasSession.run({ summed_probs: out.summed_probs }, ['bias']);
     return Float32Array.from(bias.data as Float32Array);
+  }
+
+  /**
+   * Layer transfer (the tuned-lens paper's transfer figure): translator i of `lens` applied to the hidden
+   * state of layer j, decoded, and KL(p ‖ q) to the model's output p averaged over every position of
+   * the prompt, for every i and j in 0…L-1. The diagonal is the lens's own mean forward KL; how fast it
+   * grows away from the diagonal measures how much the representation drifts between layers.
+   *
+   * One head run per hidden state j, each as costly as a whole trajectory (L of them: seconds for
+   * GPT-2). `onProgress(j, L)` follows each; when `shouldStop()` says so before a run, it stops and
+   * resolves to null.
+   */
+  async layerTransfer(
+    inputIds: number[],
+    lens: Lens,
+    { onProgress, shouldStop }: { onProgress?: (done: number, total: number) => void; shouldStop?: () => boolean } = {},
+  ): Promise<LayerTransfer | null> {
+    checkLensFitsModel(lens, { name: this.name, dModel: this.config.dModel, numLayers: this.config.numLayers });
+    this.checkIds(inputIds);
+    const L = this.config.numLayers;
+    const T = inputIds.length;
+    const run = await this.continueRun(inputIds);
+    const perRun = Math.max(1, Math.floor(HEAD_RUN_BYTES / (16 * (L + 1) * this.config.vocabSize)));
+    const sums = new Float64Array(L * L); // [i, j]
+    for (let j = 0; j < L; j++) {
+      // Every translator reads state j; the output row stays the model's own (stream row L).
+      const head: HeadRows = {
+        sources: [...Array.from({ length: L }, () => ({ states: run.stream, row: j })), { states: run.stream, row: L }],
+        weight: lens.translatorWeight,
+        bias: lens.translatorBias,
+      };
+      for (let from = 0; from < T; from += perRun) {
+        if (shouldStop?.()) return null;
+        const positions = range(from, Math.min(T, from + perRun));
+        const out = await this.runHead(
+          run,
+          head,
+          positions,
+          positions.map(() => 0),
+          1,
+          ['forward_kl'],
+        );
+        const forwardKl = out.forward_kl.data as Float32Array; // [R, n]
+        for (let i = 0; i < L; i++) {
+          for (let t = 0; t < positions.length; t++) sums[i * L + j] += forwardKl[i * positions.length + t];
+        }
+      }
+      onProgress?.(j + 1, L);
+    }
+    return { numLayers: L, numPositions: T, kl: Float32Array.from(sums, (sum) => sum / T) };
   }
 
   /**

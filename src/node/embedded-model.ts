@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { DEFAULT_MODEL_NAME } from '../engine/catalog.ts';
-import type { TrajectoryOptions } from '../lens/lens-model.ts';
+import type { LayerTransfer, TrajectoryOptions } from '../lens/lens-model.ts';
 import { TunedLens } from '../lens/lens/tuned-lens.ts';
 import type { TranslatorStats } from '../lens/lens/translator-stats.ts';
 import type { LensSession } from '../lens/session.ts';
@@ -40,11 +40,32 @@ async function load(): Promise<LensSession> {
  * time; `options` as LensModel.trajectory's (a followed token, the change per layer, sub-layer rows).
  */
 export function buildTrajectory(text: string, lens: string, topk: number, options: Omit<TrajectoryOptions, 'topk'> = {}): Promise<PredictionTrajectory> {
-  const key = JSON.stringify([text, lens, topk, options.follow ?? null, options.changePerLayer ?? false, options.sublayers ?? false]);
+  const key = JSON.stringify([
+    text,
+    lens,
+    topk,
+    options.follow ?? null,
+    options.changePerLayer ?? false,
+    options.consecutiveKl ?? false,
+    options.sublayers ?? false,
+  ]);
   let result = trajectories.get(key);
   if (!result) {
     result = embeddedModel().then((session) => session.trajectory(text, lens, { topk, ...options }));
     trajectories.set(key, result);
+  }
+  return result;
+}
+
+const transfers = new Map<string, Promise<LayerTransfer>>();
+
+/** Layer transfer of `lens` over `text` — the island's `engine.layerTransfer`, at build time. */
+export function buildLayerTransfer(text: string, lens: string): Promise<LayerTransfer> {
+  const key = JSON.stringify([text, lens]);
+  let result = transfers.get(key);
+  if (!result) {
+    result = embeddedModel().then(async (session) => (await session.model.layerTransfer(session.model.encode(text), session.lens(lens)))!);
+    transfers.set(key, result);
   }
   return result;
 }

@@ -206,50 +206,129 @@ test.describe('follow a token', () => {
   });
 });
 
-test.describe('change per layer', () => {
-  test('is a statistic in the menu: no value at layer 0, a signed change in nats above it', async ({ page }) => {
+/** The two statistics of change between layers, as the menu, the URL, a cell's name and the chapter say them. */
+const LAYER_CHANGES = [
+  {
+    label: 'Change per layer',
+    urlName: 'change_per_layer',
+    // A signed change of the output's top-1 log-probability.
+    value: /change per layer ([+−]\d+\.\d\d) nats$/,
+    figure: 'fig-change-per-layer',
+    sentence: /rises most at (.+?) \(([+−][\d.]+) nats\) and least at (.+?) \(([+−][\d.]+) nats\)/,
+  },
+  {
+    label: 'KL from layer below',
+    urlName: 'consecutive_kl',
+    value: /kl from layer below (\d+\.\d\d) nats$/,
+    figure: 'fig-consecutive-kl',
+    sentence: /moves furthest from the layer below at (.+?) \(([\d.]+) nats\) and least at (.+?) \(([\d.]+) nats\)/,
+  },
+];
+
+/** A number as the figures write it, with a true minus sign or a plus. */
+const signed = (text: string) => Number(text.replace('−', '-'));
+
+for (const change of LAYER_CHANGES) {
+  test.describe(change.label, () => {
+    test('is a statistic in the menu, kept in the URL: no value at layer 0, nats above it', async ({ page }) => {
+      const errors = watchForErrors(page);
+      await page.goto('/#fig-seed-heatmap');
+      const figure = page.locator('figure.heatmap#fig-seed-heatmap');
+      await expect(figure.getByRole('gridcell').first()).toBeVisible({ timeout: 45_000 });
+      await figure.getByRole('combobox', { name: 'Statistic' }).selectOption({ label: change.label });
+      await expect(figure.locator('[data-cell="0:0"]')).toHaveAttribute('aria-label', new RegExp(`${change.label.toLowerCase()} not defined at layer 0`));
+      await expect(figure.locator('[data-cell="1:0"]')).toHaveAttribute('aria-label', change.value);
+      await expect(figure.locator('.heatmap-legend').first()).toContainText(`${change.label} (nats)`);
+      await expect.poll(() => new URL(page.url()).searchParams.get('fig-seed-heatmap') ?? '').toContain(`stat=${change.urlName}`);
+      expect(errors).toEqual([]);
+    });
+
+    test('the chapter’s sentence names the layers whose mean the live figure shows as largest and smallest', async ({ page }) => {
+      const ROWS = LAYERS + 1;
+      await page.goto(`/#${change.figure}`);
+      const figure = page.locator(`figure.heatmap#${change.figure}`);
+      await expect(figure.locator(`[data-cell="1:0"]`)).toHaveAttribute('aria-label', change.value, { timeout: 45_000 });
+      const columns = await figure.getByRole('grid').getAttribute('aria-colcount').then(Number);
+      // Each row's mean over the shown tokens, from the cells' own (2-decimal) values.
+      const means: number[] = [];
+      for (let r = 1; r < ROWS; r++) {
+        const labels = await figure.locator(`[data-cell^="${r}:"]`).evaluateAll((cells) => cells.map((c) => c.getAttribute('aria-label') ?? ''));
+        const values = labels.map((label) => signed(label.match(change.value)![1]));
+        expect(values).toHaveLength(columns);
+        means.push(values.reduce((a, b) => a + b, 0) / values.length);
+      }
+      const sentence = (await page.locator(`[data-change-sentence="${change.figure}"]`).textContent())!;
+      const [, most, mostValue, least, leastValue] = sentence.match(change.sentence)!;
+      const row = (name: string) => (name.startsWith('the step') ? ROWS - 1 : Number(name.replace('layer ', '')));
+      // Rounded cell values move a mean by at most 0.005; the sentence's rows are the extremes of these means.
+      expect(Math.abs(means[row(most) - 1] - signed(mostValue))).toBeLessThanOrEqual(0.011);
+      expect(Math.abs(means[row(least) - 1] - signed(leastValue))).toBeLessThanOrEqual(0.011);
+      expect(Math.max(...means) - means[row(most) - 1]).toBeLessThanOrEqual(0.011);
+      expect(means[row(least) - 1] - Math.min(...means)).toBeLessThanOrEqual(0.011);
+    });
+  });
+}
+
+test.describe('layer transfer', () => {
+  test('draws the L × L matrix live, keeps its text in the URL, and the chapter’s sentence matches its numbers', async ({ page }) => {
+    const FIGURE = 'fig-layer-transfer';
     const errors = watchForErrors(page);
-    await page.goto('/#fig-seed-heatmap');
-    const figure = page.locator('figure.heatmap#fig-seed-heatmap');
-    await expect(figure.getByRole('gridcell').first()).toBeVisible({ timeout: 45_000 });
-    await figure.getByRole('combobox', { name: 'Statistic' }).selectOption({ label: 'Change per layer' });
-    await expect(figure.locator('[data-cell="0:0"]')).toHaveAttribute('aria-label', /change per layer not defined at layer 0/);
-    await expect(figure.locator('[data-cell="1:0"]')).toHaveAttribute('aria-label', /change per layer [+−]\d+\.\d\d nats$/);
-    await expect(figure.locator('.heatmap-legend').first()).toContainText('Change per layer (nats)');
-    await expect.poll(() => new URL(page.url()).searchParams.get('fig-seed-heatmap') ?? '').toContain('stat=change_per_layer');
+    await page.goto(`/model-or-lens/#${FIGURE}`);
+    const figure = page.locator(`figure.heatmap#${FIGURE}`);
+    const table = figure.getByRole('group', { name: 'Mean KL to the output, by translator and hidden state', includeHidden: true }).locator('table');
+    await expect(table).toHaveCount(1, { timeout: 45_000 });
+    const kl = await table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => Number(td.textContent))));
+    expect(kl).toHaveLength(LAYERS);
+    expect(kl.every((row) => row.length === LAYERS)).toBe(true);
+    // The reading's facts, recounted from the live numbers.
+    // The table rounds to 3 decimals, so a near-tie may go either way: the sentence's count lies between
+    // the columns whose diagonal is surely lowest and those where it may be.
+    const others = (j: number) => Math.min(...kl.filter((_, i) => i !== j).map((row) => row[j]));
+    const surely = Array.from({ length: LAYERS }, (_, j) => j).filter((j) => kl[j][j] < others(j) - 1e-3).length;
+    const maybe = Array.from({ length: LAYERS }, (_, j) => j).filter((j) => kl[j][j] <= others(j) + 1e-3).length;
+    const diagonal = kl.reduce((s, row, i) => s + row[i], 0) / LAYERS;
+    const sentence = (await page.locator(`[data-reading-for="${FIGURE}"]`).textContent())!;
+    const [, diagonalText] = sentence.match(/the diagonal is ([\d.]+) nats from the output/)!;
+    expect(Math.abs(Number(diagonalText) - diagonal)).toBeLessThanOrEqual(0.006);
+    const count = /in every one of the/.test(sentence)
+      ? LAYERS
+      : /in none of the/.test(sentence)
+        ? 0
+        : Number(sentence.match(/in (\d+) of the \d+ columns/)![1]);
+    expect(count).toBeGreaterThanOrEqual(surely);
+    expect(count).toBeLessThanOrEqual(maybe);
+
+    // A new text recomputes, shows progress, and is kept in the URL.
+    const text = 'The cat sat on the mat.';
+    await figure.getByRole('textbox', { name: 'Text' }).fill(text);
+    await expect.poll(() => new URL(page.url()).searchParams.get(FIGURE) ?? '').toContain('text=The+cat');
+    const tokens = (await tokenTexts(text)).length;
+    await expect(figure.locator('figcaption')).toContainText(`over the text’s ${tokens} tokens`, { timeout: 45_000 });
     expect(errors).toEqual([]);
   });
 });
 
-test.describe('change per layer in the chapter', () => {
-  test('the chapter’s sentence names the layers whose mean change the live figure shows as largest and smallest', async ({ page }) => {
-    const FIGURE = 'fig-change-per-layer';
-    const ROWS = LAYERS + 1;
-    await page.goto(`/#${FIGURE}`);
+test.describe('follow a token from the comparison', () => {
+  test('"follow" in the readout switches both heatmaps to that token, keeps it in the URL, and clears with one click', async ({ page }) => {
+    const FIGURE = 'fig-compare';
+    const errors = watchForErrors(page);
+    await page.goto(`/logit-vs-tuned/#${FIGURE}`);
     const figure = page.locator(`figure.heatmap#${FIGURE}`);
-    await expect(figure.locator(`[data-cell="1:0"]`)).toHaveAttribute('aria-label', /change per layer [+−]/, { timeout: 45_000 });
-    const columns = await figure.getByRole('grid').getAttribute('aria-colcount').then(Number);
-    // Each row's mean over the shown tokens, from the cells' own (2-decimal) values.
-    const means: number[] = [];
-    for (let r = 1; r < ROWS; r++) {
-      const values = await figure.locator(`[data-cell^="${r}:"]`).evaluateAll((cells) =>
-        cells.map((c) => {
-          const [, sign, value] = (c.getAttribute('aria-label') ?? '').match(/change per layer ([+−])(\d+\.\d\d) nats/)!;
-          return (sign === '−' ? -1 : 1) * Number(value);
-        }),
+    const follow = figure.getByRole('button', { name: /^Follow “.+” through every cell$/ }).first();
+    await expect(follow).toBeVisible({ timeout: 45_000 });
+    const token = (await follow.getAttribute('aria-label'))!.match(/^Follow “(.+)” through every cell$/)![1];
+    await follow.click();
+    await expect(figure.getByRole('group', { name: `Following “${token}”` })).toBeVisible({ timeout: 30_000 });
+    for (const panel of ['Logit lens', 'Tuned lens']) {
+      await expect(figure.getByRole('region', { name: panel }).locator('[data-cell="0:0"]')).toHaveAttribute(
+        'aria-label',
+        new RegExp(`probability of “${escape(token)}”`),
       );
-      expect(values).toHaveLength(columns);
-      means.push(values.reduce((a, b) => a + b, 0) / values.length);
     }
-    const sentence = (await page.locator(`[data-change-sentence="${FIGURE}"]`).textContent())!;
-    const [, most, mostValue, least, leastValue] = sentence.match(/rises most at (.+?) \(([+−][\d.]+) nats\) and least at (.+?) \(([+−][\d.]+) nats\)/)!;
-    const row = (name: string) => (name.startsWith('the step') ? ROWS - 1 : Number(name.replace('layer ', '')));
-    const value = (text: string) => (text.startsWith('−') ? -1 : 1) * Number(text.slice(1));
-    // Rounded cell values move a mean by at most 0.005; the sentence's rows are the extremes of these means.
-    expect(Math.abs(means[row(most) - 1] - value(mostValue))).toBeLessThanOrEqual(0.011);
-    expect(Math.abs(means[row(least) - 1] - value(leastValue))).toBeLessThanOrEqual(0.011);
-    expect(Math.max(...means) - means[row(most) - 1]).toBeLessThanOrEqual(0.011);
-    expect(means[row(least) - 1] - Math.min(...means)).toBeLessThanOrEqual(0.011);
+    await expect.poll(() => new URL(page.url()).searchParams.get(FIGURE) ?? '').toMatch(/follow=\d+/);
+    await figure.getByRole('button', { name: 'Stop following' }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get(FIGURE) ?? '').not.toMatch(/follow=/);
+    expect(errors).toEqual([]);
   });
 });
 

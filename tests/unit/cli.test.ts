@@ -162,6 +162,42 @@ describe('lens trajectory (CLI)', () => {
 });
 
 // After the runs above have finished, so these two do not add to the machine's load while they start.
+describe('lens transfer (CLI)', () => {
+  const expected = loadExpected('tiny-gpt2');
+  const seed = expected.prompts.find((p) => p.name === 'seed')!;
+  const want = loadExpectedInstruments().prompts.find((p) => p.name === 'seed')!.transfer;
+  const args = ['transfer', '--model', 'tests/fixtures/tiny-gpt2', '--lens', 'tests/fixtures/lenses/current', '--text', seed.text!];
+  const runs: Record<string, Promise<Run>> = {};
+  beforeAll(() => {
+    runs.json = lens([...args, '--json']);
+    runs.table = lens(args);
+    runs.logit = lens(['transfer', '--model', 'tests/fixtures/tiny-gpt2', '--lens', 'logit', '--text', 'x']);
+  });
+
+  it('prints the layer transfer as JSON that matches the reference', async () => {
+    const run = await runs.json;
+    expect(run.code, run.stderr).toBe(0);
+    const json = JSON.parse(run.stdout) as { num_positions: number; kl: number[][] };
+    expect(json.num_positions).toBe(seed.input_ids.length);
+    expect(json.kl).toHaveLength(want.length);
+    json.kl.flat().forEach((v, cell) => expect(Math.abs(v - want.flat()[cell]), `cell ${cell}`).toBeLessThanOrEqual(1e-3 + 1e-3 * Math.abs(want.flat()[cell])));
+  });
+
+  it('prints a table with one row per translator and one column per hidden state', async () => {
+    const run = await runs.table;
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/rows i = translator, columns j = hidden state/);
+    expect(lines.slice(2).map((line) => line.trim().split(/\s+/).slice(1).map(Number))).toEqual(want.map((row) => row.map((v) => Number(v.toFixed(3)))));
+  });
+
+  it('says the logit lens has nothing to transfer', async () => {
+    const run = await runs.logit;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/a tuned lens \(the logit lens has no translators to transfer\)/);
+  });
+});
+
 describe('lens trajectory (CLI) refusing non-finite weights', () => {
   const model = ['--model', 'tests/fixtures/tiny-gpt2'];
   const runs: Record<string, Promise<Run>> = {};

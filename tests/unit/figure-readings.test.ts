@@ -6,7 +6,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { layerCurves } from '../../demos/curves/curves-data.ts';
-import { visibleRange } from '../../demos/heatmap/heatmap-state.ts';
+import { changeSentence } from '../../demos/heatmap/change-per-layer.ts';
+import { lensLabel } from '../../demos/heatmap/heatmap-static.ts';
+import { DEFAULT_STATE, visibleRange } from '../../demos/heatmap/heatmap-state.ts';
 import { READINGS } from '../../demos/readings/figure-readings.ts';
 import {
   columnReading,
@@ -18,7 +20,8 @@ import {
   sublayerReading,
   translatorReading,
 } from '../../demos/readings/readings.ts';
-import { buildTrajectory, buildTranslatorStats, embeddedModel } from '../../src/node/embedded-model.ts';
+import { buildLayerTransfer, buildTrajectory, buildTranslatorStats, embeddedModel } from '../../src/node/embedded-model.ts';
+import { transferReading } from '../../demos/transfer/transfer-data.ts';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
 
 type Lenses = { logit: PredictionTrajectory; tuned: PredictionTrajectory };
@@ -174,5 +177,47 @@ describe('figure readings against the embedded model’s data', () => {
     expect(facts.smallest.norm).toBe(Math.min(...norms));
     expect(stats[facts.largest.layer].weightNorm).toBe(facts.largest.norm);
     for (const s of stats) for (const v of s.singularValues) expect(v >= facts.minSingular && v <= facts.maxSingular).toBe(true);
+  });
+
+  // Chapter 1's ChangeSentence beside fig-change-per-layer and fig-consecutive-kl: the figures' default prompt, lens and positions.
+  it.each([
+    ['changePerLayer', 'change_per_layer'],
+    ['consecutiveKl', 'consecutive_kl'],
+  ] as const)('the %s figure: the layers whose mean over the shown tokens is largest and smallest', async (change, jsonName) => {
+    const { text, lens, start, topk } = DEFAULT_STATE;
+    const full = await buildTrajectory(text, lens, topk, { [change]: true });
+    const shown = full.slice(...visibleRange({ start, end: null }, full.numPositions));
+    const sentence = changeSentence(shown, lensLabel(lens), change);
+    // Each row's mean from the CLI's JSON grid; layer 0 has no layer below.
+    const grid = shown.toJSON()[jsonName] as (number | null)[][];
+    expect(grid[0].every((v) => v === null)).toBe(true);
+    const means = grid.slice(1).map((row) => row.reduce((s: number, v) => s + v!, 0) / row.length);
+    const name = (r: number) => (r === grid.length - 1 ? 'the step from the last layer to the output' : `layer ${r}`);
+    const nats = (m: number) => `${change === 'changePerLayer' ? (m >= 0 ? '+' : '−') : ''}${Math.abs(m).toFixed(2)} nats`;
+    const most = means.indexOf(Math.max(...means)) + 1;
+    const least = means.indexOf(Math.min(...means)) + 1;
+    expect(sentence).toContain(`at ${name(most)} (${nats(means[most - 1])}) and least at ${name(least)} (${nats(means[least - 1])})`);
+  });
+
+  it('the layer transfer: the columns whose own translator is best, and the diagonal’s and the other cells’ mean KL', async () => {
+    const transfer = await buildLayerTransfer(READINGS['fig-layer-transfer'].text, 'tuned');
+    const { facts, text } = transferReading(transfer, 'tuned lens');
+    const L = transfer.numLayers;
+    const at = (i: number, j: number) => transfer.kl[i * L + j];
+    for (let j = 0; j < L; j++) {
+      const column = Array.from({ length: L }, (_, i) => at(i, j));
+      expect(facts.ownBest.includes(j), `column ${j}`).toBe(at(j, j) === Math.min(...column));
+    }
+    let diagonal = 0;
+    let other = 0;
+    for (let i = 0; i < L; i++) {
+      for (let j = 0; j < L; j++) {
+        if (i === j) diagonal += at(i, j);
+        else other += at(i, j);
+      }
+    }
+    expect(facts.diagonalMean).toBeCloseTo(diagonal / L, 5);
+    expect(facts.offDiagonalMean).toBeCloseTo(other / (L * L - L), 5);
+    expect(text).toContain(`${facts.diagonalMean.toFixed(2)} nats`);
   });
 });

@@ -20,6 +20,9 @@
  *   `forward_kl`       Σ p (log p − log q) = KL(p ‖ q), p = the last row's distribution
  *   `max_probability`  max q
  *   `rank`             1 + #{v : log q_v > log q_target}
+ *   `consecutive_kl` [R-1, T]   KL(q_r ‖ q_r−1) = Σ q_r (log q_r − log q_r−1) for rows r = 1…R-1: how far
+ *                      each row's distribution moved from the row below it, the later row as the
+ *                      reference (as p is for forward_kl, so its last row is forward_kl of row R-2)
  *   `summed_probs` [R, V] Σ_t q_t over the run's positions, from which the bias graph gives the bias
  *                      KL(p̄ ‖ q̄_r): p̄ and q̄_r the last row's and row r's distributions averaged
  *                      over the T positions (the paper's bias of a lens; tuned-lens keeps these
@@ -32,7 +35,8 @@
  * Per row r: h̃ = h + h·Wᵀ + b (except the last row: h̃ = h), z = LN_f(h̃)·W_Uᵀ, q = softmax(z),
  * natural logs. The softmax is written out so that one exp pass serves everything: with
  * c = z − max z, e = exp c and s = Σ e, log q = c − log s, max q = 1/s,
- * entropy = log s − Σ e·c / s and Σ p log q = Σ e_p·c / s_p − log s. Ranks and top-k compare the
+ * entropy = log s − Σ e·c / s and Σ p log q = Σ e_p·c / s_p − log s (the same with row r−1's c and
+ * log s for the consecutive KL's Σ q_r log q_r−1). Ranks and top-k compare the
  * logits z themselves, which order the tokens exactly as log q does.
  *
  * Memory: about four [R, T, V] float32 tensors are alive at the peak (≈ 670 MB for GPT-2 at R = 13,
@@ -41,7 +45,7 @@
  * or chunks of positions (with their targets).
  *
  * Ops: Slice, Transpose, MatMul, Gemm, Reshape, Unsqueeze, Add, Concat, LayerNormalization, ReduceMax, Sub, Exp,
- * ReduceSum, Log, Reciprocal, Mul, Div, Shape, Expand, GatherElements, Greater, Cast, TopK, Squeeze,
+ * ReduceSum, Log, Reciprocal, Mul, Div, Neg, Shape, Expand, GatherElements, Greater, Cast, TopK, Squeeze,
  * Max.
  */
 import { float, GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
@@ -58,6 +62,7 @@ export const HEAD_OUTPUTS = [
   'forward_kl',
   'max_probability',
   'rank',
+  'consecutive_kl',
   'summed_probs',
   'last_logits',
 ] as const;
@@ -134,6 +139,18 @@ export function buildHeadGraph(ckpt: ModelCheckpoint): OnnxModel {
   const negEntropyP = g.node('Slice', [crossUnderP, lastRow, end, rowAxis]); // [1, T, 1]  Σ p log p
   const forwardKl = g.node('Sub', [negEntropyP, crossUnderP]); // [R, T, 1]
 
+  // consecutive_kl = Σ q_r log q_r − Σ q_r log q_r−1, with Σ q_r log q_r−1 = Σ e_r·c_r−1 / s_r − log s_r−1
+  const upper = (x: string) => g.node('Slice', [x, g.int64s([1]), end, rowAxis]); // rows 1…R-1
+  const lower = (x: string) => g.node('Slice', [x, begin, lastRow, rowAxis]); // rows 0…R-2
+  // Σ over V as one dot product per cell, a batched MatMul [R-1, T, 1, V]·[R-1, T, V, 1]: no [R-1, T, V]
+  // product is made, and R = 1 (no row below anything) gives an empty result rather than a failure.
+  const expRow = g.node('Unsqueeze', [upper(exp), g.int64s([2])]); // [R-1, T, 1, V]
+  const centeredColumn = g.node('Unsqueeze', [lower(centered), g.int64s([3])]); // [R-1, T, V, 1]
+  const expDotBelow = g.node('Squeeze', [g.node('MatMul', [expRow, centeredColumn]), lastAxis]); // [R-1, T, 1]  Σ e_r·c_r−1
+  const crossBelow = g.node('Sub', [g.node('Div', [expDotBelow, upper(sum)]), lower(logSum)]); // [R-1, T, 1]  Σ q_r log q_r−1
+  const negEntropyUpper = upper(g.node('Neg', [entropy])); // [R-1, T, 1]  Σ q_r log q_r
+  const consecutiveKl = g.node('Sub', [negEntropyUpper, crossBelow]); // [R-1, T, 1]
+
   // cross_entropy = −log q[target] = log s − c[target]
   const targetShape = g.node('Shape', [max]); // [3] = [R, T, 1]
   const targetColumn = g.node('Unsqueeze', [targets, g.int64s([0, 2])]); // [1, T, 1]
@@ -162,6 +179,7 @@ export function buildHeadGraph(ckpt: ModelCheckpoint): OnnxModel {
   const summedProbs = g.node('Squeeze', [summedQ, g.int64s([1])]); // [R, V]
 
   declareHeadOutputs(g, lastAxis, { topIds, topLogprobs, entropy, crossEntropy, forwardKl, maxProbability, rank, summedProbs });
+  g.output('consecutive_kl', 'float32', ['R-1', 'T'], g.node('Squeeze', [consecutiveKl, lastAxis])); // [R-1, T]
   const lastPosition = g.node('Slice', [logits, lastRow, end, g.int64s([1])]); // [R, 1, V]
   g.output('last_logits', 'float32', ['R', V], g.node('Squeeze', [lastPosition, g.int64s([1])])); // [R, V]
   return g.toExternalModel(17);
@@ -189,7 +207,7 @@ export function buildBiasGraph(): OnnxModel {
   return g.toExternalModel(17);
 }
 
-/** The per-cell values a head graph computes, each [R, T, 1] (top-k: [R, T, k]), and the bias [R]. */
+/** The per-cell values a head graph computes, each [R, T, 1] (top-k: [R, T, k]), and the bias's sums [R, 1, V]. */
 export interface HeadValues {
   topIds: string;
   topLogprobs: string;

@@ -63,6 +63,11 @@ export interface TrajectoryData {
   followed?: FollowedToken;
   /** [rows, T] log q_ℓ(y*) − log q_ℓ₋₁(y*) in nats, y* the output's top-1 at t; NaN on layer 0. */
   changePerLayer?: Float32Array;
+  /**
+   * [rows, T] KL(q_ℓ ‖ q_ℓ₋₁) in nats: how far layer ℓ's distribution moved from layer ℓ−1's, the later
+   * layer as the reference (as the output is for forward KL); NaN on layer 0.
+   */
+  consecutiveKl?: Float32Array;
 }
 
 export interface FollowedToken {
@@ -92,6 +97,7 @@ export class PredictionTrajectory implements TrajectoryData {
   readonly depth: Int32Array | undefined;
   readonly followed: FollowedToken | undefined;
   readonly changePerLayer: Float32Array | undefined;
+  readonly consecutiveKl: Float32Array | undefined;
 
   constructor(data: TrajectoryData) {
     this.inputIds = data.inputIds;
@@ -109,8 +115,9 @@ export class PredictionTrajectory implements TrajectoryData {
       throw new Error(`PredictionTrajectory: depth has ${this.depth.length} positions, not ${this.numPositions}`);
     this.followed = data.followed;
     this.changePerLayer = data.changePerLayer;
+    this.consecutiveKl = data.consecutiveKl;
     const cells = this.rows.length * this.numPositions;
-    const perCell = [...STATISTICS.map((s) => this.statistics[s]), this.followed?.logprob, this.followed?.rank, this.changePerLayer];
+    const perCell = [...STATISTICS.map((s) => this.statistics[s]), this.followed?.logprob, this.followed?.rank, this.changePerLayer, this.consecutiveKl];
     if (this.topkIds.length !== cells * this.k || perCell.some((a) => a !== undefined && a.length !== cells)) {
       throw new Error(`PredictionTrajectory: arrays do not match ${this.rows.length} rows × ${this.numPositions} positions`);
     }
@@ -210,6 +217,7 @@ export class PredictionTrajectory implements TrajectoryData {
         rank: pick(this.followed.rank, (n) => new Float32Array(n), 1),
       },
       changePerLayer: this.changePerLayer && pick(this.changePerLayer, (n) => new Float32Array(n), 1),
+      consecutiveKl: this.consecutiveKl && pick(this.consecutiveKl, (n) => new Float32Array(n), 1),
     });
   }
 
@@ -230,6 +238,7 @@ export class PredictionTrajectory implements TrajectoryData {
     if (this.depth) json.prediction_depth = Array.from(this.depth);
     const cellOf = (a: Float32Array) => grid((r, t) => (Number.isNaN(a[r * T + t]) ? null : a[r * T + t]));
     if (this.changePerLayer) json.change_per_layer = cellOf(this.changePerLayer);
+    if (this.consecutiveKl) json.consecutive_kl = cellOf(this.consecutiveKl);
     if (this.followed)
       json.follow = { id: this.followed.id, token: this.followed.token, logprob: cellOf(this.followed.logprob), rank: cellOf(this.followed.rank) };
     return json;

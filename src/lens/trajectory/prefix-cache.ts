@@ -60,6 +60,8 @@ export interface HeadColumn {
   topkIds: Int32Array;
   /** [R, k] */
   topkLogprobs: Float32Array;
+  /** [R] KL(q_ℓ ‖ q_ℓ₋₁); NaN on row 0. */
+  consecutiveKl: Float32Array;
   /** [R, V]: the logits, kept for the prompt's last position only, which has no target yet. */
   lastLogits?: Float32Array;
 }
@@ -111,5 +113,10 @@ function withTarget(column: HeadColumn, logits: Float32Array, target: number): H
     crossEntropy[r] = -Math.log(column.statistics.maxProbability[r]) - (zTarget - max);
     rank[r] = 1 + above;
   }
-  return { statistics: { ...column.statistics, crossEntropy, rank }, topkIds: column.topkIds, topkLogprobs: column.topkLogprobs };
+  return {
+    statistics: { ...column.statistics, crossEntropy, rank },
+    topkIds: column.topkIds,
+    topkLogprobs: column.topkLogprobs,
+    consecutiveKl: column.consecutiveKl,
+  };
 }
