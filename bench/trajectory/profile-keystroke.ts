@@ -85,7 +85,14 @@ async function turns(n: number, profile: boolean): Promise<void> {
   const cases: [Case, () => Promise<unknown>][] = [
     ['model', () => model.run(modelFeeds(ort.Tensor, config, ids.slice(63), past))],
     // What a keystroke fetches: everything but the bias's sums, which only a whole-prompt run needs.
-    ['head', () => head.run(headFeeds, HEAD_OUTPUTS.filter((name) => name !== 'summed_probs'))],
+    [
+      'head',
+      () =>
+        head.run(
+          headFeeds,
+          HEAD_OUTPUTS.filter((name) => name !== 'summed_probs'),
+        ),
+    ],
   ];
   if (gemms) cases.push(['gemmsOnly', () => gemms.run(gemmFeeds)]);
   for (const [, run] of cases) await run(); // warm-up
