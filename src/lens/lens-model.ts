@@ -5,7 +5,7 @@
  */
 import type { InferenceSession as OrtSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { PromptError } from './errors.ts';
-import { buildHeadGraph, HEAD_OUTPUTS } from './lens/head-graph.ts';
+import { buildBiasGraph, buildHeadGraph, HEAD_OUTPUTS } from './lens/head-graph.ts';
 import { checkLensFitsModel, type Lens } from './lens/tuned-lens.ts';
 import type { ModelCheckpoint, ModelConfig } from './model/architecture.ts';
 import { modelFeeds } from './model/kv-cache.ts';
@@ -119,6 +119,7 @@ export class LensModel {
     readonly tokenizer: Tokenizer,
     private modelSession: OrtSession,
     private readonly headSession: OrtSession,
+    private readonly biasSession: OrtSession,
     private afterAttention: boolean,
   ) {}
 
@@ -132,7 +133,8 @@ export class LensModel {
     const afterAttention = options.afterAttention ?? false;
     const modelSession = await createSession(ort, files.checkpoint.modelGraph({ afterAttention }), sessionOptions);
     const headSession = await createSession(ort, buildHeadGraph(files.checkpoint), sessionOptions);
-    return new LensModel(ort, sessionOptions, files.name, files.checkpoint.config, files.tokenizer, modelSession, headSession, afterAttention);
+    const biasSession = await createSession(ort, buildBiasGraph(), sessionOptions);
+    return new LensModel(ort, sessionOptions, files.name, files.checkpoint.config, files.tokenizer, modelSession, headSession, biasSession, afterAttention);
   }
 
   /** Whether the model graph outputs each block's after-attention state, which sub-layer rows read. */
@@ -225,7 +227,7 @@ export class LensModel {
     const perRun = whole ? T : Math.max(1, Math.floor(HEAD_RUN_BYTES / (16 * R * this.config.vocabSize)));
     let bias: Float32Array | undefined;
     for (let i = 0; i < missing.length; i += perRun) {
-      bias = await this.decode(run, head, k, missing.slice(i, i + perRun), decoded.columns);
+      bias = await this.decode(run, head, k, missing.slice(i, i + perRun), decoded.columns, whole);
     }
     if (reuse) this.headColumns.set(lens, byKey.set(key, decoded));
 
@@ -359,8 +361,15 @@ export class LensModel {
     return this.headSession.run(feeds, fetches);
   }
 
-  /** The head graph on positions `positions` of `run`, written into `columns`; returns the bias over those positions. */
-  private async decode(run: ModelRun, head: HeadRows, k: number, positions: number[], columns: (HeadColumn | undefined)[]): Promise<Float32Array> {
+  /** The head graph on positions `positions` of `run`, written into `columns`; with `withBias`, returns the bias over those positions. */
+  private async decode(
+    run: ModelRun,
+    head: HeadRows,
+    k: number,
+    positions: number[],
+    columns: (HeadColumn | undefined)[],
+    withBias: boolean,
+  ): Promise<Float32Array | undefined> {
     const R = head.sources.length;
     const T = run.ids.length;
     const n = positions.length;
@@ -368,7 +377,7 @@ export class LensModel {
     // Its logits are kept instead (positions are ascending, so it is the run's last), so that the
     // next keystroke completes this column rather than decoding it again.
     const last = positions[n - 1] === T - 1;
-    const fetches = HEAD_OUTPUTS.filter((name) => name !== 'last_logits' || last);
+    const fetches = HEAD_OUTPUTS.filter((name) => (name !== 'last_logits' || last) && (name !== 'summed_probs' || withBias));
     const out = await this.runHead(
       run,
       head,
@@ -407,7 +416,9 @@ export class LensModel {
         ...(t === T - 1 ? { lastLogits: Float32Array.from(out.last_logits.data as Float32Array) } : {}),
       };
     });
-    return Float32Array.from(out.bias.data as Float32Array);
+    if (!withBias) return undefined;
+    const { bias } = await this.biasSession.run({ summed_probs: out.summed_probs }, ['bias']);
+    return Float32Array.from(bias.data as Float32Array);
   }
 
   /**
@@ -475,6 +486,7 @@ export class LensModel {
   async release(): Promise<void> {
     await this.modelSession.release();
     await this.headSession.release();
+    await this.biasSession.release();
   }
 
   private checkIds(ids: number[]): void {

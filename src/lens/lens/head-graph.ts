@@ -23,7 +23,8 @@
  *   `consecutive_kl` [R-1, T]   KL(q_r ‖ q_r−1) = Σ q_r (log q_r − log q_r−1) for rows r = 1…R-1: how far
  *                      each row's distribution moved from the row below it, the later row as the
  *                      reference (as p is for forward_kl, so its last row is forward_kl of row R-2)
- *   `bias`  [R]        KL(p̄ ‖ q̄_r): p̄ and q̄_r the last row's and row r's distributions averaged
+ *   `summed_probs` [R, V] Σ_t q_t over the run's positions, from which the bias graph gives the bias
+ *                      KL(p̄ ‖ q̄_r): p̄ and q̄_r the last row's and row r's distributions averaged
  *                      over the T positions (the paper's bias of a lens; tuned-lens keeps these
  *                      averages as LogitStats.marginal_probs). A per-row, whole-prompt statistic,
  *                      so unlike the cells it does not survive chunking by positions.
@@ -62,7 +63,7 @@ export const HEAD_OUTPUTS = [
   'max_probability',
   'rank',
   'consecutive_kl',
-  'bias',
+  'summed_probs',
   'last_logits',
 ] as const;
 
@@ -169,28 +170,44 @@ export function buildHeadGraph(ckpt: ModelCheckpoint): OnnxModel {
   const topCentered = g.node('Sub', [topLogits, max]); // [R, T, k]
   const topLogprobs = g.node('Sub', [topCentered, logSum]); // [R, T, k]
 
-  // bias = KL(p̄ ‖ q̄) with q̄ = (1/T) Σ_t e_t / s_t per row. The sum over positions is one batched
-  // MatMul of the weights 1/s [R, 1, T] with e [R, T, V], so no further [R, T, V] tensor is made;
-  // dividing by the total (T) normalises it.
+  // The bias's sum over positions, Σ_t q_t = Σ_t e_t / s_t per row, as one batched MatMul of the
+  // weights 1/s [R, 1, T] with e [R, T, V], so no further [R, T, V] tensor is made. The rest of the
+  // bias is the bias graph's (buildBiasGraph): ONNX Runtime runs every node of a graph whatever is
+  // fetched, and a keystroke's head run, which never shows the bias, would pay for its [R, V] log.
   const weights = g.node('Transpose', [maxProbability], { perm: [0, 2, 1] }); // [R, 1, T]  1/s
   const summedQ = g.node('MatMul', [weights, exp]); // [R, 1, V]  Σ_t q_t
-  const total = g.node('ReduceSum', [summedQ, lastAxis], { keepdims: 1 }); // [R, 1, 1]  T
-  const marginal = g.node('Div', [summedQ, total]); // [R, 1, V]  q̄
-  const logMarginal = g.node('Log', [g.node('Max', [marginal, g.scalar(MARGINAL_FLOOR)])]); // [R, 1, V]
-  const marginalP = g.node('Slice', [marginal, lastRow, end, rowAxis]); // [1, 1, V]  p̄
-  const logMarginalP = g.node('Slice', [logMarginal, lastRow, end, rowAxis]); // [1, 1, V]
-  const marginalGap = g.node('Sub', [logMarginalP, logMarginal]); // [R, 1, V]  log p̄ − log q̄
-  const biasTerms = g.node('Mul', [marginalP, marginalGap]); // [R, 1, V]
-  const lensBias = g.node('ReduceSum', [biasTerms, g.int64s([1, 2])], { keepdims: 0 }); // [R]
+  const summedProbs = g.node('Squeeze', [summedQ, g.int64s([1])]); // [R, V]
 
-  declareHeadOutputs(g, lastAxis, { topIds, topLogprobs, entropy, crossEntropy, forwardKl, maxProbability, rank, bias: lensBias });
+  declareHeadOutputs(g, lastAxis, { topIds, topLogprobs, entropy, crossEntropy, forwardKl, maxProbability, rank, summedProbs });
   g.output('consecutive_kl', 'float32', ['R-1', 'T'], g.node('Squeeze', [consecutiveKl, lastAxis])); // [R-1, T]
   const lastPosition = g.node('Slice', [logits, lastRow, end, g.int64s([1])]); // [R, 1, V]
   g.output('last_logits', 'float32', ['R', V], g.node('Squeeze', [lastPosition, g.int64s([1])])); // [R, V]
   return g.toExternalModel(17);
 }
 
-/** The per-cell values a head graph computes, each [R, T, 1] (top-k: [R, T, k]), and the bias [R]. */
+/**
+ * bias = KL(p̄ ‖ q̄_r) per row, from the head's `summed_probs` Σ_t q_t [R, V] (the last row's is p's):
+ * q̄ = Σ_t q_t / T, dividing by the total (T). No weights; run only when the bias is shown.
+ */
+export function buildBiasGraph(): OnnxModel {
+  const g = new GraphBuilder('lens-bias');
+  const summedProbs = g.input('summed_probs', 'float32', ['R', 'V']); // [R, V]
+  const rowAxis = g.int64s([0]);
+  const end = g.int64s([Number.MAX_SAFE_INTEGER]);
+  const lastRow = g.int64s([-1]);
+  const summedQ = g.node('Unsqueeze', [summedProbs, g.int64s([1])]); // [R, 1, V]
+  const total = g.node('ReduceSum', [summedQ, g.int64s([-1])], { keepdims: 1 }); // [R, 1, 1]  T
+  const marginal = g.node('Div', [summedQ, total]); // [R, 1, V]  q̄
+  const logMarginal = g.node('Log', [g.node('Max', [marginal, g.scalar(MARGINAL_FLOOR)])]); // [R, 1, V]
+  const marginalP = g.node('Slice', [marginal, lastRow, end, rowAxis]); // [1, 1, V]  p̄
+  const logMarginalP = g.node('Slice', [logMarginal, lastRow, end, rowAxis]); // [1, 1, V]
+  const marginalGap = g.node('Sub', [logMarginalP, logMarginal]); // [R, 1, V]  log p̄ − log q̄
+  const biasTerms = g.node('Mul', [marginalP, marginalGap]); // [R, 1, V]
+  g.output('bias', 'float32', ['R'], g.node('ReduceSum', [biasTerms, g.int64s([1, 2])], { keepdims: 0 })); // [R]
+  return g.toExternalModel(17);
+}
+
+/** The per-cell values a head graph computes, each [R, T, 1] (top-k: [R, T, k]), and the bias's sums [R, 1, V]. */
 export interface HeadValues {
   topIds: string;
   topLogprobs: string;
@@ -199,8 +216,8 @@ export interface HeadValues {
   forwardKl: string;
   maxProbability: string;
   rank: string;
-  /** Left out by benchmark variants that time the per-cell work only. */
-  bias?: string;
+  /** Σ_t q_t [R, V], for the bias graph. Left out by benchmark variants that time the per-cell work only. */
+  summedProbs?: string;
 }
 
 /** Declares the outputs under HEAD_OUTPUTS' names, in their order, the cell values squeezed to [R, T]. */
@@ -213,7 +230,7 @@ export function declareHeadOutputs(g: GraphBuilder, lastAxis: string, v: HeadVal
   cell('forward_kl', v.forwardKl);
   cell('max_probability', v.maxProbability);
   cell('rank', v.rank);
-  if (v.bias) g.output('bias', 'float32', ['R'], v.bias);
+  if (v.summedProbs) g.output('summed_probs', 'float32', ['R', 'V'], v.summedProbs);
 }
 
 /** [rows, cols] → [cols, rows], in tiles so that both sides stay in cache. */
