@@ -1,6 +1,6 @@
 /**
  * docs/screenshot.png, the README's picture: the seed heatmap on the first chapter, computed live on the
- * embedded model in Debian's Chromium, with the output cell of the second copy's last prediction pinned
+ * embedded model in Debian's Chromium, under its section's heading, with the output cell of the second copy's last prediction pinned
  * so its readout shows what the model copies. Against a built site that is already served:
  *
  *   npx astro build && npx astro preview --port 4401 &
@@ -22,7 +22,9 @@ try {
   await cells.nth(count / rows - 2).click();
   await figure.getByRole('group', { name: 'Cell details' }).waitFor();
   await figure.scrollIntoViewIfNeeded();
-  await page.evaluate(() => document.querySelector('#fig-seed-heatmap')?.scrollIntoView({ block: 'start' }));
+  // From the section's heading, so that the header (translucent) has only the page's margin under it,
+  // not a line of prose cut in half.
+  await page.evaluate(() => document.querySelector('#reading-a-lens')?.scrollIntoView({ block: 'start', behavior: 'instant' }));
   await page.screenshot({ path: 'docs/screenshot.png' });
   console.log('wrote docs/screenshot.png');
 } finally {
