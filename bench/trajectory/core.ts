@@ -211,7 +211,10 @@ interface Timed {
   creates: { start: number; end: number; bytes: number }[];
 }
 
-/** An `ort` whose sessions time their own create and run (the first created is the model graph). */
+/**
+ * An `ort` whose sessions time their own create and run: the first created is the model graph, the
+ * second the head, the third the bias graph (a whole prompt's, counted as head time).
+ */
 function instrument(ort: Ort, timed: Timed, override: InferenceSession.SessionOptions = {}): Ort {
   return {
     Tensor: ort.Tensor,
@@ -230,7 +233,7 @@ function instrument(ort: Ort, timed: Timed, override: InferenceSession.SessionOp
         (session as { run: unknown }).run = async (...args: unknown[]) => {
           const feeds = args[0] as Record<string, { dims: readonly number[] }>;
           if (index === 0) timed.modelTokens += feeds.input_ids.dims[0];
-          else timed.headPositions += feeds.residual_stream.dims[1];
+          else if (index === 1) timed.headPositions += feeds.residual_stream.dims[1];
           const t0 = performance.now();
           const out = await run(...args);
           sink.push(performance.now() - t0);
