@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { DEFAULT_MODEL_DIR, DEFAULT_MODEL_ROWS as ROWS } from './default-model.ts';
 import { startStaticHost, type StaticHost } from '../helpers/static-host.ts';
 import { watchForErrors } from './watch-errors.ts';
@@ -48,7 +48,7 @@ test('without isolation headers, the service worker isolates the page; model, Wo
   await page.goto(host.url);
   // The first load registers the worker and loads the page once more through it (which cancels
   // what the first load still had in flight, so errors are collected from then on).
-  await expect.poll(() => page.evaluate(() => crossOriginIsolated), { timeout: 30_000 }).toBe(true);
+  await expect.poll(() => isolated(page), { timeout: 30_000 }).toBe(true);
   const errors = watchForErrors(page);
   const scriptURL = await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL);
   expect(new URL(scriptURL!).pathname).toBe(`${BASE}coi-sw.js`);
@@ -80,7 +80,7 @@ test('without isolation headers, the service worker isolates the page; model, Wo
 test('links between chapters stay under the base path, and the next page is isolated from its first load', async ({ page }) => {
   test.slow();
   await page.goto(host.url);
-  await expect.poll(() => page.evaluate(() => crossOriginIsolated), { timeout: 30_000 }).toBe(true);
+  await expect.poll(() => isolated(page), { timeout: 30_000 }).toBe(true);
   const errors = watchForErrors(page);
   // Leave once the model has loaded, so no download of this page is cut off by the navigation.
   await expect(page.locator('.model-picker summary')).toContainText(/· (WASM|WebGPU)/, { timeout: 90_000 });
@@ -107,3 +107,8 @@ test('a host that sends the isolation headers needs no service worker, and the s
   expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0);
   expect(errors).toEqual([]);
 });
+
+/** Whether the page is cross-origin isolated; false while the service worker's reload replaces it (the evaluation's context is then destroyed). */
+function isolated(page: Page): Promise<boolean> {
+  return page.evaluate(() => crossOriginIsolated).catch(() => false);
+}
