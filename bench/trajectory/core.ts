@@ -197,6 +197,10 @@ export function summarize(values: number[]): Summary {
   return { median: round(median), min: round(sorted[0]), max: round(sorted[sorted.length - 1]), all: values.map(round) };
 }
 
+function sum(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
+
 function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
@@ -212,8 +216,9 @@ interface Timed {
 }
 
 /**
- * An `ort` whose sessions time their own create and run: the first created is the model graph, the
- * second the head, the third the bias graph (a whole prompt's, counted as head time).
+ * An `ort` whose sessions time their own create and run. LensModel creates the head graph first, then
+ * the bias graph, then the model graph's parts; a run is the model's when fed `input_ids` or `hidden`
+ * (a later part), else the head's (the bias graph's runs, a whole prompt's, count as head time).
  */
 function instrument(ort: Ort, timed: Timed, override: InferenceSession.SessionOptions = {}): Ort {
   return {
@@ -229,11 +234,12 @@ function instrument(ort: Ort, timed: Timed, override: InferenceSession.SessionOp
         );
         timed.creates.push({ start, end: performance.now(), bytes: model.byteLength + weights });
         const run = session.run.bind(session) as (...args: unknown[]) => Promise<InferenceSession.OnnxValueMapType>;
-        const sink = index === 0 ? timed.model : timed.head;
+        const isModel = index >= 2;
+        const sink = isModel ? timed.model : timed.head;
         (session as { run: unknown }).run = async (...args: unknown[]) => {
           const feeds = args[0] as Record<string, { dims: readonly number[] }>;
-          if (index === 0) timed.modelTokens += feeds.input_ids.dims[0];
-          else if (index === 1) timed.headPositions += feeds.residual_stream.dims[1];
+          if (feeds.input_ids) timed.modelTokens += feeds.input_ids.dims[0];
+          else if (feeds.residual_stream) timed.headPositions += feeds.residual_stream.dims[1];
           const t0 = performance.now();
           const out = await run(...args);
           sink.push(performance.now() - t0);
@@ -269,15 +275,16 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
   // eslint-disable-next-line no-useless-assignment -- the point is to drop the reference before gc()
   files = undefined;
   (globalThis as { gc?: () => void }).gc?.();
-  const [m, h] = timed.creates;
+  // Head, bias, then the model's parts, each graph built just before its session is created.
+  const [h, , ...parts] = timed.creates;
   const create: CreateTiming = {
     weightsMs: round(weightsMs),
     totalMs: round(end - t),
-    modelGraphBuildMs: round(m.start - t),
-    modelSessionMs: round(m.end - m.start),
-    headGraphBuildMs: round(h.start - m.end),
+    modelGraphBuildMs: round(sum(parts.map((part, i) => part.start - timed.creates[i + 1].end))),
+    modelSessionMs: round(sum(parts.map((part) => part.end - part.start))),
+    headGraphBuildMs: round(h.start - t),
     headSessionMs: round(h.end - h.start),
-    modelGraphBytes: m.bytes,
+    modelGraphBytes: sum(parts.map((part) => part.bytes)),
     headGraphBytes: h.bytes,
   };
   host.log(`  ${JSON.stringify(create)}`);
@@ -347,7 +354,6 @@ async function compareKeystrokes(
   const T = 64;
   const ids = randomIds(T, config.vocabSize);
   const seedView = { topk: options.topk, start: SEED_VIEW_START };
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const sides = [
     { model, timed, total: [] as number[], modelMs: [] as number[], headMs: [] as number[], cpu: [] as number[] },
     { model: other, timed: otherTimed, total: [] as number[], modelMs: [] as number[], headMs: [] as number[], cpu: [] as number[] },
@@ -420,7 +426,6 @@ async function runCase(
     timed.modelTokens = 0;
     timed.headPositions = 0;
   };
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   try {
     await host.resetPeak();
     await prepare();

@@ -11,7 +11,7 @@ import { parseLensConfig } from '../../src/lens/lens/lens-config.ts';
 import { LogitLens, TunedLens } from '../../src/lens/lens/tuned-lens.ts';
 import { GPT2Checkpoint } from '../../src/lens/model/gpt2-checkpoint.ts';
 import { parseGPT2Config, type GPT2Config } from '../../src/lens/model/gpt2-config.ts';
-import type { Tensor32 } from '../../src/lens/tensor.ts';
+import { lazyTensor, type Tensor32 } from '../../src/lens/tensor.ts';
 
 /** GPT-2 small: 12 layers, d 768, 12 heads, V 50257, n_positions 1024. */
 export const GPT2_SMALL_CONFIG_JSON = {
@@ -106,13 +106,21 @@ function normal(seed: number, name: string, shape: number[], std: number, mean =
   return { data, shape };
 }
 
-/** The checkpoint's tensors under their Hugging Face names, as `model.safetensors` would give them. */
+/**
+ * The checkpoint's tensors under their Hugging Face names, as `model.safetensors` would give them.
+ * Each is made when its data is read (and again at each read), so that, like a checkpoint read from
+ * a file tensor by tensor, the weights are in JavaScript one model part at a time.
+ */
 export function randomGPT2Tensors(config: GPT2Config, seed = 1234): Map<string, Tensor32> {
   const { dModel: d, numLayers: L, vocabSize: V, nPositions: P } = config;
   const init = 0.02;
   const projection = init / Math.sqrt(2 * L);
   const out = new Map<string, Tensor32>();
-  const add = (name: string, shape: number[], std: number, mean = 0) => out.set(name, normal(seed, name, shape, std, mean));
+  const add = (name: string, shape: number[], std: number, mean = 0) =>
+    out.set(
+      name,
+      lazyTensor(shape, () => normal(seed, name, shape, std, mean).data),
+    );
   add('wte.weight', [V, d], init);
   add('wpe.weight', [P, d], init / 2);
   for (let i = 0; i < L; i++) {

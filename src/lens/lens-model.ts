@@ -8,10 +8,11 @@ import { PromptError } from './errors.ts';
 import { buildBiasGraph, buildHeadGraph, HEAD_OUTPUTS } from './lens/head-graph.ts';
 import { checkLensFitsModel, type Lens } from './lens/tuned-lens.ts';
 import type { ModelCheckpoint, ModelConfig } from './model/architecture.ts';
-import { modelFeeds } from './model/kv-cache.ts';
+import { cacheFeeds } from './model/kv-cache.ts';
+import type { BlockRange } from './model/residual-stream.ts';
 import type { OnnxModel } from './onnx/graph-builder.ts';
 import type { ModelFiles } from './model/model-files.ts';
-import type { Tensor32 } from './tensor.ts';
+import { releaseTensorData, type Tensor32 } from './tensor.ts';
 import type { Tokenizer } from './tokenizer.ts';
 import {
   commonPrefixLength,
@@ -54,6 +55,33 @@ export interface LensModelOptions {
    * can have sub-layer rows (`sublayers`). Off by default: the ordinary graph computes nothing for them.
    */
   afterAttention?: boolean;
+  /**
+   * About how many bytes of weights each part of the model graph holds (default PART_BYTES): the
+   * model is made as several sessions of consecutive blocks, each created from its own weights alone.
+   */
+  partBytes?: number;
+}
+
+/**
+ * The model's weights go to ONNX Runtime part by part: while a session is created its weights are
+ * held twice (in JavaScript, and in ORT's memory, with MLAS's packed copy of each product's weight
+ * beside the original until the session is ready) and WASM memory never shrinks, so one session of
+ * all of GPT-2 small left the page at 1.7 GB. Parts of one GPT-2 block (28 MB) brought it to 1.2 GB
+ * (bench/RESULTS.md); each more part costs one more, short, session run per model run.
+ */
+export const PART_BYTES = 32 * 2 ** 20;
+
+/** Consecutive blocks in parts of about `partBytes` of weights each (a block's ≈ 12·d² float32, as GPT-2's and Pythia's). */
+export function modelParts(config: Pick<ModelConfig, 'numLayers' | 'dModel'>, partBytes = PART_BYTES): BlockRange[] {
+  const perPart = Math.max(1, Math.floor(partBytes / (12 * config.dModel ** 2 * 4)));
+  const parts: BlockRange[] = [];
+  for (let from = 0; from < config.numLayers; from += perPart) parts.push({ from, to: Math.min(config.numLayers, from + perPart) });
+  return parts;
+}
+
+/** One part of the model graph (`modelParts`) as its session. */
+interface ModelPart extends BlockRange {
+  session: OrtSession;
 }
 
 export interface TrajectoryOptions {
@@ -97,10 +125,11 @@ interface HeadRows {
 
 /**
  * The head graph decodes about four [R, n, V] float32 tensors at once; positions go through it in
- * runs of at most this many bytes of them (one run for GPT-2 up to T ≈ 70), which bounds memory
- * for long prompts without adding runs to the typical one.
+ * runs of at most this many bytes of them (GPT-2: 6 positions a run). WASM memory never shrinks, so
+ * the largest run sets what the page holds from then on: decoding GPT-2's T = 64 in one run had
+ * grown it by 830 MB. Smaller runs cost each a copy of the translators in (GPT-2: 28 MB, ~5 ms).
  */
-const HEAD_RUN_BYTES = 768 * 2 ** 20;
+const HEAD_RUN_BYTES = 64 * 2 ** 20;
 
 export class LensModel {
   private readonly tokenCache = new Map<number, string>();
@@ -117,7 +146,8 @@ export class LensModel {
     readonly name: string,
     readonly config: ModelConfig,
     readonly tokenizer: Tokenizer,
-    private modelSession: OrtSession,
+    private readonly partRanges: BlockRange[],
+    private modelParts: ModelPart[],
     private readonly headSession: OrtSession,
     private readonly biasSession: OrtSession,
     private afterAttention: boolean,
@@ -131,10 +161,24 @@ export class LensModel {
       logSeverityLevel: 3,
     };
     const afterAttention = options.afterAttention ?? false;
-    const modelSession = await createSession(ort, files.checkpoint.modelGraph({ afterAttention }), sessionOptions);
+    const partRanges = modelParts(files.checkpoint.config, options.partBytes);
+    // The head first: it reads the unembedding, which for a tied model is the first part's embedding
+    // too, so the largest tensor is not made for both at once.
     const headSession = await createSession(ort, buildHeadGraph(files.checkpoint), sessionOptions);
     const biasSession = await createSession(ort, buildBiasGraph(), sessionOptions);
-    return new LensModel(ort, sessionOptions, files.name, files.checkpoint.config, files.tokenizer, modelSession, headSession, biasSession, afterAttention);
+    const parts = await createParts(ort, files.checkpoint, partRanges, afterAttention, sessionOptions);
+    return new LensModel(
+      ort,
+      sessionOptions,
+      files.name,
+      files.checkpoint.config,
+      files.tokenizer,
+      partRanges,
+      parts,
+      headSession,
+      biasSession,
+      afterAttention,
+    );
   }
 
   /** Whether the model graph outputs each block's after-attention state, which sub-layer rows read. */
@@ -153,13 +197,13 @@ export class LensModel {
     if (numLayers !== this.config.numLayers || dModel !== this.config.dModel || vocabSize !== this.config.vocabSize) {
       throw new Error(`readAfterAttention: the checkpoint given is not ${this.name}'s (${numLayers} layers of width ${dModel})`);
     }
-    await this.modelSession.release();
+    await releaseParts(this.modelParts);
     this.lastRun = null;
     try {
-      this.modelSession = await createSession(this.ort, checkpoint.modelGraph({ afterAttention: true }), this.sessionOptions);
+      this.modelParts = await createParts(this.ort, checkpoint, this.partRanges, true, this.sessionOptions);
     } catch (e) {
       // Left as it was, on the ordinary graph, rather than with no model graph at all.
-      this.modelSession = await createSession(this.ort, checkpoint.modelGraph(), this.sessionOptions);
+      this.modelParts = await createParts(this.ort, checkpoint, this.partRanges, false, this.sessionOptions);
       throw e;
     }
     this.afterAttention = true;
@@ -220,15 +264,23 @@ export class LensModel {
     const key = sublayers ? `${k} sublayers` : String(k);
     const decoded = reusableColumns(reuse ? byKey.get(key) : undefined, inputIds, k);
     // The bias KL(p̄ ‖ q̄ℓ) averages whole distributions over every position, so it is no sum of cached
-    // columns: a trajectory of the whole prompt decodes all of it in one head run, which gives it. Not
-    // with sub-layer rows: twice the rows would hold twice the memory in that run, so they go without.
+    // columns (a column's [R, V] distributions are not kept): a trajectory of the whole prompt decodes
+    // all of it again, adding up each run's Σ_t q_t. Sub-layer rows go without, as the figure shows none.
     const whole = !sublayers && from === 0 && to === T;
     const missing = whole ? range(0, T) : range(from, to).filter((t) => decoded.columns[t] === undefined);
-    const perRun = whole ? T : Math.max(1, Math.floor(HEAD_RUN_BYTES / (16 * R * this.config.vocabSize)));
-    let bias: Float32Array | undefined;
+    const perRun = Math.max(1, Math.floor(HEAD_RUN_BYTES / (16 * R * this.config.vocabSize)));
+    let summedProbs: OrtTensor | undefined;
     for (let i = 0; i < missing.length; i += perRun) {
-      bias = await this.decode(run, head, k, missing.slice(i, i + perRun), decoded.columns, whole);
+      const summed = await this.decode(run, head, k, missing.slice(i, i + perRun), decoded.columns, whole);
+      if (!summed) continue;
+      if (!summedProbs) summedProbs = summed;
+      else {
+        const total = summedProbs.data as Float32Array;
+        const more = summed.data as Float32Array;
+        for (let j = 0; j < total.length; j++) total[j] += more[j];
+      }
     }
+    const bias = summedProbs && Float32Array.from((await this.biasSession.run({ summed_probs: summedProbs }, ['bias'])).bias.data as Float32Array);
     if (reuse) this.headColumns.set(lens, byKey.set(key, decoded));
 
     const n = to - from;
@@ -300,18 +352,51 @@ export class LensModel {
 
   /**
    * The model graph on the tokens of `inputIds` after `past` (all of them without one), with past's
-   * keys and values fed in; the result covers the whole prompt.
+   * keys and values fed in; the result covers the whole prompt. Each part reads the stream its
+   * predecessor's last row left; its rows, keys and values are its blocks' slice of the whole.
    */
   private async runModel(inputIds: number[], past: ModelRun | null): Promise<ModelRun> {
-    const { numLayers: L, dModel: d } = this.config;
+    const { numLayers: L, numHeads: H, dModel: d } = this.config;
+    const { Tensor } = this.ort;
     const P = past?.ids.length ?? 0;
-    const out = await this.modelSession.run(modelFeeds(this.ort.Tensor, this.config, inputIds.slice(P), past ? { length: P, ...past } : undefined));
-    const stream = out.residual_stream.data as Float32Array; // [L+1, T-P, d]
-    const after = out.after_attention?.data as Float32Array | undefined; // [L, T-P, d], from the graph built with afterAttention
+    const ids = inputIds.slice(P);
+    const T = ids.length;
+    const perBlock = H * P * (d / H); // one block's past keys
+    const streams: Float32Array[] = [];
+    const afters: Float32Array[] = [];
+    const keys: Float32Array[] = [];
+    const values: Float32Array[] = [];
+    let hidden: Float32Array | undefined;
+    for (const part of this.modelParts) {
+      const pastPart = past && {
+        length: P,
+        keys: past.keys.subarray(part.from * perBlock, part.to * perBlock),
+        values: past.values.subarray(part.from * perBlock, part.to * perBlock),
+      };
+      const input: Record<string, OrtTensor> =
+        part.from === 0
+          ? {
+              input_ids: new Tensor(
+                'int64',
+                BigInt64Array.from(ids, (id) => BigInt(id)),
+                [T],
+              ),
+            }
+          : { hidden: new Tensor('float32', hidden!, [T, d]) };
+      const out = await part.session.run({ ...input, ...cacheFeeds(Tensor, part.to - part.from, this.config, pastPart ?? undefined) });
+      const rows = out.residual_stream.data as Float32Array; // [rows, T, d]
+      streams.push(rows);
+      hidden = rows.subarray(rows.length - T * d);
+      keys.push(out.present_keys.data as Float32Array); // [blocks, H, P + T, dh]
+      values.push(out.present_values.data as Float32Array);
+      if (out.after_attention) afters.push(out.after_attention.data as Float32Array); // [blocks, T, d], from the graph built with afterAttention
+    }
+    const stream = concat(streams); // [L+1, T, d]
+    const after = afters.length > 0 ? concat(afters) : undefined;
     return {
       ids: [...inputIds],
-      keys: out.present_keys.data as Float32Array, // [L, H, T, dh]
-      values: out.present_values.data as Float32Array,
+      keys: concat(keys), // [L, H, P + T, dh]
+      values: concat(values),
       stream: past ? appendPositions(past.stream, stream, L + 1, d) : stream,
       ...(after ? { afterAttention: past?.afterAttention ? appendPositions(past.afterAttention, after, L, d) : after } : {}),
     };
@@ -361,7 +446,7 @@ export class LensModel {
     return this.headSession.run(feeds, fetches);
   }
 
-  /** The head graph on positions `positions` of `run`, written into `columns`; with `withBias`, returns the bias over those positions. */
+  /** The head graph on positions `positions` of `run`, written into `columns`; with `withBias`, returns their Σ_t q_t [R, V] (`summed_probs`). */
   private async decode(
     run: ModelRun,
     head: HeadRows,
@@ -369,7 +454,7 @@ export class LensModel {
     positions: number[],
     columns: (HeadColumn | undefined)[],
     withBias: boolean,
-  ): Promise<Float32Array | undefined> {
+  ): Promise<OrtTensor | undefined> {
     const R = head.sources.length;
     const T = run.ids.length;
     const n = positions.length;
@@ -416,9 +501,7 @@ export class LensModel {
         ...(t === T - 1 ? { lastLogits: Float32Array.from(out.last_logits.data as Float32Array) } : {}),
       };
     });
-    if (!withBias) return undefined;
-    const { bias } = await this.biasSession.run({ summed_probs: out.summed_probs }, ['bias']);
-    return Float32Array.from(bias.data as Float32Array);
+    return withBias ? out.summed_probs : undefined;
   }
 
   /**
@@ -484,7 +567,7 @@ export class LensModel {
   }
 
   async release(): Promise<void> {
-    await this.modelSession.release();
+    await releaseParts(this.modelParts);
     await this.headSession.release();
     await this.biasSession.release();
   }
@@ -506,8 +589,51 @@ export class LensModel {
  * its tensors, so no encoded copy of them is made, and once the sessions exist nothing here holds
  * them (the caller may drop the checkpoint).
  */
-function createSession(ort: Ort, { bytes, externalData }: OnnxModel, options: OrtSession.SessionOptions): Promise<OrtSession> {
-  return ort.InferenceSession.create(bytes, { ...options, externalData });
+async function createSession(ort: Ort, { bytes, externalData }: OnnxModel, options: OrtSession.SessionOptions): Promise<OrtSession> {
+  const session = await ort.InferenceSession.create(bytes, { ...options, externalData });
+  // Weights read for this graph alone are freed now, not at the collector's next run, which while a
+  // model is made part by part would let several parts' weights pile up.
+  for (const { data } of externalData) releaseTensorData(data);
+  return session;
+}
+
+/**
+ * The sessions of the model graph's parts, created one after the other: each part's graph is built
+ * (its weights read from `checkpoint`) only when its turn comes, and nothing keeps it once its
+ * session exists, so the weights in JavaScript are one part's at a time wherever the checkpoint
+ * reads its tensors when asked (checkpoint-tensors.ts).
+ */
+async function createParts(
+  ort: Ort,
+  checkpoint: ModelCheckpoint,
+  ranges: BlockRange[],
+  afterAttention: boolean,
+  options: OrtSession.SessionOptions,
+): Promise<ModelPart[]> {
+  const parts: ModelPart[] = [];
+  try {
+    for (const blocks of ranges) parts.push({ ...blocks, session: await createSession(ort, checkpoint.modelGraph({ afterAttention, blocks }), options) });
+  } catch (e) {
+    await releaseParts(parts);
+    throw e;
+  }
+  return parts;
+}
+
+async function releaseParts(parts: ModelPart[]): Promise<void> {
+  for (const part of parts) await part.session.release();
+}
+
+/** Arrays joined end to end (a part's rows, keys or values after its predecessors'); one array is returned as it is. */
+function concat(arrays: Float32Array[]): Float32Array {
+  if (arrays.length === 1) return arrays[0];
+  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
 }
 
 function range(from: number, to: number): number[] {

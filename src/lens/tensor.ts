@@ -22,3 +22,32 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/** Buffers made by a lazy tensor's read: whoever asked holds the only reference. */
+const readBuffers = new WeakSet<ArrayBufferLike>();
+
+/**
+ * A tensor whose data is made each time it is asked for (`read`), and kept by nobody here: a model's
+ * weights can then be held in JavaScript one part at a time (LensModel's parts) rather than all at
+ * once. Read `data` once into a local: each access reads again.
+ */
+export function lazyTensor(shape: number[], read: () => Float32Array): Tensor32 {
+  return {
+    shape,
+    get data() {
+      const data = read();
+      readBuffers.add(data.buffer);
+      return data;
+    },
+  };
+}
+
+/**
+ * Frees the memory of `data` at once, where it is a lazy tensor's read (nobody else holds it) and the
+ * platform can (`ArrayBuffer.prototype.transfer`); anything else is left to the collector.
+ */
+export function releaseTensorData(data: ArrayBufferView): void {
+  const buffer = data.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (!readBuffers.delete(buffer)) return;
+  buffer.transfer?.(0);
+}

@@ -8,7 +8,7 @@ import type { InferenceSession } from 'onnxruntime-common';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PathSource } from '../../src/node/path-source.ts';
-import { LensModel, type Ort } from '../../src/lens/lens-model.ts';
+import { LensModel, type LensModelOptions, type Ort } from '../../src/lens/lens-model.ts';
 import { LogitLens, TunedLens, type Lens } from '../../src/lens/lens/tuned-lens.ts';
 import { loadModelFiles } from '../../src/lens/model/model-files.ts';
 import { STATISTICS, type PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
@@ -68,12 +68,13 @@ interface Subject {
   prompt(model: LensModel): number[];
 }
 
-const tinySubject = (folder: string, lensFolder: string): Subject => ({
-  name: folder,
+/** `options.partBytes` 1 makes the model one session per block (LensModel's parts), each feeding the next. */
+const tinySubject = (folder: string, lensFolder: string, options: LensModelOptions = {}): Subject => ({
+  name: options.partBytes ? `${folder} in one-block parts` : folder,
   async load(work) {
     const files = await loadModelFiles(new PathSource(fixturePath(folder)), { tokenizerFallback: new PathSource(GPT2_TOKENIZER_DIR) });
     const tuned = await TunedLens.load(new PathSource(fixturePath(`lenses/${lensFolder}`)), { onNotice: () => undefined });
-    return { model: await LensModel.create(countingOrt(work), files), tuned };
+    return { model: await LensModel.create(countingOrt(work), files, options), tuned };
   },
   prompt: () => loadExpected(folder).prompts.find((p) => p.name === 'seed')!.input_ids,
 });
@@ -81,6 +82,7 @@ const tinySubject = (folder: string, lensFolder: string): Subject => ({
 const SUBJECTS: Subject[] = [
   tinySubject('tiny-gpt2', 'current'),
   tinySubject('tiny-gpt2-f16', 'current-half'),
+  tinySubject('tiny-gpt2', 'current', { partBytes: 1 }),
   {
     // GPT-NeoX: rotary positions must continue from the cache (P..P+T-1), and the cache holds rotated keys.
     name: 'tiny-neox',

@@ -23,19 +23,21 @@ import { GPT2_TOKENIZER_DIR } from '../helpers/trajectory.ts';
 const AFTER_SOFTMAX: Tolerance = { abs: 1e-4, rel: 1e-4 };
 const SAME: Tolerance = { abs: 1e-5, rel: 1e-5 };
 
+/** `partBytes` 1: the model as one session per block (LensModel's parts), its rows and caches joined. */
 const SUBJECTS = [
-  { name: 'tiny-gpt2', lens: 'lenses/current' },
-  { name: 'tiny-neox', lens: 'tiny-neox-lens' },
+  { name: 'tiny-gpt2', lens: 'lenses/current', label: 'tiny-gpt2' },
+  { name: 'tiny-neox', lens: 'tiny-neox-lens', label: 'tiny-neox' },
+  { name: 'tiny-neox', lens: 'tiny-neox-lens', label: 'tiny-neox in one-block parts', partBytes: 1 },
 ] as const;
 
-describe.each(SUBJECTS)('sub-layer rows on $name', (subject) => {
+describe.each(SUBJECTS)('sub-layer rows on $label', (subject) => {
   const expected = loadExpectedInstruments(subject.name);
   let files: ModelFiles;
   let model: LensModel;
   let lenses: Record<'logit' | 'tuned', Lens>;
   beforeAll(async () => {
     files = await loadModelFiles(new PathSource(fixturePath(subject.name)), { tokenizerFallback: new PathSource(GPT2_TOKENIZER_DIR) });
-    model = await LensModel.create(ort, files);
+    model = await LensModel.create(ort, files, { partBytes: 'partBytes' in subject ? subject.partBytes : undefined });
     lenses = {
       logit: new LogitLens(model.config.numLayers, model.config.dModel),
       tuned: await TunedLens.load(new PathSource(fixturePath(subject.lens)), { onNotice: () => undefined }),

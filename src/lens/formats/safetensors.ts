@@ -4,7 +4,8 @@
  * Every tensor is returned as float32 (F16 and BF16 are widened) because all our graphs run in fp32.
  */
 import { LensFormatError } from '../errors.ts';
-import { formatShape, numel, type Tensor32 } from '../tensor.ts';
+import type { RandomAccessFile } from '../io/source.ts';
+import { formatShape, lazyTensor, numel, type Tensor32 } from '../tensor.ts';
 import { float16ToFloat32, bfloat16ToFloat32 } from './half.ts';
 import { MAX_HEADER_BYTES, MAX_TENSORS } from './limits.ts';
 
@@ -20,27 +21,46 @@ export interface SafetensorsHeaderEntry {
  * Every tensor of a safetensors file, validated as the safetensors library validates before it
  * touches any data: the header within MAX_HEADER_BYTES and UTF-8 JSON, at most MAX_TENSORS entries,
  * each with a known dtype, a shape of non-negative integers and data offsets that tile the data
- * section exactly (in order, no gaps, no overlaps, nothing left over).
+ * section exactly (in order, no gaps, no overlaps, nothing left over). Each tensor is a copy, aligned.
  */
 export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string, Tensor32> {
-  if (bytes.byteLength < 8) throw new LensFormatError(`${fileName}: ${bytes.byteLength} bytes is too short for a safetensors file`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const declared = view.getBigUint64(0, true);
+  const file = { size: bytes.byteLength, read: (offset: number, length: number) => bytes.subarray(offset, offset + length) };
+  const out = new Map<string, Tensor32>();
+  for (const { name, shape, read } of safetensorsEntries(file, fileName)) out.set(name, { shape, data: read(true) });
+  return out;
+}
+
+/**
+ * The same tensors, from a file read piece by piece: each is read when its data is asked for, and
+ * again at each ask (lazyTensor), so a model's weights need not all be in memory at once.
+ */
+export function openSafetensors(file: RandomAccessFile, fileName: string): Map<string, Tensor32> {
+  const out = new Map<string, Tensor32>();
+  for (const { name, shape, read } of safetensorsEntries(file, fileName))
+    out.set(
+      name,
+      lazyTensor(shape, () => read(false)),
+    );
+  return out;
+}
+
+/** The header's tensors, checked, each with a reader of its data (`copy`: the file's bytes may be a shared buffer). */
+function safetensorsEntries(file: RandomAccessFile, fileName: string) {
+  if (file.size < 8) throw new LensFormatError(`${fileName}: ${file.size} bytes is too short for a safetensors file`);
+  const start = file.read(0, 8);
+  const declared = new DataView(start.buffer, start.byteOffset, 8).getBigUint64(0, true);
   if (declared > BigInt(MAX_HEADER_BYTES)) {
     throw new LensFormatError(
       `${fileName}: the header says it is ${declared} bytes, more than the ${MAX_HEADER_BYTES} a safetensors header may be — the file is corrupted or not safetensors`,
     );
   }
   const headerLength = Number(declared);
-  if (headerLength > bytes.byteLength - 8) {
-    throw new LensFormatError(
-      `${fileName}: header says ${headerLength} bytes but the file has ${bytes.byteLength} — is the file truncated or not safetensors?`,
-    );
+  if (headerLength > file.size - 8) {
+    throw new LensFormatError(`${fileName}: header says ${headerLength} bytes but the file has ${file.size} — is the file truncated or not safetensors?`);
   }
-  const header = parseHeader(bytes.subarray(8, 8 + headerLength), fileName);
+  const header = parseHeader(file.read(8, headerLength), fileName);
   const dataStart = 8 + headerLength;
-  const dataLength = bytes.byteLength - dataStart;
-
+  const dataLength = file.size - dataStart;
   const entries = Object.entries(header).filter(([name]) => name !== '__metadata__');
   if (entries.length > MAX_TENSORS) {
     throw new LensFormatError(`${fileName}: the header lists ${entries.length} tensors, more than the ${MAX_TENSORS} a file may hold — the file is corrupted`);
@@ -64,11 +84,11 @@ export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string
     );
   }
 
-  const out = new Map<string, Tensor32>();
-  for (const { name, dtype, shape, begin, end } of tensors) {
-    out.set(name, { shape, data: toFloat32(bytes.subarray(dataStart + begin, dataStart + end), dtype) });
-  }
-  return out;
+  return tensors.map(({ name, dtype, shape, begin, end }) => ({
+    name,
+    shape,
+    read: (copy: boolean) => toFloat32(file.read(dataStart + begin, end - begin), dtype, copy),
+  }));
 }
 
 function parseHeader(raw: Uint8Array, fileName: string): Record<string, unknown> {
@@ -118,8 +138,9 @@ function isIndex(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-function toFloat32(raw: Uint8Array, dtype: string): Float32Array {
-  // Copy into an aligned buffer: the data section has no alignment guarantee.
+/** `raw` as float32; with `copy`, or where `raw` is not 4-byte aligned (the data section has no alignment guarantee), into a buffer of its own. */
+function toFloat32(raw: Uint8Array, dtype: string, copy: boolean): Float32Array {
+  if (dtype === 'F32' && !copy && raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
   const aligned = new Uint8Array(raw.byteLength);
   aligned.set(raw);
   if (dtype === 'F32') return new Float32Array(aligned.buffer);

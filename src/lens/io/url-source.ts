@@ -3,7 +3,7 @@
  * download progress and, where the platform has it, Cache Storage so a second visit downloads nothing.
  */
 import { DownloadError } from '../errors.ts';
-import type { ProgressCallback, Source } from './source.ts';
+import { blobFile, canReadPieces, type ProgressCallback, type RandomAccessFile, type Source } from './source.ts';
 
 export interface UrlSourceOptions {
   /** Cache Storage bucket; `null` turns caching off. Ignored where `caches` does not exist (Node). */
@@ -48,6 +48,64 @@ export class UrlSource implements Source {
       onProgress?.({ file, loaded: bytes.byteLength, total: bytes.byteLength });
       return bytes;
     }
+    const response = await this.fetchOk(url);
+    const bytes = await readBody(response, url, (loaded, total) => onProgress?.({ file, loaded, total }));
+    if (cache) {
+      await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => undefined); // A full or unavailable cache costs a re-download next time, nothing else.
+    }
+    return bytes;
+  }
+
+  /**
+   * In a Worker with Cache Storage: the download goes straight into the cache, counted for progress
+   * and never whole in the page, and is read back piece by piece from the cached copy, which the
+   * browser keeps on disk. Undefined elsewhere, or when the cache refuses the file (full): then `read`.
+   */
+  async open(file: string, onProgress?: ProgressCallback): Promise<RandomAccessFile | undefined> {
+    const cache = await this.openCache();
+    if (!cache || !canReadPieces()) return undefined;
+    const url = this.url(file);
+    let cached = await cache.match(url);
+    if (!cached) {
+      const response = await this.fetchOk(url);
+      if (!response.body) return undefined;
+      const total = declaredLength(response);
+      let loaded = 0;
+      let complete = false;
+      onProgress?.({ file, loaded, total });
+      const counted = response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            loaded += chunk.byteLength;
+            onProgress?.({ file, loaded, total });
+            controller.enqueue(chunk);
+          },
+          flush(controller) {
+            complete = total === undefined || loaded === total;
+            if (!complete) controller.error(new Error('cut short'));
+          },
+        }),
+      );
+      try {
+        await cache.put(url, new Response(counted, { headers: { 'content-type': 'application/octet-stream' } }));
+      } catch (e) {
+        if (complete) return undefined; // The whole file came, and the cache would not keep it.
+        throw new DownloadError(
+          total !== undefined && loaded < total
+            ? `${url}: received ${loaded} of ${total} bytes — the download was cut short; retry`
+            : `${url}: the download stopped after ${loaded} bytes (${(e as Error).message}) — retry`,
+          url,
+        );
+      }
+      cached = await cache.match(url);
+      if (!cached) return undefined;
+    }
+    const opened = blobFile(await cached.blob());
+    if (opened) onProgress?.({ file, loaded: opened.size, total: opened.size });
+    return opened;
+  }
+
+  private async fetchOk(url: string): Promise<Response> {
     let response: Response;
     try {
       response = await this.fetch(url);
@@ -58,11 +116,7 @@ export class UrlSource implements Source {
       const hint = response.status === 404 ? 'the file does not exist there' : 'the server refused';
       throw new DownloadError(`${url}: HTTP ${response.status} — ${hint}`, url, response.status);
     }
-    const bytes = await readBody(response, url, (loaded, total) => onProgress?.({ file, loaded, total }));
-    if (cache) {
-      await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => undefined); // A full or unavailable cache costs a re-download next time, nothing else.
-    }
-    return bytes;
+    return response;
   }
 
   async has(file: string): Promise<boolean> {
@@ -87,9 +141,14 @@ export class UrlSource implements Source {
   }
 }
 
-async function readBody(response: Response, url: string, report: (loaded: number, total: number | undefined) => void): Promise<Uint8Array> {
+/** The body's length in bytes as the server declares it, when it is the length of what arrives (not compressed). */
+function declaredLength(response: Response): number | undefined {
   const header = response.headers.get('content-length');
-  const total = header !== null && response.headers.get('content-encoding') === null ? Number(header) : undefined;
+  return header !== null && response.headers.get('content-encoding') === null ? Number(header) : undefined;
+}
+
+async function readBody(response: Response, url: string, report: (loaded: number, total: number | undefined) => void): Promise<Uint8Array> {
+  const total = declaredLength(response);
   if (!response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     report(bytes.byteLength, bytes.byteLength);

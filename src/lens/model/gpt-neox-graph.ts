@@ -38,14 +38,15 @@ import { float, type GraphBuilder, type OnnxModel } from '../onnx/graph-builder.
 import type { GPTNeoXCheckpoint } from './gpt-neox-checkpoint.ts';
 import type { GPTNeoXConfig } from './gpt-neox-config.ts';
 import { modelGraphInputs } from './model-graph.ts';
-import { residualStreamRows, type ModelGraphOptions } from './residual-stream.ts';
+import type { ModelGraphOptions } from './residual-stream.ts';
 
 export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint, options: ModelGraphOptions = {}): OnnxModel {
   const config = ckpt.config;
-  const { dModel: d, numLayers: L, numHeads: H, layerNormEpsilon: epsilon, nPositions } = config;
+  const { dModel: d, numHeads: H, layerNormEpsilon: epsilon, nPositions } = config;
   const dHead = d / H;
-  const { g, weight, inputIds, cache } = modelGraphInputs('gpt-neox', config, ckpt);
-  let h = g.node('Gather', [weight('embed_in.weight'), inputIds], { axis: 0 }); // [T, d]
+  const { g, weight, input, cache, from, to, rows: startRows } = modelGraphInputs('gpt-neox', config, ckpt, options);
+  const start = startRows(() => g.node('Gather', [weight('embed_in.weight'), input], { axis: 0 })); // [T, d]
+  let h = start.h;
 
   // Rotary tables for positions P..P+T-1, and rotate_half as a matrix.
   const tables = rotaryTables(config, nPositions, dHead);
@@ -60,8 +61,8 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint, options: ModelGraphOp
     g.node('LayerNormalization', [x, w(`${norm}.weight`), w(`${norm}.bias`)], { axis: -1, epsilon: float(epsilon) }); // [T, d]
   const linear = (x: string, w: (name: string) => string, name: string) => g.node('Gemm', [x, w(`${name}.weight`), w(`${name}.bias`)], { transB: 1 }); // x·Wᵀ + b
 
-  const rows = residualStreamRows(g, h, options);
-  for (let i = 0; i < L; i++) {
+  const rows = start.rows;
+  for (let i = from; i < to; i++) {
     const w = (name: string) => weight(`layers.${i}.${name}`);
 
     // attn = dense(attention(input_layernorm(h)))
@@ -88,7 +89,7 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint, options: ModelGraphOp
     rows.push(h);
   }
 
-  rows.output(L, d);
+  rows.output(d);
   cache.finish();
   return g.toExternalModel(17);
 }

@@ -7,7 +7,8 @@
  *   output  `present_keys`, `present_values`  float32 [L, H, P + T, dh]
  *   output  `after_attention`  float32 [L, T, d]      only with `afterAttention`: each block's a (below)
  * With a past, the ids continue a prompt from position P and only the new positions are computed;
- * with P = 0 the whole prompt runs.
+ * with P = 0 the whole prompt runs. With `blocks`, the graph is one part of the model (residual-stream.ts):
+ * the part from block 0 embeds, a later one reads `hidden` [T, d] instead of the ids.
  *
  * Row 0 is the embeddings wte[ids] + wpe[0..T-1]; row i is the output of block i-1 (the input of
  * block i); row L is the output of the last block, *before* ln_f (Hugging Face's `hidden_states`,
@@ -24,19 +25,22 @@
 import { float, type GraphBuilder, type OnnxModel } from '../onnx/graph-builder.ts';
 import type { GPT2Checkpoint } from './gpt2-checkpoint.ts';
 import { modelGraphInputs } from './model-graph.ts';
-import { residualStreamRows, type ModelGraphOptions } from './residual-stream.ts';
+import type { ModelGraphOptions } from './residual-stream.ts';
 
 export function buildGPT2Graph(ckpt: GPT2Checkpoint, options: ModelGraphOptions = {}): OnnxModel {
-  const { dModel: d, numLayers: L, layerNormEpsilon: epsilon } = ckpt.config;
-  const { g, weight, inputIds, cache } = modelGraphInputs('gpt2', ckpt.config, ckpt);
+  const { dModel: d, layerNormEpsilon: epsilon } = ckpt.config;
+  const { g, weight, input, cache, from, to, rows: startRows } = modelGraphInputs('gpt2', ckpt.config, ckpt, options);
 
   // Embeddings: h₀ = wte[ids] + wpe[P..P+T-1]
-  const tokens = g.node('Gather', [weight('wte.weight'), inputIds], { axis: 0 }); // [T, d]
-  const positions = g.node('Gather', [weight('wpe.weight'), cache.positions], { axis: 0 }); // [T, d]
-  let h = g.node('Add', [tokens, positions]); // [T, d]
-
-  const rows = residualStreamRows(g, h, options);
-  for (let i = 0; i < L; i++) {
+  const embeddings = () => {
+    const tokens = g.node('Gather', [weight('wte.weight'), input], { axis: 0 }); // [T, d]
+    const positions = g.node('Gather', [weight('wpe.weight'), cache.positions], { axis: 0 }); // [T, d]
+    return g.node('Add', [tokens, positions]); // [T, d]
+  };
+  const start = startRows(embeddings);
+  let h = start.h;
+  const rows = start.rows;
+  for (let i = from; i < to; i++) {
     const w = (name: string) => weight(`h.${i}.${name}`);
 
     // Attention: a = h + c_proj(attn(LN_1(h)))
@@ -62,7 +66,7 @@ export function buildGPT2Graph(ckpt: GPT2Checkpoint, options: ModelGraphOptions 
     rows.push(h);
   }
 
-  rows.output(L, d);
+  rows.output(d);
   cache.finish();
   return g.toExternalModel(17);
 }

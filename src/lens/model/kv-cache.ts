@@ -7,6 +7,7 @@
  *   input   `past_values`     float32 [L, H, P, dh]      their values
  *   output  `present_keys`    float32 [L, H, P + T, dh]  the past's and the T new positions' keys
  *   output  `present_values`  float32 [L, H, P + T, dh]
+ * (L here is the graph's own blocks: a part of the model holds the cache of its blocks only.)
  *
  * A run of a whole prompt feeds both with P = 0 (`modelFeeds` without a past). They are required inputs, not inputs
  * with an empty default initializer: ORT's optimiser reads such a default's shape as fixed and folds
@@ -21,7 +22,7 @@ export const KV_CACHE_INPUTS = ['past_keys', 'past_values'] as const;
 export const KV_CACHE_OUTPUTS = ['present_keys', 'present_values'] as const;
 
 /**
- * The feeds of a model graph built with `kvCache`: `ids` are the new tokens; `past` holds the keys and
+ * The feeds of a whole model graph built with `kvCache`: `ids` are the new tokens; `past` holds the keys and
  * values of the `past.length` positions before them, [L, H, P, dh] each — none for a whole prompt.
  */
 export function modelFeeds(
@@ -30,13 +31,25 @@ export function modelFeeds(
   ids: readonly number[],
   past?: { length: number; keys: Float32Array; values: Float32Array },
 ): Record<string, OrtTensor> {
-  const pastShape = [shape.numLayers, shape.numHeads, past?.length ?? 0, shape.dModel / shape.numHeads];
   return {
     input_ids: new Tensor(
       'int64',
       BigInt64Array.from(ids, (id) => BigInt(id)),
       [ids.length],
     ),
+    ...cacheFeeds(Tensor, shape.numLayers, shape, past),
+  };
+}
+
+/** `past_keys` and `past_values` of a graph whose cache holds `numLayers` blocks: `past` (that many blocks' worth), or none. */
+export function cacheFeeds(
+  Tensor: typeof OrtTensor,
+  numLayers: number,
+  shape: { numHeads: number; dModel: number },
+  past?: { length: number; keys: Float32Array; values: Float32Array },
+): Record<string, OrtTensor> {
+  const pastShape = [numLayers, shape.numHeads, past?.length ?? 0, shape.dModel / shape.numHeads];
+  return {
     past_keys: new Tensor('float32', past?.keys ?? new Float32Array(0), pastShape),
     past_values: new Tensor('float32', past?.values ?? new Float32Array(0), pastShape),
   };
@@ -61,8 +74,9 @@ export interface KvCache {
   finish(): void;
 }
 
-export function kvCache(g: GraphBuilder, numLayers: number, numHeads: number, dHead: number, tokens: string): KvCache {
-  const L = numLayers;
+/** The cache of blocks `blocks.from`…`blocks.to − 1`, whose layers `attend` names by their index in the model; `tokens` is [T] or [T, d]. */
+export function kvCache(g: GraphBuilder, blocks: { from: number; to: number }, numHeads: number, dHead: number, tokens: string): KvCache {
+  const L = blocks.to - blocks.from;
   const H = numHeads;
   const pastKeys = g.input('past_keys', 'float32', [L, H, 'P', dHead]); // [L, H, P, dh]
   const pastValues = g.input('past_values', 'float32', [L, H, 'P', dHead]); // [L, H, P, dh]
@@ -94,7 +108,7 @@ export function kvCache(g: GraphBuilder, numLayers: number, numHeads: number, dH
       return this.attendHeads(layer, rotate(heads(q)), rotate(heads(k)), heads(v));
     },
     attendHeads(layer, queries, newKeys, newValues) {
-      const index = g.int64s([layer], []);
+      const index = g.int64s([layer - blocks.from], []);
       const pastK = g.node('Gather', [pastKeys, index], { axis: 0 }); // [H, P, dh]
       const pastV = g.node('Gather', [pastValues, index], { axis: 0 }); // [H, P, dh]
       const keys = g.node('Concat', [pastK, newKeys], { axis: 1 }); // [H, P + T, dh]

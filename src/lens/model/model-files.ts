@@ -4,7 +4,7 @@
  * chosen by config.json's model_type). A folder without a tokenizer gets the one from `tokenizerFallback`.
  */
 import { LensFormatError } from '../errors.ts';
-import { readSafetensors } from '../formats/safetensors.ts';
+import { openSafetensors, readSafetensors } from '../formats/safetensors.ts';
 import { fileLabel, readJson, type ProgressCallback, type Source } from '../io/source.ts';
 import { hubModelIdOfUrl } from '../hub.ts';
 import { Tokenizer } from '../tokenizer.ts';
@@ -54,8 +54,12 @@ export async function loadModelFiles(source: Source, options: ModelFilesOptions 
     fileLabel(tokenizerSource, 'tokenizer.json'),
   );
   const fileName = fileLabel(source, 'model.safetensors');
-  const readCheckpoint = async (onProgress?: ProgressCallback) =>
-    parsed.checkpoint(readSafetensors(await source.read('model.safetensors', onProgress), fileName), fileName);
+  // Read piece by piece where the source can: the sessions then take the weights part by part.
+  const readCheckpoint = async (onProgress?: ProgressCallback) => {
+    const file = await source.open?.('model.safetensors', onProgress);
+    const tensors = file ? openSafetensors(file, fileName) : readSafetensors(await source.read('model.safetensors', onProgress), fileName);
+    return parsed.checkpoint(tensors, fileName);
+  };
   const checkpoint = await readCheckpoint(options.onProgress);
   // A hub folder is named by its repo (pythia-70m-deduped), not by the revision that ends its URL.
   const hubId = hubModelIdOfUrl(`${source.name}/`);

@@ -3,17 +3,32 @@
  * the embeddings and row ℓ the output of block ℓ − 1 (architecture.md §3, Residual stream), and,
  * only in the graph built with `afterAttention`, each block's stream after its attention and before
  * its MLP, [L, T, d]. Without the option not one node is added, so the ordinary graph is the same.
+ *
+ * A graph of some blocks only (`blocks`, model-graph.ts) outputs the rows those blocks make: the
+ * first part also the embeddings, a later part its blocks' outputs alone.
  */
 import type { GraphBuilder } from '../onnx/graph-builder.ts';
 
 export interface ModelGraphOptions {
   /** Also output `after_attention` float32 [L, T, d]: block ℓ's h + attn(LN₁(h)), the sub-layer rows. */
   afterAttention?: boolean;
+  /**
+   * Only blocks `from`…`to − 1` (default: all of them), one part of a model made as several sessions
+   * (LensModel): the part from block 0 reads `input_ids` and embeds them; a later part reads `hidden`
+   * [T, d], the stream entering block `from`. Its cache inputs and outputs hold its own blocks only.
+   */
+  blocks?: BlockRange;
 }
 
-export function residualStreamRows(g: GraphBuilder, embeddings: string, { afterAttention = false }: ModelGraphOptions = {}) {
+export interface BlockRange {
+  from: number;
+  to: number;
+}
+
+/** `embeddings` is the first row, or null in a part that starts after block 0. */
+export function residualStreamRows(g: GraphBuilder, embeddings: string | null, { afterAttention = false }: ModelGraphOptions = {}) {
   const rowAxis = g.int64s([0]);
-  const rows = [g.node('Unsqueeze', [embeddings, rowAxis])]; // [1, T, d]
+  const rows = embeddings === null ? [] : [g.node('Unsqueeze', [embeddings, rowAxis])]; // [1, T, d]
   const afterRows: string[] = [];
   return {
     /** Appends a block's output as the next row. */
@@ -27,11 +42,11 @@ export function residualStreamRows(g: GraphBuilder, embeddings: string, { afterA
     pushAfterAttention(state: () => string): void {
       if (afterAttention) afterRows.push(g.node('Unsqueeze', [state(), rowAxis])); // [1, T, d]
     },
-    /** Declares `residual_stream` float32 [L + 1, T, d], and `after_attention` [L, T, d] when asked for. */
-    output(numLayers: number, dModel: number): void {
+    /** Declares `residual_stream` float32 [rows, T, d], and `after_attention` [blocks, T, d] when asked for. */
+    output(dModel: number): void {
       const residualStream = g.node('Concat', rows, { axis: 0 }); // [L + 1, T, d]
-      g.output('residual_stream', 'float32', [numLayers + 1, 'T', dModel], residualStream);
-      if (afterAttention) g.output('after_attention', 'float32', [numLayers, 'T', dModel], g.node('Concat', afterRows, { axis: 0 })); // [L, T, d]
+      g.output('residual_stream', 'float32', [rows.length, 'T', dModel], residualStream);
+      if (afterAttention) g.output('after_attention', 'float32', [afterRows.length, 'T', dModel], g.node('Concat', afterRows, { axis: 0 })); // [L, T, d]
     },
   };
 }
