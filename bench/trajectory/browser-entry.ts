@@ -9,6 +9,8 @@
  */
 import { wasmMemoryBytes } from './wasm-memory-probe.ts';
 import * as ort from 'onnxruntime-web/webgpu';
+import { UrlSource } from '../../src/lens/io/url-source.ts';
+import { loadModelFiles } from '../../src/lens/model/model-files.ts';
 import { Tokenizer } from '../../src/lens/tokenizer.ts';
 import { runTrajectoryBench, type BenchOptions } from './core.ts';
 import { hook, log, post, scope, schedstat, serve, setUpWasm } from './browser-worker.ts';
@@ -37,10 +39,7 @@ async function start(message: Start): Promise<void> {
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     return response.json();
   };
-  const tokenizer = await Tokenizer.fromJson({
-    tokenizerJson: await json('tokenizers/gpt2/tokenizer.json'),
-    tokenizerConfig: await json('tokenizers/gpt2/tokenizer_config.json'),
-  });
+  let tokenizer: Promise<Tokenizer> | undefined;
 
   const result = await runTrajectoryBench(
     {
@@ -48,12 +47,20 @@ async function start(message: Start): Promise<void> {
       runtime: 'onnxruntime-web (wasm)',
       threads: message.threads,
       ortVersion: ort.env.versions.web ?? 'unknown',
-      tokenizer,
+      tokenizer: () =>
+        (tokenizer ??= (async () =>
+          Tokenizer.fromJson({
+            tokenizerJson: await json('tokenizers/gpt2/tokenizer.json'),
+            tokenizerConfig: await json('tokenizers/gpt2/tokenizer_config.json'),
+          }))()),
       executionProviders: ['wasm'],
       sessionOptionsOverride: message.sessionOptions,
       async resetPeak() {
         await hook('reset');
       },
+      // As the site loads a hub model: downloaded once into Cache Storage, its tokenizer beside it.
+      readFiles: () =>
+        loadModelFiles(new UrlSource(`${base}models/random-gpt2/`), { tokenizer: new UrlSource(`${base}tokenizers/gpt2/`, { cacheName: null }) }),
       async readPeak(at) {
         return { ...workerMemory(), ...(await hook('read', at)) };
       },

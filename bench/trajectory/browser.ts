@@ -141,6 +141,7 @@ export async function runBrowserBench(
         lens: options.lenses.join(','),
         topk: String(options.topk),
         keystroke: options.keystroke ? '1' : '0',
+        weights: options.weights ?? 'memory',
         mode,
         ...(options.sessionOptions ? { session: JSON.stringify(options.sessionOptions) } : {}),
         ...(options.compareSessionOptions ? { compare: JSON.stringify(options.compareSessionOptions) } : {}),

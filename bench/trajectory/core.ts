@@ -11,6 +11,7 @@
 import type { InferenceSession } from 'onnxruntime-common';
 import { LensModel, type Ort } from '../../src/lens/lens-model.ts';
 import type { Lens } from '../../src/lens/lens/tuned-lens.ts';
+import type { ModelCheckpoint } from '../../src/lens/model/architecture.ts';
 import type { GPT2Config } from '../../src/lens/model/gpt2-config.ts';
 import type { Tokenizer } from '../../src/lens/tokenizer.ts';
 import type { PredictionTrajectory } from '../../src/lens/trajectory/prediction-trajectory.ts';
@@ -94,7 +95,8 @@ export interface BenchHost {
   runtime: string;
   threads: number | null;
   ortVersion: string;
-  tokenizer: Tokenizer;
+  /** The GPT-2 tokenizer, made once: the page reading the weights from a file gets it from the same folder (`readFiles`). */
+  tokenizer(): Promise<Tokenizer>;
   executionProviders?: InferenceSession.SessionOptions['executionProviders'];
   /** Merged into the options LensModel.create passes (e.g. intraOpNumThreads for a 1-thread Node run); LensModel itself takes none. */
   sessionOptionsOverride?: InferenceSession.SessionOptions;
@@ -102,6 +104,8 @@ export interface BenchHost {
   resetPeak(): Promise<void>;
   /** Peak memory since the last reset, plus whatever current numbers the host has (bytes); `at` says when. */
   readPeak(at: 'start' | 'create' | 'case' | 'end'): Promise<Record<string, number>>;
+  /** The model's checkpoint (and tokenizer) read from its folder, for `weights: 'file'`. */
+  readFiles?(): Promise<{ checkpoint: ModelCheckpoint; tokenizer: Tokenizer }>;
   log(message: string): void;
   /**
    * CPU time and run-queue wait summed over the process's threads so far (ms), from
@@ -128,6 +132,12 @@ export interface BenchOptions {
    * the two holds where each one's time alone does not.
    */
   compareSessionOptions?: Record<string, unknown>;
+  /**
+   * Where the weights come from: made in memory (default), or 'file': the same weights as a
+   * model.safetensors file (bench/trajectory/random-gpt2-file.ts) that the page downloads and reads as the
+   * site reads a hub model, through loadModelFiles — so the renderer's peak includes reading the file.
+   */
+  weights?: 'memory' | 'file';
 }
 
 /** Per keystroke, for the first model and the one with `sessionOptions` on top, timed alternately. */
@@ -257,9 +267,11 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
   const timed: Timed = { model: [], head: [], creates: [], modelTokens: 0, headPositions: 0 };
 
   const memoryAtStart = await host.readPeak('start');
-  host.log('making random GPT-2 small weights…');
+  const fromFile = options.weights === 'file' && host.readFiles;
+  host.log(fromFile ? 'reading random GPT-2 small weights from model.safetensors…' : 'making random GPT-2 small weights…');
   let t = performance.now();
-  let files: Parameters<typeof LensModel.create>[1] | undefined = { name: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer };
+  const read = fromFile ? await host.readFiles!() : { checkpoint: randomGPT2Checkpoint(config), tokenizer: await host.tokenizer() };
+  let files: Parameters<typeof LensModel.create>[1] | undefined = { name: 'random-gpt2', ...read };
   const tuned = randomTunedLens(config);
   const logit = logitLens(config);
   const weightsMs = performance.now() - t;
@@ -348,7 +360,7 @@ async function compareKeystrokes(
   const otherTimed: Timed = { model: [], head: [], creates: [], modelTokens: 0, headPositions: 0 };
   const other = await LensModel.create(
     instrument(host.ort, otherTimed, { ...host.sessionOptionsOverride, ...extra } as InferenceSession.SessionOptions),
-    { name: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: host.tokenizer },
+    { name: 'random-gpt2', checkpoint: randomGPT2Checkpoint(config), tokenizer: await host.tokenizer() },
     { executionProviders: host.executionProviders },
   );
   const T = 64;

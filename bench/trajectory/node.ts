@@ -81,7 +81,7 @@ export async function runNodeBench(options: BenchOptions, intraOp?: number, noSp
       runtime: 'onnxruntime-node',
       threads: intraOp ?? null,
       ortVersion: versions.node ?? versions.common ?? 'unknown',
-      tokenizer: await gpt2Tokenizer(),
+      tokenizer: gpt2Tokenizer,
       executionProviders: ['cpu'],
       sessionOptionsOverride: {
         ...(intraOp ? { intraOpNumThreads: intraOp } : {}),

@@ -19,7 +19,9 @@
  *   npm run bench -- --keystroke           only the keystroke case (GPT-2 shape, tuned lens, a 63-token prompt then one
  *                                            more token, seed view), beside a full T = 64 recompute, on onnxruntime-node
  *                                            and 2-thread WASM in Chromium, and the PyTorch reference's full T = 64, in
- *                                            one run → bench/out/{node,browser-wasm-t2,torch}-keystroke.json (no other file)
+ *                                            one run → bench/out/{node,browser-wasm-t2,torch}-keystroke.json; the page reads
+ *                                            the weights from bench/out/random-gpt2/model.safetensors (made once), as the
+ *                                            site reads a hub model, so its memory peak includes reading the file
  *   npm run bench -- --keystroke --compare '{"extra":{"session":{"disable_prepacking":"1"}}}'
  *                                          … and in the browser, a second model with those session options on top,
  *                                            its keystroke alternating with the first's (the ratio survives a busy machine)
@@ -32,6 +34,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from './core.ts';
 import { runBrowserBench } from './browser.ts';
+import { writeRandomGPT2Folder } from './random-gpt2-file.ts';
 import { writeKeystrokeReport, writeReport } from './report.ts';
 
 const argv = process.argv.slice(2);
@@ -49,7 +52,9 @@ function run(command: string, args: string[]): void {
 const passThrough = ['--T', options.lengths.join(','), '--runs', String(options.runs), '--lens', options.lenses.join(',')];
 
 if (has('--keystroke')) {
-  const keystroke = { ...options, lengths: [64], lenses: ['tuned' as const], keystroke: true };
+  // The page reads the weights from a model.safetensors it downloads, as the site reads a hub model.
+  writeRandomGPT2Folder();
+  const keystroke = { ...options, lengths: [64], lenses: ['tuned' as const], keystroke: true, weights: 'file' as const };
   const args = ['--T', '64', '--runs', String(options.runs), '--lens', 'tuned'];
   run(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/trajectory/node.ts', ...args, '--keystroke', '--out', 'bench/out/node-keystroke.json']);
   await runBrowserBench(keystroke, [2], 60 * 60_000, 'bench', '-keystroke');

@@ -22,6 +22,7 @@ const ROUTES: [prefix: string, folder: string][] = [
   ['/bundle/', 'bench/out/browser'],
   ['/ort/', 'node_modules/onnxruntime-web/dist'],
   ['/tokenizers/gpt2/', 'public/tokenizers/gpt2'],
+  ['/models/random-gpt2/', 'bench/out/random-gpt2'],
 ];
 
 const TYPES: Record<string, string> = {

@@ -57,50 +57,51 @@ export class UrlSource implements Source {
   }
 
   /**
-   * In a Worker with Cache Storage: the download goes straight into the cache, counted for progress
-   * and never whole in the page, and is read back piece by piece from the cached copy, which the
-   * browser keeps on disk. Undefined elsewhere, or when the cache refuses the file (full): then `read`.
+   * In a Worker: the download becomes a Blob as it arrives, counted for progress and never whole in
+   * the page (the browser keeps a Blob's bytes itself, on disk when large), is put in Cache Storage
+   * from there, and is read back piece by piece. Undefined outside a Worker: then `read`.
    */
   async open(file: string, onProgress?: ProgressCallback): Promise<RandomAccessFile | undefined> {
-    const cache = await this.openCache();
-    if (!cache || !canReadPieces()) return undefined;
+    if (!canReadPieces()) return undefined;
     const url = this.url(file);
-    let cached = await cache.match(url);
-    if (!cached) {
-      const response = await this.fetchOk(url);
-      if (!response.body) return undefined;
-      const total = declaredLength(response);
-      let loaded = 0;
-      let complete = false;
-      onProgress?.({ file, loaded, total });
-      const counted = response.body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, controller) {
-            loaded += chunk.byteLength;
-            onProgress?.({ file, loaded, total });
-            controller.enqueue(chunk);
-          },
-          flush(controller) {
-            complete = total === undefined || loaded === total;
-            if (!complete) controller.error(new Error('cut short'));
-          },
-        }),
+    const cache = await this.openCache();
+    const cached = await cache?.match(url);
+    if (cached) return this.opened(file, await cached.blob(), onProgress);
+    const response = await this.fetchOk(url);
+    if (!response.body) return undefined;
+    const total = declaredLength(response);
+    let loaded = 0;
+    onProgress?.({ file, loaded, total });
+    const counted = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          loaded += chunk.byteLength;
+          onProgress?.({ file, loaded, total });
+          controller.enqueue(chunk);
+        },
+        flush(controller) {
+          if (total !== undefined && loaded !== total) controller.error(new Error(`received ${loaded} of ${total} bytes`));
+        },
+      }),
+    );
+    let blob: Blob;
+    try {
+      blob = await new Response(counted).blob();
+    } catch (e) {
+      throw new DownloadError(
+        total !== undefined && loaded < total
+          ? `${url}: received ${loaded} of ${total} bytes — the download was cut short; retry`
+          : `${url}: the download stopped after ${loaded} bytes (${(e as Error).message}) — retry`,
+        url,
       );
-      try {
-        await cache.put(url, new Response(counted, { headers: { 'content-type': 'application/octet-stream' } }));
-      } catch (e) {
-        if (complete) return undefined; // The whole file came, and the cache would not keep it.
-        throw new DownloadError(
-          total !== undefined && loaded < total
-            ? `${url}: received ${loaded} of ${total} bytes — the download was cut short; retry`
-            : `${url}: the download stopped after ${loaded} bytes (${(e as Error).message}) — retry`,
-          url,
-        );
-      }
-      cached = await cache.match(url);
-      if (!cached) return undefined;
     }
-    const opened = blobFile(await cached.blob());
+    // A full or unavailable cache costs a re-download next time, nothing else.
+    await cache?.put(url, new Response(blob, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => undefined);
+    return this.opened(file, blob, onProgress);
+  }
+
+  private opened(file: string, blob: Blob, onProgress?: ProgressCallback): RandomAccessFile | undefined {
+    const opened = blobFile(blob);
     if (opened) onProgress?.({ file, loaded: opened.size, total: opened.size });
     return opened;
   }

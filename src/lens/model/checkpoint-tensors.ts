@@ -6,7 +6,7 @@
  */
 import { LensFormatError } from '../errors.ts';
 import { checkFiniteWeights } from '../formats/finite-weights.ts';
-import { formatShape, sameShape, type Tensor32 } from '../tensor.ts';
+import { formatShape, releaseTensorData, sameShape, type Tensor32 } from '../tensor.ts';
 import type { Unembedding } from '../train/unembedding.ts';
 import type { ModelConfig } from './architecture.ts';
 
@@ -96,7 +96,12 @@ export function checkTensors<E extends ExpectedTensor>(
     }
   }
   // After the shapes, so that a file for another model is named as such rather than by a stray value.
-  for (const { nameInFile, tensor } of found.values()) checkFiniteWeights(tensor, nameInFile, fileName);
+  // A lazily read tensor is read here for the check alone, and freed at once (releaseTensorData).
+  for (const { nameInFile, tensor } of found.values()) {
+    const data = tensor.data;
+    checkFiniteWeights({ data, shape: tensor.shape }, nameInFile, fileName);
+    releaseTensorData(data);
+  }
 
   const byName = new Map<string, Tensor32>();
   for (const name of expected.keys()) byName.set(name, found.get(name)!.tensor);
