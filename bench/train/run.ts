@@ -91,7 +91,7 @@ async function benchModel(name: string, ckpt: GPT2Checkpoint): Promise<Row> {
     for (let from = 0; from < N; from += nPositions) {
       const chunk = ids.slice(from, from + nPositions);
       const T = chunk.length;
-      const { residual_stream } = await modelSession.run(modelFeeds(ort.Tensor, ckpt.config, chunk));
+      const { residual_stream } = await modelSession.run(await modelFeeds(ort.Tensor, ckpt, chunk));
       const data = residual_stream.data as Float32Array;
       for (let l = 0; l < L; l++) residual.set(data.subarray(l * T * d, (l + 1) * T * d), (l * N + from) * d);
       output.set(data.subarray(L * T * d), from * d);

@@ -227,7 +227,7 @@ interface Timed {
 
 /**
  * An `ort` whose sessions time their own create and run. LensModel creates the head graph first, then
- * the bias graph, then the model graph's parts; a run is the model's when fed `input_ids` or `hidden`
+ * the bias graph, then the model graph's parts; a run is the model's when fed `token_embeddings` or `hidden`
  * (a later part), else the head's (the bias graph's runs, a whole prompt's, count as head time).
  */
 function instrument(ort: Ort, timed: Timed, override: InferenceSession.SessionOptions = {}): Ort {
@@ -248,7 +248,7 @@ function instrument(ort: Ort, timed: Timed, override: InferenceSession.SessionOp
         const sink = isModel ? timed.model : timed.head;
         (session as { run: unknown }).run = async (...args: unknown[]) => {
           const feeds = args[0] as Record<string, { dims: readonly number[] }>;
-          if (feeds.input_ids) timed.modelTokens += feeds.input_ids.dims[0];
+          if (feeds.token_embeddings) timed.modelTokens += feeds.token_embeddings.dims[0];
           else if (feeds.residual_stream) timed.headPositions += feeds.residual_stream.dims[1];
           const t0 = performance.now();
           const out = await run(...args);

@@ -119,10 +119,11 @@ result.perT = perT;
 
 if (withModel) {
   log('model graph: making the full random checkpoint…');
-  const model = buildGPT2Graph(randomGPT2Checkpoint(config));
+  const checkpoint = randomGPT2Checkpoint(config);
+  const model = buildGPT2Graph(checkpoint);
   const modelProfiles: Record<string, unknown>[] = [];
   for (const T of lengths) {
-    const feeds: Feeds = modelFeeds(ort.Tensor, config, randomIds(T, V));
+    const feeds: Feeds = await modelFeeds(ort.Tensor, checkpoint, randomIds(T, V));
     const { outputs: _outputs, ...timing } = await timeGraph(host, model, feeds, runs);
     const profile = await ortProfile('model', model, feeds);
     const flops = 2 * 12 * d * d * L * T;

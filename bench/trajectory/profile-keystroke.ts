@@ -80,10 +80,11 @@ async function turns(n: number, profile: boolean): Promise<void> {
   const model = await create(modelGraph, profile ? profiled('model') : {});
   const head = await create(headGraph, profile ? profiled('head') : {});
   const gemms = profile ? undefined : await create(gemmsOnly());
-  const prompt = await model.run(modelFeeds(ort.Tensor, config, ids.slice(0, 63)));
+  const prompt = await model.run(await modelFeeds(ort.Tensor, ckpt, ids.slice(0, 63)));
   const past = { length: 63, keys: prompt.present_keys.data as Float32Array, values: prompt.present_values.data as Float32Array };
+  const keystrokeFeeds = await modelFeeds(ort.Tensor, ckpt, ids.slice(63), past);
   const cases: [Case, () => Promise<unknown>][] = [
-    ['model', () => model.run(modelFeeds(ort.Tensor, config, ids.slice(63), past))],
+    ['model', () => model.run(keystrokeFeeds)],
     // What a keystroke fetches: everything but the bias's sums, which only a whole-prompt run needs.
     [
       'head',

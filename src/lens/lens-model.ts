@@ -146,6 +146,8 @@ export class LensModel {
     readonly name: string,
     readonly config: ModelConfig,
     readonly tokenizer: Tokenizer,
+    /** Token embeddings, looked up outside the sessions (ModelCheckpoint.tokenEmbedder). */
+    private readonly embed: (ids: readonly number[]) => Promise<Float32Array>,
     private readonly partRanges: BlockRange[],
     private modelParts: ModelPart[],
     private readonly headSession: OrtSession,
@@ -162,8 +164,6 @@ export class LensModel {
     };
     const afterAttention = options.afterAttention ?? false;
     const partRanges = modelParts(files.checkpoint.config, options.partBytes);
-    // The head first: it reads the unembedding, which for a tied model is the first part's embedding
-    // too, so the largest tensor is not made for both at once.
     const headSession = await createSession(ort, buildHeadGraph(files.checkpoint), sessionOptions);
     const biasSession = await createSession(ort, buildBiasGraph(), sessionOptions);
     const parts = await createParts(ort, files.checkpoint, partRanges, afterAttention, sessionOptions);
@@ -173,6 +173,7 @@ export class LensModel {
       files.name,
       files.checkpoint.config,
       files.tokenizer,
+      files.checkpoint.tokenEmbedder(),
       partRanges,
       parts,
       headSession,
@@ -374,15 +375,7 @@ export class LensModel {
         values: past.values.subarray(part.from * perBlock, part.to * perBlock),
       };
       const input: Record<string, OrtTensor> =
-        part.from === 0
-          ? {
-              input_ids: new Tensor(
-                'int64',
-                BigInt64Array.from(ids, (id) => BigInt(id)),
-                [T],
-              ),
-            }
-          : { hidden: new Tensor('float32', hidden!, [T, d]) };
+        part.from === 0 ? { token_embeddings: new Tensor('float32', await this.embed(ids), [T, d]) } : { hidden: new Tensor('float32', hidden!, [T, d]) };
       const out = await part.session.run({ ...input, ...cacheFeeds(Tensor, part.to - part.from, this.config, pastPart ?? undefined) });
       const rows = out.residual_stream.data as Float32Array; // [rows, T, d]
       streams.push(rows);

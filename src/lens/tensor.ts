@@ -2,6 +2,8 @@
 export interface Tensor32 {
   data: Float32Array;
   shape: number[];
+  /** The rows `indices` of the first axis, [n, …], read alone, where the tensor is read from a file (lazyTensor). */
+  rows?(indices: readonly number[]): Promise<Float32Array>;
 }
 
 export function numel(shape: readonly number[]): number {
@@ -31,7 +33,7 @@ const readBuffers = new WeakSet<ArrayBufferLike>();
  * weights can then be held in JavaScript one part at a time (LensModel's parts) rather than all at
  * once. Read `data` once into a local: each access reads again.
  */
-export function lazyTensor(shape: number[], read: () => Float32Array): Tensor32 {
+export function lazyTensor(shape: number[], read: () => Float32Array, rows?: (indices: readonly number[]) => Promise<Float32Array>): Tensor32 {
   return {
     shape,
     get data() {
@@ -39,6 +41,7 @@ export function lazyTensor(shape: number[], read: () => Float32Array): Tensor32 
       readBuffers.add(data.buffer);
       return data;
     },
+    ...(rows ? { rows } : {}),
   };
 }
 

@@ -11,7 +11,7 @@ import { LensFormatError, ModelMismatchError } from '../../src/lens/errors.ts';
 import { readSafetensors } from '../../src/lens/formats/safetensors.ts';
 import { LensModel } from '../../src/lens/lens-model.ts';
 import { checkLensFitsModel, LogitLens, TunedLens } from '../../src/lens/lens/tuned-lens.ts';
-import type { ModelCheckpoint, ModelConfig } from '../../src/lens/model/architecture.ts';
+import type { ModelCheckpoint } from '../../src/lens/model/architecture.ts';
 import { ARCHITECTURES, parseModelConfig } from '../../src/lens/model/architectures.ts';
 import { GPTNeoXCheckpoint } from '../../src/lens/model/gpt-neox-checkpoint.ts';
 import { parseGPTNeoXConfig } from '../../src/lens/model/gpt-neox-config.ts';
@@ -156,8 +156,8 @@ describe('rotary tables', () => {
 });
 
 /** The whole prompt through the model graph (no cached keys and values: P = 0). */
-async function residualStream(session: ort.InferenceSession, ids: number[], config: ModelConfig): Promise<ort.Tensor> {
-  const { residual_stream } = await session.run(modelFeeds(ort.Tensor, config, ids));
+async function residualStream(session: ort.InferenceSession, ids: number[], checkpoint: ModelCheckpoint): Promise<ort.Tensor> {
+  const { residual_stream } = await session.run(await modelFeeds(ort.Tensor, checkpoint, ids));
   return residual_stream;
 }
 
@@ -168,16 +168,15 @@ describe.each([
 ])('GPT-NeoX model graph on %s (%s)', (name) => {
   const expected = loadExpected(name);
   let session: ort.InferenceSession;
-  let config: ModelConfig;
+  let ckpt: ModelCheckpoint;
   beforeAll(async () => {
-    const ckpt = tinyCheckpoint(name);
-    config = ckpt.config;
+    ckpt = tinyCheckpoint(name);
     session = await ort.InferenceSession.create(...sessionArgs(ckpt.modelGraph()));
   });
   afterAll(() => session.release());
 
   it.each(expected.prompts.map((p): [string, ExpectedPrompt] => [p.name, p]))('computes the residual stream of "%s" within 1e-4', async (_, prompt) => {
-    const stream = await residualStream(session, prompt.input_ids, config);
+    const stream = await residualStream(session, prompt.input_ids, ckpt);
     expect(stream.dims).toEqual(prompt.residual_stream.shape);
     expectClose('residual_stream', stream.data as Float32Array, prompt.residual_stream.data, STREAM, prompt.residual_stream.shape);
   });

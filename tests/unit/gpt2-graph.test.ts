@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { GPT2Config } from '../../src/lens/model/gpt2-config.ts';
+import type { GPT2Checkpoint } from '../../src/lens/model/gpt2-checkpoint.ts';
 import { buildGPT2Graph } from '../../src/lens/model/gpt2-graph.ts';
 import { modelFeeds } from '../../src/lens/model/kv-cache.ts';
 import { GraphBuilder } from '../../src/lens/onnx/graph-builder.ts';
@@ -12,8 +12,8 @@ import { sessionArgs } from '../helpers/onnx.ts';
 const STREAM = { abs: 1e-4, rel: 1e-4 };
 
 /** The whole prompt through the model graph (no cached keys and values: P = 0). */
-async function residualStream(session: ort.InferenceSession, ids: number[], config: GPT2Config): Promise<ort.Tensor> {
-  const { residual_stream } = await session.run(modelFeeds(ort.Tensor, config, ids));
+async function residualStream(session: ort.InferenceSession, ids: number[], checkpoint: GPT2Checkpoint): Promise<ort.Tensor> {
+  const { residual_stream } = await session.run(await modelFeeds(ort.Tensor, checkpoint, ids));
   return residual_stream;
 }
 
@@ -42,17 +42,16 @@ describe.each([
 ])('GPT-2 model graph on %s (%s)', (name) => {
   const expected = loadExpected(name);
   let session: ort.InferenceSession;
-  let config: GPT2Config;
+  let ckpt: GPT2Checkpoint;
   beforeAll(async () => {
-    const ckpt = loadTinyCheckpoint(name);
-    config = ckpt.config;
+    ckpt = loadTinyCheckpoint(name);
     session = await ort.InferenceSession.create(...sessionArgs(buildGPT2Graph(ckpt)));
   });
 
   it.each(expected.prompts.map((p): [string, ExpectedPrompt] => [p.name, p]))(
     'computes the residual stream of the prompt "%s" within 1e-4',
     async (_, prompt) => {
-      const stream = await residualStream(session, prompt.input_ids, config);
+      const stream = await residualStream(session, prompt.input_ids, ckpt);
       expect(stream.dims).toEqual(prompt.residual_stream.shape);
       expectClose('residual_stream', stream.data as Float32Array, prompt.residual_stream.data, STREAM, prompt.residual_stream.shape);
     },

@@ -138,7 +138,7 @@ describe('lens head graph on tiny-gpt2', () => {
     const model = await ort.InferenceSession.create(...sessionArgs(buildGPT2Graph(ckpt)));
     for (const prompt of expected.prompts) {
       const ids = prompt.input_ids;
-      const { residual_stream } = await model.run(modelFeeds(ort.Tensor, ckpt.config, ids));
+      const { residual_stream } = await model.run(await modelFeeds(ort.Tensor, ckpt, ids));
       const stream = { data: residual_stream.data as Float32Array, shape: residual_stream.dims as number[] };
       const rows = Array.from({ length: stream.shape[0] }, (_, r) => r);
       const got = await decode(head, stream, rows, translators, ids, expected.topk);

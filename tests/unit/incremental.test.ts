@@ -35,7 +35,7 @@ function countingOrt(work: Work): Ort {
         const run = session.run.bind(session) as (feeds: InferenceSession.FeedsType, fetches?: string[]) => Promise<InferenceSession.ReturnType>;
         // The fetches are passed on: LensModel asks the head for the last position's logits only when it needs them.
         (session as { run: unknown }).run = (feeds: InferenceSession.FeedsType, fetches?: string[]) => {
-          if (feeds.input_ids) work.modelTokens += feeds.input_ids.dims[0];
+          if (feeds.token_embeddings) work.modelTokens += feeds.token_embeddings.dims[0];
           if (feeds.residual_stream) work.headPositions += feeds.residual_stream.dims[1];
           return run(feeds, fetches);
         };

@@ -36,15 +36,26 @@ export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string
  */
 export function openSafetensors(file: RandomAccessFile, fileName: string): Map<string, Tensor32> {
   const out = new Map<string, Tensor32>();
-  for (const { name, shape, read } of safetensorsEntries(file, fileName))
+  for (const { name, shape, read, readAsync } of safetensorsEntries(file, fileName)) {
+    const rowLength = numel(shape.slice(1));
+    const rows = async (indices: readonly number[]) => {
+      const out = new Float32Array(indices.length * rowLength);
+      const pieces = await Promise.all(indices.map((i) => readAsync(i * rowLength, rowLength)));
+      pieces.forEach((piece, j) => out.set(piece, j * rowLength));
+      return out;
+    };
     out.set(
       name,
-      lazyTensor(shape, () => read(false)),
+      lazyTensor(shape, () => read(false), rows),
     );
+  }
   return out;
 }
 
-/** The header's tensors, checked, each with a reader of its data (`copy`: the file's bytes may be a shared buffer). */
+/**
+ * The header's tensors, checked, each with a reader of its data (`copy`: the file's bytes may be a
+ * shared buffer), and of `count` of its elements from element `from`, without waiting where the file can.
+ */
 function safetensorsEntries(file: RandomAccessFile, fileName: string) {
   if (file.size < 8) throw new LensFormatError(`${fileName}: ${file.size} bytes is too short for a safetensors file`);
   const start = file.read(0, 8);
@@ -88,6 +99,11 @@ function safetensorsEntries(file: RandomAccessFile, fileName: string) {
     name,
     shape,
     read: (copy: boolean) => toFloat32(file.read(dataStart + begin, end - begin), dtype, copy),
+    readAsync: async (from: number, count: number) => {
+      const at = dataStart + begin + from * BYTES[dtype];
+      const length = count * BYTES[dtype];
+      return toFloat32(file.readAsync ? await file.readAsync(at, length) : file.read(at, length), dtype, false);
+    },
   }));
 }
 

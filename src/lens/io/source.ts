@@ -21,6 +21,8 @@ export type ProgressCallback = (progress: Progress) => void;
 export interface RandomAccessFile {
   readonly size: number;
   read(offset: number, length: number): Uint8Array;
+  /** The same, without waiting: many small reads at once (a Blob's are each a round trip to the browser). */
+  readAsync?(offset: number, length: number): Promise<Uint8Array>;
 }
 
 export interface Source {
@@ -54,7 +56,11 @@ export function blobFile(blob: Blob): RandomAccessFile | undefined {
   const Reader = syncBlobReader();
   if (Reader === undefined) return undefined;
   const reader = new Reader();
-  return { size: blob.size, read: (offset, length) => new Uint8Array(reader.readAsArrayBuffer(blob.slice(offset, offset + length))) };
+  return {
+    size: blob.size,
+    read: (offset, length) => new Uint8Array(reader.readAsArrayBuffer(blob.slice(offset, offset + length))),
+    readAsync: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()),
+  };
 }
 
 /** Whether Blobs can be read piece by piece here (`blobFile`). */

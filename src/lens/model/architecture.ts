@@ -32,10 +32,12 @@ export interface ModelCheckpoint {
   /** Tensors in the file that the model does not use (by their names in the file). */
   readonly ignored: string[];
   /**
-   * The model graph: `input_ids` int64 [T] → `residual_stream` float32 [L + 1, T, d], its weights as
+   * The model graph: `token_embeddings` float32 [T, d] → `residual_stream` float32 [L + 1, T, d], its weights as
    * external data; with `afterAttention` also `after_attention` [L, T, d] (residual-stream.ts).
    */
   modelGraph(options?: ModelGraphOptions): OnnxModel;
+  /** Token embeddings [T, d] of ids, which the model graph's first part reads (`token_embeddings`). */
+  tokenEmbedder(): (ids: readonly number[]) => Promise<Float32Array>;
   /** The frozen head every lens decodes through: Unembed(h) = LN_f(h)·W_Uᵀ. */
   unembedding(): Unembedding;
 }

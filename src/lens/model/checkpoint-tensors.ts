@@ -46,6 +46,9 @@ export interface CheckedTensors {
   aside: Map<string, { nameInFile: string; tensor: Tensor32 }>;
 }
 
+/** How many token embeddings a checkpoint read from a file keeps once looked up (GPT-2: 12 MB). */
+const EMBEDDING_ROWS_KEPT = 4096;
+
 /** Checks `tensors` (as read from `fileName`) against `expected` and keeps them by reference. */
 export function checkTensors<E extends ExpectedTensor>(
   tensors: Map<string, Tensor32>,
@@ -137,6 +140,42 @@ export abstract class CheckedCheckpoint<C extends ModelConfig> {
 
   /** The final LayerNorm's weight and bias, and W_U [V, d], by name. */
   protected abstract unembeddingNames(): { weight: string; bias: string; head: string };
+
+  /** The token embedding [V, d], by name. */
+  protected abstract readonly embeddingName: string;
+
+  /**
+   * Token embeddings [T, d] of `ids`, looked up here rather than in a model session: from a file read
+   * piece by piece, row by row (the file stays where the browser keeps it), else from the embedding
+   * matrix alone, kept by this function. So no session holds the matrix — which for a tied model
+   * (GPT-2) would be a second copy of the unembedding the lens head holds.
+   */
+  tokenEmbedder(): (ids: readonly number[]) => Promise<Float32Array> {
+    const tensor = this.get(this.embeddingName);
+    const d = tensor.shape[1];
+    const { rows } = tensor;
+    if (!rows) {
+      const data = tensor.data;
+      return async (ids) => {
+        const out = new Float32Array(ids.length * d);
+        ids.forEach((id, i) => out.set(data.subarray(id * d, (id + 1) * d), i * d));
+        return out;
+      };
+    }
+    // Rows read before are kept (a keystroke mostly repeats the prompt's tokens), up to EMBEDDING_ROWS_KEPT.
+    const kept = new Map<number, Float32Array>();
+    return async (ids) => {
+      const missing = [...new Set(ids.filter((id) => !kept.has(id)))];
+      if (missing.length > 0) {
+        const read = await rows(missing);
+        if (kept.size + missing.length > EMBEDDING_ROWS_KEPT) kept.clear();
+        missing.forEach((id, j) => kept.set(id, read.subarray(j * d, (j + 1) * d)));
+      }
+      const out = new Float32Array(ids.length * d);
+      ids.forEach((id, i) => out.set(kept.get(id)!, i * d));
+      return out;
+    };
+  }
 
   /** The frozen head every lens decodes through: Unembed(h) = LN_f(h)·W_Uᵀ. */
   unembedding(): Unembedding {

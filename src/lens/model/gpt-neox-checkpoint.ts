@@ -54,6 +54,7 @@ const BUFFER = /^layers\.\d+\.attention\.(bias|masked_bias|rotary_emb\.inv_freq)
 
 export class GPTNeoXCheckpoint extends CheckedCheckpoint<GPTNeoXConfig> implements ModelCheckpoint {
   protected readonly naming = { owner: 'GPTNeoXCheckpoint', example: 'layers.0.input_layernorm.weight' };
+  protected readonly embeddingName = 'embed_in.weight';
 
   /** Checks `tensors` (as read from `fileName`) against `config` and keeps them by reference. */
   static fromTensors(config: GPTNeoXConfig, tensors: Map<string, Tensor32>, fileName: string): GPTNeoXCheckpoint {

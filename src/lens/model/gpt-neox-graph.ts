@@ -1,7 +1,7 @@
 /**
  * The GPT-NeoX model graph (Pythia): token ids in, the whole residual stream out.
  *
- *   input   `input_ids`        int64   [T]            (P + T ≤ max_position_embeddings; the caller checks)
+ *   input   `token_embeddings` float32 [T, d]         embed_in[ids] of the new tokens (ModelCheckpoint.tokenEmbedder; P + T ≤ max_position_embeddings)
  *   output  `residual_stream`  float32 [L + 1, T, d]
  *   input   `past_keys`, `past_values`        float32 [L, H, P, dh]      (kv-cache.ts; P = 0 for a whole prompt)
  *   output  `present_keys`, `present_values`  float32 [L, H, P + T, dh]  (keys rotated, as attention reads them)
@@ -45,7 +45,7 @@ export function buildGPTNeoXGraph(ckpt: GPTNeoXCheckpoint, options: ModelGraphOp
   const { dModel: d, numHeads: H, layerNormEpsilon: epsilon, nPositions } = config;
   const dHead = d / H;
   const { g, weight, input, cache, from, to, rows: startRows } = modelGraphInputs('gpt-neox', config, ckpt, options);
-  const start = startRows(() => g.node('Gather', [weight('embed_in.weight'), input], { axis: 0 })); // [T, d]
+  const start = startRows(() => input); // [T, d]  embed_in[ids], given
   let h = start.h;
 
   // Rotary tables for positions P..P+T-1, and rotate_half as a matrix.

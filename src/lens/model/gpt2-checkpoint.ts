@@ -62,6 +62,7 @@ const BLOCK = /^h\.(\d+)\./;
 
 export class GPT2Checkpoint extends CheckedCheckpoint<GPT2Config> implements ModelCheckpoint {
   protected readonly naming = { owner: 'GPT2Checkpoint', example: 'h.0.ln_1.weight' };
+  protected readonly embeddingName = 'wte.weight';
 
   /**
    * Checks `tensors` (as read from `fileName`) against `config` — every expected tensor present with

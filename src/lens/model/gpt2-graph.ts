@@ -1,7 +1,7 @@
 /**
  * The GPT-2 model graph: token ids in, the whole residual stream out.
  *
- *   input   `input_ids`        int64   [T]            (P + T ≤ n_positions; the caller checks)
+ *   input   `token_embeddings` float32 [T, d]         wte[ids] of the new tokens (ModelCheckpoint.tokenEmbedder; P + T ≤ n_positions, the caller checks)
  *   output  `residual_stream`  float32 [L + 1, T, d]
  *   input   `past_keys`, `past_values`        float32 [L, H, P, dh]      (kv-cache.ts; P = 0 for a whole prompt)
  *   output  `present_keys`, `present_values`  float32 [L, H, P + T, dh]
@@ -31,11 +31,10 @@ export function buildGPT2Graph(ckpt: GPT2Checkpoint, options: ModelGraphOptions 
   const { dModel: d, layerNormEpsilon: epsilon } = ckpt.config;
   const { g, weight, input, cache, from, to, rows: startRows } = modelGraphInputs('gpt2', ckpt.config, ckpt, options);
 
-  // Embeddings: h₀ = wte[ids] + wpe[P..P+T-1]
+  // Embeddings: h₀ = wte[ids] + wpe[P..P+T-1], wte[ids] given
   const embeddings = () => {
-    const tokens = g.node('Gather', [weight('wte.weight'), input], { axis: 0 }); // [T, d]
     const positions = g.node('Gather', [weight('wpe.weight'), cache.positions], { axis: 0 }); // [T, d]
-    return g.node('Add', [tokens, positions]); // [T, d]
+    return g.node('Add', [input, positions]); // [T, d]
   };
   const start = startRows(embeddings);
   let h = start.h;

@@ -17,27 +17,25 @@
  */
 import type { Tensor as OrtTensor } from 'onnxruntime-common';
 import type { GraphBuilder } from '../onnx/graph-builder.ts';
+import type { ModelCheckpoint } from './architecture.ts';
 
 export const KV_CACHE_INPUTS = ['past_keys', 'past_values'] as const;
 export const KV_CACHE_OUTPUTS = ['present_keys', 'present_values'] as const;
 
 /**
- * The feeds of a whole model graph built with `kvCache`: `ids` are the new tokens; `past` holds the keys and
+ * The feeds of `checkpoint`'s whole model graph: `ids` are the new tokens, embedded here; `past` holds the keys and
  * values of the `past.length` positions before them, [L, H, P, dh] each — none for a whole prompt.
  */
-export function modelFeeds(
+export async function modelFeeds(
   Tensor: typeof OrtTensor,
-  shape: { numLayers: number; numHeads: number; dModel: number },
+  checkpoint: Pick<ModelCheckpoint, 'config' | 'tokenEmbedder'>,
   ids: readonly number[],
   past?: { length: number; keys: Float32Array; values: Float32Array },
-): Record<string, OrtTensor> {
+): Promise<Record<string, OrtTensor>> {
+  const { config } = checkpoint;
   return {
-    input_ids: new Tensor(
-      'int64',
-      BigInt64Array.from(ids, (id) => BigInt(id)),
-      [ids.length],
-    ),
-    ...cacheFeeds(Tensor, shape.numLayers, shape, past),
+    token_embeddings: new Tensor('float32', await checkpoint.tokenEmbedder()(ids), [ids.length, config.dModel]),
+    ...cacheFeeds(Tensor, config.numLayers, config, past),
   };
 }
 
@@ -74,7 +72,7 @@ export interface KvCache {
   finish(): void;
 }
 
-/** The cache of blocks `blocks.from`…`blocks.to − 1`, whose layers `attend` names by their index in the model; `tokens` is [T] or [T, d]. */
+/** The cache of blocks `blocks.from`…`blocks.to − 1`, whose layers `attend` names by their index in the model; `tokens` is [T, d]. */
 export function kvCache(g: GraphBuilder, blocks: { from: number; to: number }, numHeads: number, dHead: number, tokens: string): KvCache {
   const L = blocks.to - blocks.from;
   const H = numHeads;

@@ -1,6 +1,6 @@
 /**
  * What every model graph starts from: its builder, the checkpoint's tensors as initializers named as
- * in the checkpoint, its input (token ids, or the stream entering a later part's first block), the KV
+ * in the checkpoint, its input (the tokens' embeddings, or the stream entering a later part's first block), the KV
  * cache, whose `positions` place the new tokens after the cached ones (kv-cache.ts), and the rows it
  * outputs. The architecture adds its embeddings (in the part from block 0) and blocks.
  */
@@ -21,7 +21,8 @@ export function modelGraphInputs(name: string, config: ModelConfig, checkpoint: 
     throw new Error(`modelGraph: blocks ${from}…${to - 1} are not within the model's ${config.numLayers}`);
   }
   const embeds = from === 0;
-  const input = embeds ? g.input('input_ids', 'int64', ['T']) : g.input('hidden', 'float32', ['T', config.dModel]); // [T] or [T, d]
+  // The token embeddings are looked up by the caller (ModelCheckpoint.tokenEmbedder), so no session holds the matrix.
+  const input = g.input(embeds ? 'token_embeddings' : 'hidden', 'float32', ['T', config.dModel]); // [T, d]
   // Keys and values of the P earlier positions (none for a whole prompt): the new tokens are positions P..P+T-1.
   const cache = kvCache(g, { from, to }, config.numHeads, config.dModel / config.numHeads, input);
   /** The rows this graph outputs, starting with `embeddings` (the part from block 0 only). */

@@ -14,7 +14,7 @@ export interface ModelGraphOptions {
   afterAttention?: boolean;
   /**
    * Only blocks `from`…`to − 1` (default: all of them), one part of a model made as several sessions
-   * (LensModel): the part from block 0 reads `input_ids` and embeds them; a later part reads `hidden`
+   * (LensModel): the part from block 0 reads `token_embeddings` and adds what else embeds them; a later part reads `hidden`
    * [T, d], the stream entering block `from`. Its cache inputs and outputs hold its own blocks only.
    */
   blocks?: BlockRange;
