@@ -271,6 +271,7 @@ export async function runTrajectoryBench(host: BenchHost, options: BenchOptions)
   host.log(fromFile ? 'reading random GPT-2 small weights from model.safetensors…' : 'making random GPT-2 small weights…');
   let t = performance.now();
   const read = fromFile ? await host.readFiles!() : { checkpoint: randomGPT2Checkpoint(config), tokenizer: await host.tokenizer() };
+  if (fromFile) notes.push('weights read from a downloaded model.safetensors (bench/out/random-gpt2), as the site reads a hub model');
   let files: Parameters<typeof LensModel.create>[1] | undefined = { name: 'random-gpt2', ...read };
   const tuned = randomTunedLens(config);
   const logit = logitLens(config);

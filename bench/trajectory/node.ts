@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { cpus, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { gpt2TokenizerFiles } from '../../src/node/gpt2-tokenizer.ts';
+import { NODE_SESSION_OPTIONS } from '../../src/node/session.ts';
 import { Tokenizer } from '../../src/lens/tokenizer.ts';
 import { parseArgs, runTrajectoryBench, sumSchedstat, type BenchOptions } from './core.ts';
 
@@ -70,7 +71,7 @@ export function processSchedstat(pid: number | 'self'): { cpuMs: number; waitMs:
   return sumSchedstat(texts);
 }
 
-export async function runNodeBench(options: BenchOptions, intraOp?: number, noSpin = false) {
+export async function runNodeBench(options: BenchOptions, intraOp?: number) {
   const sampler = new RssSampler();
   const log = (message: string) => console.log(`[node] ${message}`);
   const versions = (ort.env as { versions?: Record<string, string> }).versions ?? {};
@@ -83,11 +84,8 @@ export async function runNodeBench(options: BenchOptions, intraOp?: number, noSp
       ortVersion: versions.node ?? versions.common ?? 'unknown',
       tokenizer: gpt2Tokenizer,
       executionProviders: ['cpu'],
-      sessionOptionsOverride: {
-        ...(intraOp ? { intraOpNumThreads: intraOp } : {}),
-        // ORT's intra-op threads spin while they wait for work; on a busy 2-core machine that costs CPU.
-        ...(noSpin ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-      },
+      // As the CLI and the build run it (src/node/session.ts).
+      sessionOptionsOverride: { ...NODE_SESSION_OPTIONS, ...(intraOp ? { intraOpNumThreads: intraOp } : {}) },
       async resetPeak() {
         writeFileSync('/proc/self/clear_refs', '5');
         sampler.reset();
@@ -105,7 +103,7 @@ export async function runNodeBench(options: BenchOptions, intraOp?: number, noSp
   );
   await sampler.stop();
   result.notes.push(
-    `${process.argv.includes('--no-spin') ? "session.intra_op.allow_spinning '0' (set by the benchmark); " : ''}intra-op threads: ${intraOp ? `${intraOp} (intraOpNumThreads, set by the benchmark)` : `ORT default (${cpus().length} logical CPUs here)`}; graphOptimizationLevel 'all' (as LensModel sets it)`,
+    `session.intra_op.allow_spinning '0' (NODE_SESSION_OPTIONS); intra-op threads: ${intraOp ? `${intraOp} (intraOpNumThreads, set by the benchmark)` : `ORT default (${cpus().length} logical CPUs here)`}; graphOptimizationLevel 'all' (as LensModel sets it)`,
     `load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
@@ -115,7 +113,7 @@ export async function runNodeBench(options: BenchOptions, intraOp?: number, noSp
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const { options, out, intraOp } = parseArgs(process.argv.slice(2));
-  const result = await runNodeBench(options, intraOp, process.argv.includes('--no-spin'));
+  const result = await runNodeBench(options, intraOp);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(result, null, 2));
   console.log(`[node] wrote ${out}`);

@@ -7,6 +7,5 @@ const node = (args: string[]) =>
 console.log(`[quiet-t64] start ${new Date().toISOString()} load ${(await import('node:os')).loadavg()}`);
 node(['--out', 'bench/out/node-quiet.json']);
 node(['--intra-op', '1', '--out', 'bench/out/node-t1-quiet.json']);
-node(['--no-spin', '--out', 'bench/out/node-nospin-quiet.json']);
 await runBrowserBench({ ...DEFAULT_OPTIONS, lengths: [64], runs: 5 }, [2, 1], 60 * 60_000, 'bench', '-quiet');
 console.log(`[quiet-t64] end ${new Date().toISOString()}`);

@@ -100,11 +100,8 @@ export default function ModelPicker() {
             {memory && (
               <p class="model-picker-memory">
                 Needs about {formatBytes(memory.peakBytes)} of memory while it loads: its {(memory.parameters / 1e6).toFixed(memory.parameters < 1e7 ? 1 : 0)} M
-                weights are held as float32 ({formatBytes(memory.weightBytes)}
-                {memory.unembeddingBytes > 0 && (
-                  <>, plus {formatBytes(memory.unembeddingBytes)} for the lens’s copy of the unembedding, which is also the token embedding</>
-                )}
-                ) on WebGPU and on WASM alike.
+                weights are held once each as float32 ({formatBytes(memory.weightBytes)}) on WebGPU and on WASM alike; the token embedding is read from the
+                downloaded file as tokens need it.
               </p>
             )}
             {memory && shortfall && (

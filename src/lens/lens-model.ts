@@ -60,6 +60,8 @@ export interface LensModelOptions {
    * model is made as several sessions of consecutive blocks, each created from its own weights alone.
    */
   partBytes?: number;
+  /** More session options for every session, e.g. the runtime's threading (src/node/session.ts). */
+  sessionOptions?: Pick<OrtSession.SessionOptions, 'extra' | 'intraOpNumThreads'>;
 }
 
 /**
@@ -157,6 +159,7 @@ export class LensModel {
 
   static async create(ort: Ort, files: Pick<ModelFiles, 'name' | 'checkpoint' | 'tokenizer'>, options: LensModelOptions = {}): Promise<LensModel> {
     const sessionOptions: OrtSession.SessionOptions = {
+      ...options.sessionOptions,
       executionProviders: options.executionProviders,
       graphOptimizationLevel: 'all',
       // ORT warns that shape ops run on the CPU, which is by design; only errors are worth a console line.

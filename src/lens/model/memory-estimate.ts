@@ -3,13 +3,13 @@
  * alone, through its architecture), so the model picker can say it and warn a reader whose device
  * reports less.
  *
- * The engine holds every weight as float32 on either backend (a float16 file is widened when read):
- * the model graph's session holds the parameters it reads, the lens head's session the unembedding —
- * a second copy of it where the unembedding is the token embedding (tied, as GPT-2's is). Loading
- * costs more than that for a moment: the checkpoint is read into JavaScript whole, and ONNX Runtime
- * copies each weight from it into its sessions (the WASM heap, which never shrinks, and which its
- * prepacking of the matrix weights enlarges while a session is made); nothing keeps the JavaScript copy
- * afterwards (LensSession reads the unembedding again when training needs it).
+ * The engine holds every weight once, as float32, on either backend (a float16 file is widened when
+ * read): the model graph's parts hold their blocks, the lens head the unembedding; the token
+ * embedding stays in the downloaded file (in the browser's storage) and is read row by row, so a
+ * tied model (GPT-2, whose unembedding is its token embedding) is held once, and an untied one
+ * (Pythia) without its token embedding. Loading costs more than that for a moment: each part's
+ * weights are in JavaScript and in ONNX Runtime while its session is made (the WASM heap, which never
+ * shrinks, with MLAS's packed copy beside the original), and the page itself takes its share.
  * LOAD_PEAK_PER_WEIGHT_BYTE is that peak measured, over the float32 bytes of the parameters: see its
  * comment. It includes the page itself, whose share is larger for a small model: for those the
  * estimate is low, but then so is the memory at stake.
@@ -17,29 +17,25 @@
 import type { ParsedConfig } from './architecture.ts';
 
 /**
- * Renderer peak ÷ float32 parameter bytes while a GPT-2-small-shaped model loads on 2-thread WASM:
- * VmHWM 1,798,782,976 bytes for 497,759,232 bytes of weights (`npm run bench -- --keystroke`,
- * 2026-11-29 15:48 UTC, bench/RESULTS.md "Keystroke"), so 3.6 ×.
+ * Renderer peak ÷ float32 parameter bytes while a GPT-2-small-shaped model loads on 2-thread WASM
+ * from its downloaded model.safetensors: VmHWM PEAK_MEASURED bytes for 497,759,232 bytes of weights
+ * (`npm run bench -- --keystroke`, DATE_MEASURED, bench/RESULTS.md "Keystroke"), so FACTOR ×.
  */
-export const LOAD_PEAK_PER_WEIGHT_BYTE = 3.6;
+export const LOAD_PEAK_PER_WEIGHT_BYTE = 2.2;
 
 export interface MemoryEstimate {
   parameters: number;
-  /** The parameters as float32: what the sessions hold. */
+  /** What the sessions hold: every parameter once, as float32, but an untied model's token embedding (read from the file). */
   weightBytes: number;
-  /** The head session's second copy of a tied unembedding (float32, V × d); 0 where the head's is its own tensor. */
-  unembeddingBytes: number;
   /** What the tab is expected to reach while the model loads. */
   peakBytes: number;
 }
 
 export function memoryEstimate({ config, parameters, tiedUnembedding }: ParsedConfig): MemoryEstimate {
-  const weightBytes = 4 * parameters;
   return {
     parameters,
-    weightBytes,
-    unembeddingBytes: tiedUnembedding ? 4 * config.vocabSize * config.dModel : 0,
-    peakBytes: Math.round(LOAD_PEAK_PER_WEIGHT_BYTE * weightBytes),
+    weightBytes: 4 * (parameters - (tiedUnembedding ? 0 : config.vocabSize * config.dModel)),
+    peakBytes: Math.round(LOAD_PEAK_PER_WEIGHT_BYTE * 4 * parameters),
   };
 }
 
