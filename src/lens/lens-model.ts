@@ -68,10 +68,11 @@ export interface LensModelOptions {
  * The model's weights go to ONNX Runtime part by part: while a session is created its weights are
  * held twice (in JavaScript, and in ORT's memory, with MLAS's packed copy of each product's weight
  * beside the original until the session is ready) and WASM memory never shrinks, so one session of
- * all of GPT-2 small left the page at 1.7 GB. Parts of one GPT-2 block (28 MB) brought it to 1.2 GB
- * (bench/RESULTS.md); each more part costs one more, short, session run per model run.
+ * all of GPT-2 small left the page at 1.7 GB. In parts of two GPT-2 blocks (57 MB) the page peaked at
+ * about 1.05 GB (bench/RESULTS.md). Each more part costs one more, short, session run per model run:
+ * with one part, two and one block to a part a keystroke's other work was 9, 10 and 15 ms.
  */
-export const PART_BYTES = 32 * 2 ** 20;
+export const PART_BYTES = 64 * 2 ** 20;
 
 /** Consecutive blocks in parts of about `partBytes` of weights each (a block's ≈ 12·d² float32, as GPT-2's and Pythia's). */
 export function modelParts(config: Pick<ModelConfig, 'numLayers' | 'dModel'>, partBytes = PART_BYTES): BlockRange[] {
@@ -344,8 +345,8 @@ export class LensModel {
       const prefix: ModelRun = {
         ids: inputIds.slice(0, common),
         stream: keepPositions(last.stream, L + 1, last.ids.length, d, common),
-        keys: keepPositions(last.keys, L * H, last.ids.length, dh, common),
-        values: keepPositions(last.values, L * H, last.ids.length, dh, common),
+        keys: last.keys.map((keys, i) => keepPositions(keys, this.partBlocks(i) * H, last.ids.length, dh, common)),
+        values: last.values.map((values, i) => keepPositions(values, this.partBlocks(i) * H, last.ids.length, dh, common)),
         ...(last.afterAttention ? { afterAttention: keepPositions(last.afterAttention, L, last.ids.length, d, common) } : {}),
       };
       run = common === inputIds.length ? prefix : await this.runModel(inputIds, prefix);
@@ -360,23 +361,18 @@ export class LensModel {
    * predecessor's last row left; its rows, keys and values are its blocks' slice of the whole.
    */
   private async runModel(inputIds: number[], past: ModelRun | null): Promise<ModelRun> {
-    const { numLayers: L, numHeads: H, dModel: d } = this.config;
+    const { numLayers: L, dModel: d } = this.config;
     const { Tensor } = this.ort;
     const P = past?.ids.length ?? 0;
     const ids = inputIds.slice(P);
     const T = ids.length;
-    const perBlock = H * P * (d / H); // one block's past keys
     const streams: Float32Array[] = [];
     const afters: Float32Array[] = [];
     const keys: Float32Array[] = [];
     const values: Float32Array[] = [];
     let hidden: Float32Array | undefined;
-    for (const part of this.modelParts) {
-      const pastPart = past && {
-        length: P,
-        keys: past.keys.subarray(part.from * perBlock, part.to * perBlock),
-        values: past.values.subarray(part.from * perBlock, part.to * perBlock),
-      };
+    for (const [i, part] of this.modelParts.entries()) {
+      const pastPart = past && { length: P, keys: past.keys[i], values: past.values[i] };
       const input: Record<string, OrtTensor> =
         part.from === 0 ? { token_embeddings: new Tensor('float32', await this.embed(ids), [T, d]) } : { hidden: new Tensor('float32', hidden!, [T, d]) };
       const out = await part.session.run({ ...input, ...cacheFeeds(Tensor, part.to - part.from, this.config, pastPart ?? undefined) });
@@ -391,11 +387,16 @@ export class LensModel {
     const after = afters.length > 0 ? concat(afters) : undefined;
     return {
       ids: [...inputIds],
-      keys: concat(keys), // [L, H, P + T, dh]
-      values: concat(values),
+      keys, // per part [blocks, H, P + T, dh]
+      values,
       stream: past ? appendPositions(past.stream, stream, L + 1, d) : stream,
       ...(after ? { afterAttention: past?.afterAttention ? appendPositions(past.afterAttention, after, L, d) : after } : {}),
     };
+  }
+
+  /** How many blocks the model graph's part `i` holds. */
+  private partBlocks(i: number): number {
+    return this.partRanges[i].to - this.partRanges[i].from;
   }
 
   /**

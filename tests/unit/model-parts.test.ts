@@ -33,11 +33,14 @@ function checkpointFromBytes(folder: string) {
 }
 
 describe('modelParts', () => {
-  it('makes GPT-2 small (12 blocks of 28 MB) one part per block, and the embedded model (6 of 3 MB) one part', () => {
-    expect(modelParts({ numLayers: 12, dModel: 768 })).toEqual(Array.from({ length: 12 }, (_, from) => ({ from, to: from + 1 })));
+  it('makes GPT-2 small (12 blocks of 28 MB) six parts of two blocks, and the embedded model (6 of 3 MB) one part', () => {
+    expect(modelParts({ numLayers: 12, dModel: 768 })).toEqual([0, 2, 4, 6, 8, 10].map((from) => ({ from, to: from + 2 })));
     expect(modelParts({ numLayers: 6, dModel: 256 })).toEqual([{ from: 0, to: 6 }]);
-    // Pythia-70m's 6 blocks of 512: 12.6 MB each, two to a part.
-    expect(modelParts({ numLayers: 6, dModel: 512 }, PART_BYTES)).toEqual([0, 2, 4].map((from) => ({ from, to: from + 2 })));
+    // Pythia-70m's 6 blocks of 512: 12.6 MB each, five to a part.
+    expect(modelParts({ numLayers: 6, dModel: 512 }, PART_BYTES)).toEqual([
+      { from: 0, to: 5 },
+      { from: 5, to: 6 },
+    ]);
     expect(modelParts({ numLayers: 3, dModel: 32 }, 1)).toEqual([0, 1, 2].map((from) => ({ from, to: from + 1 })));
   });
 });

@@ -25,9 +25,9 @@ export interface ModelRun {
   ids: number[];
   /** [L+1, T, d] */
   stream: Float32Array;
-  /** [L, H, T, dh] each */
-  keys: Float32Array;
-  values: Float32Array;
+  /** Per part of the model graph (LensModel's parts), its blocks' keys [blocks, H, T, dh], kept as the part gave them; values alike. */
+  keys: Float32Array[];
+  values: Float32Array[];
   /** [L, T, d]: each block's stream after attention, from a model graph built with `afterAttention`. */
   afterAttention?: Float32Array;
 }
