@@ -18,8 +18,8 @@ import type { ParsedConfig } from './architecture.ts';
 
 /**
  * Renderer peak ÷ float32 parameter bytes while a GPT-2-small-shaped model loads on 2-thread WASM
- * from its downloaded model.safetensors: VmHWM PEAK_MEASURED bytes for 497,759,232 bytes of weights
- * (`npm run bench -- --keystroke`, DATE_MEASURED, bench/RESULTS.md "Keystroke"), so FACTOR ×.
+ * from its downloaded model.safetensors: VmHWM 1,097,658,368 bytes for 497,759,232 bytes of weights
+ * (`npm run bench -- --keystroke`, 2026-11-29 21:47 UTC, bench/RESULTS.md "Keystroke"), so 2.2 ×.
  */
 export const LOAD_PEAK_PER_WEIGHT_BYTE = 2.2;
 
