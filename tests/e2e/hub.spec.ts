@@ -80,14 +80,14 @@ test('picking GPT-2 says what it will download, downloads it from the hub with i
 
 test('the picker warns, without blocking, when the device reports less memory than the model needs', async ({ page, context }) => {
   const errors = watchForErrors(page);
-  // Less than even the tiny model's estimate (about 34 MB), as a phone reports less than GPT-2's.
-  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 0.015625 }));
+  // Less than even the tiny model's estimate (about 15 MB), as a phone reports less than GPT-2's.
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 0.0078125 }));
   await serveHub(context);
   await pickGpt2(page);
   const picker = page.locator('.model-picker');
   const needed = formatBytes(memoryEstimate(parseModelConfig(TINY)).peakBytes);
   await expect(picker.getByRole('note')).toHaveText(
-    `This device reports about 0.015625 GB of memory, less than the ${needed} this model needs: the tab may run out of memory and close. You can still try.`,
+    `This device reports about 0.0078125 GB of memory, less than the ${needed} this model needs: the tab may run out of memory and close. You can still try.`,
   );
   await picker.getByRole('button', { name: /Download and load/ }).click();
   await expect(picker.getByRole('status').filter({ hasText: 'Loaded:' })).toContainText(`Loaded: ${TINY.n_layer} layers`, { timeout: 45_000 });
