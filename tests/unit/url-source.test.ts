@@ -232,6 +232,48 @@ describe('UrlSource over a local HTTP server', () => {
       await expect(source.read('params.pt')).rejects.toThrow(DownloadError);
       expect(server.count('/short/lenses/current/params.pt')).toBe(2);
     });
+
+    /**
+     * In a Worker a file is opened rather than read: the download becomes a Blob as it arrives and is
+     * read piece by piece (FileReaderSync, which Node lacks: a stand-in marks the Worker; the reads
+     * themselves run in the end-to-end tests).
+     */
+    describe('opened for reading piece by piece', () => {
+      beforeEach(() => {
+        (globalThis as { FileReaderSync?: unknown }).FileReaderSync = class {
+          readAsArrayBuffer(): ArrayBuffer {
+            throw new Error('not read here');
+          }
+        };
+      });
+      afterEach(() => {
+        delete (globalThis as { FileReaderSync?: unknown }).FileReaderSync;
+      });
+
+      it('reports progress up to the announced size, keeps the file in Cache Storage, and opens it from there the second time', async () => {
+        const source = new UrlSource(`${server.base}/fixtures/tiny-gpt2`);
+        const size = statSync(fixturePath('tiny-gpt2/model.safetensors')).size;
+        const reports: Progress[] = [];
+        const file = await source.open('model.safetensors', (p) => reports.push({ ...p }));
+        expect(file?.size).toBe(size);
+        expect(reports[0]).toEqual({ file: 'model.safetensors', loaded: 0, total: size });
+        expect(reports.at(-1)).toEqual({ file: 'model.safetensors', loaded: size, total: size });
+        const before = server.requests.length;
+        expect((await source.open('model.safetensors'))?.size).toBe(size);
+        expect(server.requests.slice(before)).toEqual([]);
+      });
+
+      it('refuses a download the server cut short, and keeps nothing of it', async () => {
+        const source = new UrlSource(`${server.base}/short/tiny-gpt2`);
+        const before = server.count('/short/tiny-gpt2/model.safetensors');
+        const error = await rejection(source.open('model.safetensors'));
+        expect(error).toBeInstanceOf(DownloadError);
+        expect(error.message).toMatch(/cut short|stopped after/);
+        expect(error.message).toMatch(/retry/);
+        await expect(source.open('model.safetensors')).rejects.toThrow(DownloadError);
+        expect(server.count('/short/tiny-gpt2/model.safetensors') - before).toBe(2);
+      });
+    });
   });
 });
 
