@@ -1,6 +1,7 @@
 /**
- * A model of any registered architecture with its lens head, ready to run: the model graph (ids → residual stream) and the head graph
- * (residual stream + translators → statistics and top-k) as two ONNX Runtime sessions. The runtime is
+ * A model of any registered architecture with its lens head, ready to run: the model graph (token
+ * embeddings → residual stream), as one ONNX Runtime session per part of consecutive blocks, and the
+ * head graph (residual stream + translators → statistics and top-k) as another. The runtime is
  * passed in, so the same class runs on onnxruntime-node and onnxruntime-web.
  */
 import type { InferenceSession as OrtSession, Tensor as OrtTensor } from 'onnxruntime-common';
