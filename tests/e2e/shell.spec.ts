@@ -226,6 +226,19 @@ test.describe('on a phone', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     expect(errors).toEqual([]);
   });
+
+  test('the model picker opens within the screen, every model in reach', async ({ page }) => {
+    const errors = watchForErrors(page);
+    await page.goto('/');
+    await page.locator('.model-picker summary').click();
+    const panel = await page.locator('.model-picker-panel').boundingBox();
+    expect(panel!.x).toBeGreaterThanOrEqual(0);
+    expect(panel!.x + panel!.width).toBeLessThanOrEqual(390);
+    for (const radio of await page.getByRole('radio').all()) await expect(radio).toBeInViewport();
+    await page.getByRole('radio', { name: /GPT-2 small/ }).check();
+    await expect(page.getByRole('radio', { name: /GPT-2 small/ })).toBeChecked();
+    expect(errors).toEqual([]);
+  });
 });
 
 test.describe('without JavaScript', () => {
